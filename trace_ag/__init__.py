@@ -1,0 +1,55 @@
+"""trace_ag: a small, functional, JAX-style autograd library on NumPy.
+
+Pure functions are traced into a graph IR (``make_ir``); every primitive has one vjp rule;
+``grad``, ``value_and_grad`` and ``vjp`` are transforms that compose with each other.
+
+Example:
+    >>> import trace_ag as ag
+    >>> import trace_ag.numpy as tnp
+    >>> def f(x, y):
+    ...     s = x + y
+    ...     return tnp.log(1 + tnp.exp(-s)) * s
+    >>> ag.grad(f, argnums=(0, 1))(1.5, -0.3)
+"""
+
+from trace_ag import (  # noqa: F401
+    lax,
+    numpy,  # noqa: F401  (registers the primitives and tracer operators)
+    tree_util,
+)
+from trace_ag.autodiff import grad, value_and_grad, vjp
+from trace_ag.core import Graph
+from trace_ag.errors import (
+    ConcretizationTypeError,
+    NonConcreteIndexError,
+    ShapeError,
+    TraceAgError,
+    TracerArrayConversionError,
+    UnexpectedTracerError,
+    UnsupportedFunctionError,
+)
+from trace_ag.numpy._ufuncs import stop_gradient
+from trace_ag.testing import check_grads
+from trace_ag.tracing import make_ir
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConcretizationTypeError",
+    "Graph",
+    "NonConcreteIndexError",
+    "ShapeError",
+    "TraceAgError",
+    "TracerArrayConversionError",
+    "UnexpectedTracerError",
+    "UnsupportedFunctionError",
+    "check_grads",
+    "grad",
+    "lax",
+    "make_ir",
+    "numpy",
+    "stop_gradient",
+    "tree_util",
+    "value_and_grad",
+    "vjp",
+]

@@ -1,0 +1,230 @@
+"""Reverse mode: ``vjp``, ``grad`` and ``value_and_grad`` over a recorded graph.
+
+The forward pass is traced concretely (``tracing.GraphTrace``); the backward pass walks the
+equations in reverse and applies each primitive's vjp rule to the recorded values. The rules are
+written with trace_ag ops and run under whatever interpreter is current, so the backward pass is
+itself traced by an enclosing transform: that is all grad-of-grad needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from trace_ag import errors, tracing
+from trace_ag.core import Eqn, Lit, Var, dtype_of, is_float
+from trace_ag.tree_util import tree_flatten, tree_map, tree_unflatten
+
+
+def active_vars(eqns: Sequence[Eqn], invars: Sequence[Var]) -> set[Var]:
+    """The float variables that depend on ``invars``: only these get cotangents."""
+    active = {v for v in invars if is_float(v.aval.dtype)}
+    for eqn in eqns:
+        if eqn.primitive.differentiable and any(a in active for a in eqn.inputs):
+            active.update(v for v in eqn.outputs if is_float(v.aval.dtype))
+    return active
+
+
+def _input_cotangents(eqn: Eqn, gs: list, value_of: Callable, active: set) -> list:
+    """Apply the equation's vjp rule(s); one cotangent (or None) per input."""
+    prim = eqn.primitive
+    ins = [value_of(a) for a in eqn.inputs]
+    outs = [value_of(v) for v in eqn.outputs]
+    g, out = (gs[0], outs[0]) if len(gs) == 1 else (tuple(gs), tuple(outs))
+    if callable(prim.vjp):
+        return list(prim.vjp(g, out, *ins, **eqn.params))
+    return [
+        rule(g, out, *ins, **eqn.params) if rule is not None and atom in active else None
+        for rule, atom in zip(prim.vjp, eqn.inputs, strict=True)
+    ]
+
+
+def _check_cotangent(eqn: Eqn, atom: Var, ct: Any) -> None:
+    shape, dtype = np.shape(ct), dtype_of(ct)
+    if shape != atom.aval.shape or dtype != atom.aval.dtype:
+        raise errors.ShapeError(
+            f"internal error in the vjp rule of {eqn.primitive.name}: it returned a cotangent "
+            f"of shape {shape} and dtype {dtype} for an input of shape {atom.aval.shape} and "
+            f"dtype {atom.aval.dtype}. Please report this as a bug."
+        )
+
+
+def backward_pass(
+    eqns: Sequence[Eqn],
+    value_of: Callable[[Var | Lit], Any],
+    invars: Sequence[Var],
+    outvars: Sequence[Var | Lit],
+    out_cts: Sequence[Any],
+) -> list[Any]:
+    """Cotangents of ``invars`` given cotangents of ``outvars`` (None: zero)."""
+    active = active_vars(eqns, invars)
+    cts: dict[Var, Any] = {}
+
+    def accumulate(var: Var, ct: Any) -> None:
+        cts[var] = ct if var not in cts else cts[var] + ct
+
+    for var, ct in zip(outvars, out_cts, strict=True):
+        if ct is not None and var in active:
+            accumulate(var, ct)
+    for eqn in reversed(eqns):
+        gs = [cts.pop(v, None) for v in eqn.outputs]
+        if all(g is None for g in gs) or not eqn.primitive.differentiable:
+            continue
+        gs = [
+            np.zeros(v.aval.shape, v.aval.dtype) if g is None else g
+            for v, g in zip(eqn.outputs, gs, strict=True)
+        ]
+        for atom, ct in zip(eqn.inputs, _input_cotangents(eqn, gs, value_of, active), strict=True):
+            if ct is not None and atom in active:
+                _check_cotangent(eqn, atom, ct)
+                accumulate(atom, ct)
+    return [cts.get(v) for v in invars]
+
+
+def _zeros_like_value(value: Any) -> Any:
+    return np.zeros(np.shape(value), dtype_of(value))
+
+
+def _to_user(x: Any) -> Any:
+    """Results leave transforms as NumPy arrays; 0-d arrays become NumPy scalars."""
+    return x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x
+
+
+def _lower_value(tr: tracing.GraphTrace, x: Any) -> Any:
+    """An output of the traced function, as a value of the enclosing level."""
+    return tr.value_of(tr.lift(x))
+
+
+def vjp(fn: Callable, *primals: Any, has_aux: bool = False):
+    """Evaluate ``fn(*primals)`` and return its output and a function pulling cotangents back.
+
+    Returns ``(out, vjp_fn)`` or, with ``has_aux``, ``(out, vjp_fn, aux)``; ``vjp_fn(ct)``
+    takes a cotangent shaped like ``out`` and returns a tuple with one cotangent per primal.
+
+    Example:
+        >>> out, vjp_fn = ag.vjp(tnp.sin, 0.5)
+        >>> vjp_fn(1.0)   # (cos(0.5),)
+    """
+    tr, invars, out = tracing.trace(fn, primals, concrete=True, fn_name="vjp")
+    if has_aux:
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            tracing.end(tr)
+            raise TypeError(
+                errors.at_user_line(
+                    f"has_aux=True requires {getattr(fn, '__name__', 'fn')} to return a pair "
+                    f"(output, aux), but it returned {type(out).__name__}"
+                )
+            )
+        out, aux = out
+        aux = tree_map(lambda x: _to_user(_lower_value(tr, x)), aux)
+    out_flat, out_tree = tree_flatten(out)
+    outvars = [tr.lift(o) for o in out_flat]
+    tracing.end(tr)
+    out_values = [tr.value_of(v) for v in outvars]
+    in_tree = tree_flatten(tuple(primals))[1]
+
+    def vjp_fn(cotangent: Any) -> tuple:
+        ct_flat, ct_tree = tree_flatten(cotangent)
+        if ct_tree != out_tree:
+            raise ValueError(
+                errors.at_user_line(
+                    f"vjp_fn: the cotangent's structure {ct_tree} differs from the output's "
+                    f"{out_tree}"
+                )
+            )
+        cts = []
+        for v, ct in zip(outvars, ct_flat, strict=True):
+            ct = tracing.as_input_value(ct, "vjp_fn")
+            if np.shape(ct) != v.aval.shape:
+                raise errors.ShapeError(
+                    errors.at_user_line(
+                        f"vjp_fn: cotangent of shape {np.shape(ct)} for an output of shape "
+                        f"{v.aval.shape}"
+                    )
+                )
+            cts.append(ct.astype(v.aval.dtype) if dtype_of(ct) != v.aval.dtype else ct)
+        in_cts = backward_pass(tr.eqns, tr.value_of, invars, outvars, cts)
+        in_cts = [
+            _to_user(_zeros_like_value(tr.values[v]) if ct is None else ct)
+            for v, ct in zip(invars, in_cts, strict=True)
+        ]
+        return tree_unflatten(in_tree, in_cts)
+
+    user_out = tree_unflatten(out_tree, [_to_user(v) for v in out_values])
+    return (user_out, vjp_fn, aux) if has_aux else (user_out, vjp_fn)
+
+
+def _check_grad_inputs(args: Sequence, argnums: tuple[int, ...], fn_name: str) -> None:
+    for i in argnums:
+        if i >= len(args) or i < -len(args):
+            raise ValueError(
+                f"{fn_name}: argnums={i} but the function was called with {len(args)} arguments"
+            )
+        for leaf in tree_flatten(args[i])[0]:
+            dtype = np.result_type(leaf.dtype if hasattr(leaf, "dtype") else leaf)
+            if not is_float(dtype):
+                raise TypeError(
+                    errors.at_user_line(
+                        f"{fn_name} requires float inputs, but argument {i} has a leaf of dtype "
+                        f"{dtype}. Pass floats (e.g. 2.0, not 2), or use ag.vjp to "
+                        "differentiate with respect to other arguments only."
+                    )
+                )
+
+
+def value_and_grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+    """Like ``grad``, but the returned function gives ``(value, gradient)``.
+
+    Example:
+        >>> loss, grads = ag.value_and_grad(loss_fn)(params, batch)
+    """
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+    def value_and_grad_fn(*args: Any):
+        _check_grad_inputs(args, nums, "grad")
+
+        def partial_fn(*diff_args):
+            full = list(args)
+            for i, a in zip(nums, diff_args, strict=True):
+                full[i] = a
+            return fn(*full)
+
+        result = vjp(partial_fn, *[args[i] for i in nums], has_aux=has_aux)
+        out, vjp_fn = result[0], result[1]
+        shape = np.shape(out)
+        if shape != () or not is_float(dtype_of(out)):
+            raise TypeError(
+                errors.at_user_line(
+                    f"grad requires a scalar float output (shape ()), but "
+                    f"{getattr(fn, '__name__', 'the function')} returned shape {shape} and "
+                    f"dtype {dtype_of(out)}. For non-scalar outputs use ag.vjp with a "
+                    "cotangent (or ag.jacrev), or reduce the output, e.g. with tnp.sum."
+                )
+            )
+        grads = vjp_fn(np.ones((), dtype_of(out)))
+        grads = grads[0] if isinstance(argnums, int) else grads
+        return ((out, result[2]), grads) if has_aux else (out, grads)
+
+    return value_and_grad_fn
+
+
+def grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+    """The gradient of a scalar-valued ``fn`` with respect to the argument(s) ``argnums``.
+
+    Arguments may be arrays, Python floats, or pytrees (dict/list/tuple) of them; the gradient
+    has the same structure. With ``has_aux``, ``fn`` returns ``(value, aux)`` and the gradient
+    function returns ``(grads, aux)``.
+
+    Example:
+        >>> ag.grad(lambda x, y: x * tnp.sin(y), argnums=(0, 1))(2.0, 0.0)
+        (np.float64(0.0), np.float64(2.0))
+    """
+    value_and_grad_fn = value_and_grad(fn, argnums, has_aux)
+
+    def grad_fn(*args: Any):
+        (value, grads) = value_and_grad_fn(*args)
+        return (grads, value[1]) if has_aux else grads
+
+    return grad_fn

@@ -1,0 +1,360 @@
+"""The core: abstract values, the graph IR, primitives, and the interpreter held in context.
+
+IR grammar (printed by ``ir_print``)::
+
+    Graph ::= { lambda invars ; constvars . let Eqn* in ( outvars ) }
+    Eqn   ::= outvars = primitive[params] atoms
+    Atom  ::= Var | Lit
+
+``bind`` hands a primitive application to the *current interpreter*, one ``ContextVar`` switched
+only by ``use_interpreter``. The bottom interpreter evaluates with NumPy; a tracing interpreter
+records equations. An interpreter decides by identity whether a tracer is its own (``lift``);
+anything else is a constant to it, which is what keeps nested transforms apart.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from trace_ag import errors
+
+# ---------------------------------------------------------------- abstract values
+
+_SHORT_DTYPE = {"float": "f", "int": "i", "uint": "u", "complex": "c"}
+
+
+@dataclass(frozen=True, slots=True)
+class Aval:
+    """An abstract value: the shape and dtype of an array, no data."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def str_short(self) -> str:
+        name = self.dtype.name
+        for long, short in _SHORT_DTYPE.items():
+            if name.startswith(long) and name[len(long) :].isdigit():
+                name = short + name[len(long) :]
+        return f"{name}[{','.join(map(str, self.shape))}]"
+
+    def __repr__(self) -> str:
+        return self.str_short()
+
+
+def aval_of(x: Any) -> Aval:
+    """The aval of a tracer, a NumPy array or scalar, or a Python number."""
+    if isinstance(x, (np.ndarray, np.generic, Tracer)):
+        return Aval(tuple(x.shape), np.dtype(x.dtype))
+    arr = np.asarray(x)
+    if arr.dtype == object:
+        raise TypeError(f"{type(x).__name__} is not a valid array value: {x!r:.80}")
+    return Aval(arr.shape, arr.dtype)
+
+
+def dtype_of(x: Any) -> np.dtype:
+    """The dtype of an array, tracer or Python number (NumPy's default for numbers)."""
+    dtype = getattr(x, "dtype", None)
+    return np.dtype(dtype) if dtype is not None else np.result_type(x)
+
+
+def is_float(dtype: np.dtype) -> bool:
+    return np.issubdtype(dtype, np.floating)
+
+
+# ---------------------------------------------------------------- the IR
+
+
+class Var:
+    """A graph variable: one single-assignment value, compared by identity."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: Aval):
+        self.aval = aval
+
+    def __repr__(self) -> str:
+        return f"Var<{self.aval.str_short()}>"
+
+
+class Lit:
+    """A literal: a scalar constant written inline in an equation."""
+
+    __slots__ = ("value", "aval")
+
+    def __init__(self, value: Any):
+        self.value = value
+        self.aval = aval_of(value)
+
+    def __repr__(self) -> str:
+        return f"Lit({self.value!r})"
+
+
+Atom = Var | Lit
+
+
+@dataclass(slots=True)
+class Eqn:
+    """One primitive application: ``outputs = primitive[params](*inputs)``."""
+
+    primitive: Primitive
+    inputs: list[Atom]
+    params: dict[str, Any]
+    outputs: list[Var]
+
+
+@dataclass
+class Graph:
+    """A traced function: inputs, equations in execution order, outputs, captured constants."""
+
+    invars: list[Var]
+    eqns: list[Eqn]
+    outvars: list[Atom]
+    constvars: list[Var] = field(default_factory=list)
+    constvals: list[Any] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        from trace_ag.ir_print import graph_to_str
+
+        return graph_to_str(self)
+
+    __repr__ = __str__
+
+
+# ---------------------------------------------------------------- primitives
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+class Primitive:
+    """An operation declared once with all its rules side by side.
+
+    impl(*arrays, **params) -> array            NumPy implementation
+    abstract_eval(*avals, **params) -> aval     shape/dtype rule (used when tracing abstractly)
+    vjp                                          either one callable per input, each
+                                                 ``rule(g, out, *inputs, **params) -> cotangent``
+                                                 (None: no gradient flows to that input), or one
+                                                 callable returning a cotangent per input.
+                                                 ``differentiable=False`` marks zero gradients.
+    jax(*jax_arrays, **params) -> jax array      lowering for the JAX backend
+    jvp, batch                                   slots for the forward-mode and vmap transforms
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        impl: Callable,
+        abstract_eval: Callable,
+        vjp: Callable | Sequence[Callable | None] | None = None,
+        jax: Callable | None = None,
+        differentiable: bool = True,
+        jvp: Callable | None = None,
+        batch: Callable | None = None,
+    ):
+        if name in PRIMITIVES:
+            raise ValueError(f"a primitive named {name!r} is already registered")
+        if differentiable and vjp is None:
+            raise ValueError(f"primitive {name!r} needs a vjp rule or differentiable=False")
+        self.name = name
+        self.impl = impl
+        self.abstract_eval = abstract_eval
+        self.vjp = vjp
+        self.jax = jax
+        self.differentiable = differentiable
+        self.jvp = jvp
+        self.batch = batch
+        PRIMITIVES[name] = self
+
+    def bind(self, *args: Any, **params: Any) -> Any:
+        """Apply the primitive under the current interpreter."""
+        try:
+            return _current.get().process(self, args, params)
+        except errors.TraceAgError:
+            raise
+        except Exception as e:
+            raise self.explain_failure(args, params, e) from e
+
+    def explain_failure(self, args: Sequence, params: dict, cause: Exception) -> Exception:
+        """Turn a NumPy failure into an error naming this primitive, the shapes and the line."""
+        try:
+            avals = [aval_of(a) for a in args]
+            self.abstract_eval(*avals, **params)
+        except errors.TraceAgError as e:
+            return type(e)(errors.at_user_line(str(e)))
+        except Exception:
+            avals = None
+        shapes = ", ".join(a.str_short() for a in avals) if avals else "?"
+        err_type = type(cause) if isinstance(cause, (ValueError, IndexError, TypeError)) else None
+        message = errors.at_user_line(f"{self.name}({shapes}) failed: {cause}")
+        return (err_type or errors.ShapeError)(message)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def shape_error(prim_name: str, message: str) -> errors.ShapeError:
+    return errors.ShapeError(f"{prim_name}: {message}")
+
+
+# ---------------------------------------------------------------- interpreters
+
+
+class Interpreter:
+    """Something that gives meaning to ``bind``: evaluation, graph recording, later jvp/vmap."""
+
+    parent: Interpreter | None = None
+
+    def process(self, prim: Primitive, args: Sequence, params: dict) -> Any:
+        raise NotImplementedError
+
+    def is_ancestor_of(self, other: Interpreter) -> bool:
+        node = other.parent
+        while node is not None:
+            if node is self:
+                return True
+            node = node.parent
+        return False
+
+
+class EvalInterpreter(Interpreter):
+    """The bottom interpreter: run the NumPy implementation."""
+
+    def process(self, prim: Primitive, args: Sequence, params: dict) -> Any:
+        for a in args:
+            if isinstance(a, Tracer):
+                raise escaped_tracer_error(a, prim)
+        return prim.impl(*args, **params)
+
+
+EVAL = EvalInterpreter()
+_current: contextvars.ContextVar[Interpreter] = contextvars.ContextVar(
+    "trace_ag_interpreter", default=EVAL
+)
+
+
+def current_interpreter() -> Interpreter:
+    return _current.get()
+
+
+@contextmanager
+def use_interpreter(interpreter: Interpreter):
+    """Make ``interpreter`` the one ``bind`` goes to, for the ``with`` block only."""
+    token = _current.set(interpreter)
+    try:
+        yield interpreter
+    finally:
+        _current.reset(token)
+
+
+def escaped_tracer_error(tracer: Tracer, prim: Primitive | None = None) -> Exception:
+    what = f" by {prim.name}" if prim is not None else ""
+    return errors.UnexpectedTracerError(
+        errors.at_user_line(
+            f"a tracer ({tracer.aval.str_short()}) was used{what} outside the transform that "
+            "created it: it escaped (through a global, a closure or a side effect) and its "
+            "transform has returned or is not the one running now. Return it as an output of "
+            "the transformed function instead of storing it."
+        )
+    )
+
+
+# ---------------------------------------------------------------- tracers
+
+
+class Tracer:
+    """A stand-in for an array while a function is traced.
+
+    The NumPy-like operators and methods are attached by ``trace_ag.numpy``; subclasses say where
+    their aval and (if any) concrete value come from.
+    """
+
+    __slots__ = ("trace",)
+    __array_priority__ = 1000
+
+    @property
+    def aval(self) -> Aval:
+        raise NotImplementedError
+
+    def concrete_value(self) -> Any:
+        """The concrete NumPy value behind this tracer, or None when tracing abstractly."""
+        return None
+
+    shape = property(lambda self: self.aval.shape)
+    dtype = property(lambda self: self.aval.dtype)
+    ndim = property(lambda self: self.aval.ndim)
+    size = property(lambda self: self.aval.size)
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d array (tracer)")
+        return self.shape[0]
+
+    def _concrete(self, what: str) -> Any:
+        value = self.concrete_value()
+        if value is None:
+            raise errors.ConcretizationTypeError(
+                errors.at_user_line(
+                    f"{what} needs a concrete value, but this tracer is abstract "
+                    f"({self.aval.str_short()}): under jit only shapes and dtypes are known. "
+                    "Mark the argument static (static_argnums / static_argnames), use "
+                    "tnp.where for a value-dependent choice, or ag.lax.cond for control flow."
+                )
+            )
+        return value
+
+    def __bool__(self) -> bool:
+        return bool(self._concrete("bool() (an `if`, `while`, `and`/`or` on a traced value)"))
+
+    def __float__(self) -> float:
+        return float(self._concrete("float()"))
+
+    def __int__(self) -> int:
+        return int(self._concrete("int()"))
+
+    def __index__(self) -> int:
+        return int(self._concrete("using a traced value as an index"))
+
+    def __complex__(self) -> complex:
+        return complex(self._concrete("complex()"))
+
+    def item(self) -> Any:
+        return self._concrete(".item()").item()
+
+    def tolist(self) -> Any:
+        return np.asarray(self._concrete(".tolist()")).tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        raise errors.TracerArrayConversionError(
+            errors.at_user_line(
+                f"a tracer ({self.aval.str_short()}) was passed to raw NumPy (np.asarray or a "
+                "NumPy function without a trace_ag version), which would silently drop the "
+                "gradient. Use trace_ag.numpy (`import trace_ag.numpy as tnp`) inside "
+                "transformed functions."
+            )
+        )
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array (tracer)")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self) -> str:
+        value = self.concrete_value()
+        shown = "" if value is None else f" value={np.array2string(np.asarray(value))}"
+        return f"{type(self).__name__}<{self.aval.str_short()}{shown}>"
+
+    __hash__ = None  # like JAX tracers: not hashable, since == is elementwise

@@ -1,0 +1,80 @@
+"""The IR printer: one equation a line, variables named a, b, c, ... with their avals.
+
+{ lambda a:f64[] b:f64[] . let
+    c:f64[] = add a b
+    d:f64[] = neg c
+  in ( d ) }
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from trace_ag.core import Eqn, Graph, Lit, Var
+
+
+def _names():
+    """a, b, ..., z, ba, bb, ... (like jaxprs)."""
+    n = 0
+    while True:
+        digits, k = [], n
+        while True:
+            digits.append(chr(ord("a") + k % 26))
+            k //= 26
+            if k == 0:
+                break
+        yield "".join(reversed(digits))
+        n += 1
+
+
+def _format_param(value: Any) -> str:
+    if isinstance(value, np.dtype) or isinstance(value, type):
+        return np.dtype(value).name
+    if isinstance(value, tuple):
+        inner = ",".join(_format_param(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, Graph):
+        return "{ graph }"
+    return repr(value)
+
+
+def _format_lit(lit: Lit) -> str:
+    value = np.asarray(lit.value)
+    text = repr(value.item())
+    return text if value.dtype.kind in "fb" or value.dtype == np.int64 else f"{text}:{lit.aval}"
+
+
+class _Namer:
+    def __init__(self):
+        self.names: dict[Var, str] = {}
+        self.fresh = _names()
+
+    def decl(self, var: Var) -> str:
+        self.names[var] = next(self.fresh)
+        return f"{self.names[var]}:{var.aval.str_short()}"
+
+    def use(self, atom: Var | Lit) -> str:
+        if isinstance(atom, Lit):
+            return _format_lit(atom)
+        return self.names.get(atom, "<unbound>")
+
+
+def _eqn_to_str(eqn: Eqn, namer: _Namer) -> str:
+    outs = " ".join(namer.decl(v) for v in eqn.outputs)
+    params = ""
+    if eqn.params:
+        params = "[" + " ".join(f"{k}={_format_param(v)}" for k, v in eqn.params.items()) + "]"
+    ins = " ".join(namer.use(a) for a in eqn.inputs)
+    return f"{outs} = {eqn.primitive.name}{params} {ins}".rstrip()
+
+
+def graph_to_str(graph: Graph) -> str:
+    namer = _Namer()
+    invars = " ".join(namer.decl(v) for v in graph.invars)
+    consts = " ".join(namer.decl(v) for v in graph.constvars)
+    header = f"{{ lambda {invars}" + (f" ; {consts}" if consts else "") + " . let"
+    body = [f"    {_eqn_to_str(e, namer)}" for e in graph.eqns]
+    outs = " ".join(namer.use(a) for a in graph.outvars)
+    return "\n".join([header, *body, f"  in ( {outs} ) }}"])

@@ -1,0 +1,197 @@
+"""``trace_ag.numpy``: NumPy's names and semantics, traceable (like ``jax.numpy``).
+
+Every function works on NumPy arrays, Python numbers and tracers alike; on tracers it records
+primitives, so it can be differentiated and traced again. Beyond NumPy it offers the stable
+composites ``logsumexp``, ``softmax``, ``log_softmax``, ``sigmoid`` and ``relu``.
+
+Example:
+    >>> import trace_ag as ag, trace_ag.numpy as tnp
+    >>> ag.grad(lambda x: tnp.sum(tnp.tanh(x) ** 2))(np.ones(3))
+"""
+
+import sys as _sys
+from typing import Any as _Any
+
+import numpy as _np
+
+# dtypes and constants, as in NumPy
+from numpy import (  # noqa: F401
+    bool_,
+    complex64,
+    complex128,
+    dtype,
+    e,
+    float16,
+    float32,
+    float64,
+    inf,
+    int8,
+    int16,
+    int32,
+    int64,
+    nan,
+    newaxis,
+    pi,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
+
+from trace_ag.numpy import (
+    _methods,  # noqa: E402
+    linalg,  # noqa: E402,F401
+)
+from trace_ag.numpy._creation import (  # noqa: E402,F401
+    arange,
+    array,
+    asarray,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    identity,
+    linspace,
+    ones,
+    ones_like,
+    zeros,
+    zeros_like,
+)
+from trace_ag.numpy._linalg import (  # noqa: E402,F401
+    dot,
+    einsum,
+    inner,
+    matmul,
+    outer,
+    tensordot,
+    vdot,
+)
+from trace_ag.numpy._reductions import (  # noqa: E402,F401
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    cumsum,
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    prod,
+    softmax,
+    std,
+    sum,
+    var,
+)
+from trace_ag.numpy._shape import (  # noqa: E402,F401
+    broadcast_arrays,
+    broadcast_to,
+    concatenate,
+    expand_dims,
+    flip,
+    getitem,
+    moveaxis,
+    nonzero,
+    pad,
+    ravel,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    take,
+    transpose,
+)
+from trace_ag.numpy._ufuncs import (  # noqa: E402,F401
+    abs,
+    absolute,
+    add,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    around,
+    astype,
+    ceil,
+    clip,
+    cos,
+    cosh,
+    divide,
+    equal,
+    exp,
+    exp2,
+    expm1,
+    floor,
+    floor_divide,
+    greater,
+    greater_equal,
+    isfinite,
+    isinf,
+    isnan,
+    less,
+    less_equal,
+    log,
+    log1p,
+    log2,
+    log10,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    maximum,
+    minimum,
+    mod,
+    multiply,
+    negative,
+    not_equal,
+    power,
+    reciprocal,
+    relu,
+    remainder,
+    round,
+    sigmoid,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    square,
+    stop_gradient,
+    subtract,
+    tan,
+    tanh,
+    true_divide,
+    where,
+)
+
+
+def shape(x: _Any) -> tuple:
+    return tuple(x.shape) if hasattr(x, "shape") else _np.shape(x)
+
+
+def ndim(x: _Any) -> int:
+    return len(shape(x))
+
+
+def size(x: _Any) -> int:
+    return int(_np.prod(shape(x), dtype=_np.int64))
+
+
+def result_type(*args: _Any) -> _np.dtype:
+    from trace_ag.numpy._base import result_dtype
+
+    return result_dtype(*args)
+
+
+_methods.attach(_sys.modules[__name__])
+
+
+def __getattr__(name: str) -> _Any:
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(f"trace_ag.numpy has no function {name!r}. {_methods.ADD_PRIMITIVE_HINT}")

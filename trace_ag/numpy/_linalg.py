@@ -1,0 +1,111 @@
+"""Products of ``trace_ag.numpy``: matmul and einsum are primitives; dot, tensordot, inner,
+outer and vdot are written with them."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from trace_ag.core import shape_error
+from trace_ag.numpy import _reductions as red
+from trace_ag.numpy import _shape as shp
+from trace_ag.numpy._base import asarray_or_tracer, promote
+from trace_ag.primitives import linalg as la
+
+
+def matmul(x: Any, y: Any) -> Any:
+    """``x @ y`` with NumPy's rules for 1-D operands and batch broadcasting."""
+    return la.matmul.bind(*promote(x, y))
+
+
+def _expand_ellipsis(subscripts: str, ndims: Sequence[int]) -> str:
+    """Explicit ``'ab,bc->ac'`` form: ellipses become letters, an implicit output is written."""
+    subscripts = subscripts.replace(" ", "")
+    inputs, arrow, output = subscripts.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(ndims):
+        raise shape_error("einsum", f"{subscripts!r} names {len(terms)} operands, got {len(ndims)}")
+    used = set(subscripts)
+    spare = [c for c in string.ascii_letters if c not in used]
+    n_ell = max(
+        (nd - len(t.replace("...", "")) for t, nd in zip(terms, ndims, strict=True) if "..." in t),
+        default=0,
+    )
+    ell = "".join(spare[:n_ell])
+    terms = [
+        t.replace("...", ell[n_ell - (nd - len(t) + 3) :] if "..." in t else "")
+        for t, nd in zip(terms, ndims, strict=True)
+    ]
+    if arrow:
+        output = output.replace("...", ell)
+    else:
+        counts = {c: "".join(terms).count(c) for c in set("".join(terms))}
+        output = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
+    return ",".join(terms) + "->" + output
+
+
+def einsum(subscripts: str, *operands: Any, optimize: Any = None) -> Any:
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', x, y)`` (ellipsis supported)."""
+    operands = promote(*operands)
+    spec = _expand_ellipsis(subscripts, [np.ndim(o) for o in operands])
+    return la.einsum.bind(*operands, subscripts=spec)
+
+
+def tensordot(a: Any, b: Any, axes: int | Sequence = 2) -> Any:
+    """Sum products over the last ``axes`` axes of ``a`` and the first of ``b`` (or the
+    given pairs of axes), like ``numpy.tensordot``."""
+    a, b = promote(a, b)
+    if isinstance(axes, (int, np.integer)):
+        a_axes, b_axes = list(range(a.ndim - axes, a.ndim)), list(range(axes))
+    else:
+        a_axes, b_axes = (list(np.atleast_1d(ax)) for ax in axes)
+    a_axes = [int(ax) % a.ndim for ax in a_axes]
+    b_axes = [int(ax) % b.ndim for ax in b_axes]
+    letters = iter(string.ascii_letters)
+    a_sub = [next(letters) for _ in range(a.ndim)]
+    b_sub = [next(letters) for _ in range(b.ndim)]
+    for i, j in zip(a_axes, b_axes, strict=True):
+        b_sub[j] = a_sub[i]
+    out = [c for i, c in enumerate(a_sub) if i not in a_axes]
+    out += [c for j, c in enumerate(b_sub) if j not in b_axes]
+    return einsum("".join(a_sub) + "," + "".join(b_sub) + "->" + "".join(out), a, b)
+
+
+def dot(a: Any, b: Any) -> Any:
+    """``numpy.dot``: scalars multiply, up to 2-D it is matmul, beyond it contracts the last
+    axis of ``a`` with the second-to-last of ``b``."""
+    a, b = promote(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    if b.ndim <= 2:
+        return matmul(a, b)
+    return tensordot(a, b, axes=([-1], [b.ndim - 2]))
+
+
+def inner(a: Any, b: Any) -> Any:
+    a, b = promote(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return tensordot(a, b, axes=([-1], [-1]))
+
+
+def outer(a: Any, b: Any) -> Any:
+    a, b = promote(a, b)
+    return shp.reshape(a, (-1, 1)) * shp.reshape(b, (1, -1))
+
+
+def vdot(a: Any, b: Any) -> Any:
+    return red.sum(shp.ravel(a) * shp.ravel(b))
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    """Vector 2-norm (and the Frobenius norm of matrices); other orders are not supported."""
+    from trace_ag.numpy import _ufuncs as uf
+
+    if ord not in (None, 2, "fro"):
+        raise NotImplementedError(f"linalg.norm: ord={ord!r} is not supported (only 2/'fro')")
+    x = asarray_or_tracer(x)
+    return uf.sqrt(red.sum(x * x, axis=axis, keepdims=keepdims))

@@ -1,0 +1,211 @@
+"""Elementwise primitives: one line each, impl and vjp side by side.
+
+Unary rules are ``rule(g, out, x)``; binary rules are one callable per input,
+``rule(g, out, x, y)``, reduced to the input's shape by ``unbroadcast``. Operands reach these
+primitives with equal dtypes: ``trace_ag.numpy`` promotes first, as ``jax.numpy`` does over lax.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trace_ag import numpy as tnp
+from trace_ag.core import Aval, Primitive, shape_error
+from trace_ag.primitives._rules import broadcast_avals, jnp_fn, lax_fn, same_aval, unbroadcast
+
+
+def unary(name, np_fn, vjp=None, jax_name=None, out_dtype=None):
+    """Declare an elementwise unary primitive; ``vjp=None`` means it has zero gradient."""
+    if out_dtype is None:
+        abstract_eval = same_aval
+    else:
+        abstract_eval = lambda x, **_: Aval(x.shape, np.dtype(out_dtype))  # noqa: E731
+    return Primitive(
+        name,
+        impl=np_fn,
+        abstract_eval=abstract_eval,
+        vjp=None if vjp is None else (vjp,),
+        differentiable=vjp is not None,
+        jax=jnp_fn(jax_name or np_fn.__name__),
+    )
+
+
+def binary(name, np_fn, vjp_x=None, vjp_y=None, out_dtype=None, jax_name=None):
+    """Declare a broadcasting binary primitive with one vjp rule per operand."""
+    differentiable = vjp_x is not None or vjp_y is not None
+    return Primitive(
+        name,
+        impl=np_fn,
+        abstract_eval=lambda x, y, **_: broadcast_avals(name, x, y, out_dtype=out_dtype),
+        vjp=(vjp_x, vjp_y) if differentiable else None,
+        differentiable=differentiable,
+        jax=jnp_fn(jax_name or np_fn.__name__),
+    )
+
+
+def _stable_logistic(x):
+    return np.exp(-np.logaddexp(np.zeros((), x.dtype), -x))
+
+
+# ---- differentiable unary ops:  d out = rule(g, out, x)
+neg = unary("neg", np.negative, lambda g, out, x: -g)
+exp = unary("exp", np.exp, lambda g, out, x: g * out)
+log = unary("log", np.log, lambda g, out, x: g / x)
+log1p = unary("log1p", np.log1p, lambda g, out, x: g / (1 + x))
+expm1 = unary("expm1", np.expm1, lambda g, out, x: g * (out + 1))
+sqrt = unary("sqrt", np.sqrt, lambda g, out, x: g / (2 * out))
+sin = unary("sin", np.sin, lambda g, out, x: g * tnp.cos(x))
+cos = unary("cos", np.cos, lambda g, out, x: -(g * tnp.sin(x)))
+tan = unary("tan", np.tan, lambda g, out, x: g * (1 + out * out))
+tanh = unary("tanh", np.tanh, lambda g, out, x: g * (1 - out * out))
+arcsin = unary("arcsin", np.arcsin, lambda g, out, x: g / tnp.sqrt(1 - x * x))
+arccos = unary("arccos", np.arccos, lambda g, out, x: -g / tnp.sqrt(1 - x * x))
+arctan = unary("arctan", np.arctan, lambda g, out, x: g / (1 + x * x))
+sinh = unary("sinh", np.sinh, lambda g, out, x: g * tnp.cosh(x))
+cosh = unary("cosh", np.cosh, lambda g, out, x: g * tnp.sinh(x))
+arcsinh = unary("arcsinh", np.arcsinh, lambda g, out, x: g / tnp.sqrt(x * x + 1))
+arccosh = unary("arccosh", np.arccosh, lambda g, out, x: g / tnp.sqrt(x * x - 1))
+arctanh = unary("arctanh", np.arctanh, lambda g, out, x: g / (1 - x * x))
+abs = unary("abs", np.abs, lambda g, out, x: g * tnp.sign(x), jax_name="abs")
+logistic = Primitive(
+    "logistic",
+    impl=_stable_logistic,
+    abstract_eval=same_aval,
+    vjp=(lambda g, out, x: g * out * (1 - out),),
+    jax=lax_fn("logistic"),
+)
+
+# ---- zero-gradient unary ops (piecewise constant) and predicates
+sign = unary("sign", np.sign)
+floor = unary("floor", np.floor)
+ceil = unary("ceil", np.ceil)
+round = unary("round", np.round, jax_name="round")
+isfinite = unary("isfinite", np.isfinite, out_dtype=np.bool_)
+isnan = unary("isnan", np.isnan, out_dtype=np.bool_)
+isinf = unary("isinf", np.isinf, out_dtype=np.bool_)
+logical_not = unary("logical_not", np.logical_not, out_dtype=np.bool_)
+
+
+# ---- binary arithmetic:  one rule per operand
+def _balanced_eq(x, out, y):
+    """1 where x alone attains the max/min, 1/2 where x and y tie, else 0 (JAX's rule)."""
+    typed = np.dtype(out.dtype).type
+    return tnp.where(x == out, tnp.where(y == out, typed(0.5), typed(1)), typed(0))
+
+
+def _pow_vjp_x(g, out, x, y):
+    safe = tnp.where(y == 0, 0, y * x ** (y - 1))
+    return unbroadcast(g * safe, np.shape(x))
+
+
+def _pow_vjp_y(g, out, x, y):
+    return unbroadcast(g * tnp.log(tnp.where(x == 0, 1, x)) * out, np.shape(y))
+
+
+add = binary(
+    "add",
+    np.add,
+    lambda g, out, x, y: unbroadcast(g, np.shape(x)),
+    lambda g, out, x, y: unbroadcast(g, np.shape(y)),
+)
+sub = binary(
+    "sub",
+    np.subtract,
+    lambda g, out, x, y: unbroadcast(g, np.shape(x)),
+    lambda g, out, x, y: unbroadcast(-g, np.shape(y)),
+)
+mul = binary(
+    "mul",
+    np.multiply,
+    lambda g, out, x, y: unbroadcast(g * y, np.shape(x)),
+    lambda g, out, x, y: unbroadcast(g * x, np.shape(y)),
+)
+div = binary(
+    "div",
+    np.true_divide,
+    lambda g, out, x, y: unbroadcast(g / y, np.shape(x)),
+    lambda g, out, x, y: unbroadcast(-g * out / y, np.shape(y)),
+    jax_name="true_divide",
+)
+pow = binary("pow", np.power, _pow_vjp_x, _pow_vjp_y)
+maximum = binary(
+    "maximum",
+    np.maximum,
+    lambda g, out, x, y: unbroadcast(g * _balanced_eq(x, out, y), np.shape(x)),
+    lambda g, out, x, y: unbroadcast(g * _balanced_eq(y, out, x), np.shape(y)),
+)
+minimum = binary(
+    "minimum",
+    np.minimum,
+    lambda g, out, x, y: unbroadcast(g * _balanced_eq(x, out, y), np.shape(x)),
+    lambda g, out, x, y: unbroadcast(g * _balanced_eq(y, out, x), np.shape(y)),
+)
+arctan2 = binary(
+    "arctan2",
+    np.arctan2,
+    lambda g, out, y, x: unbroadcast(g * x / (x * x + y * y), np.shape(y)),
+    lambda g, out, y, x: unbroadcast(-g * y / (x * x + y * y), np.shape(x)),
+)
+remainder = binary(
+    "remainder",
+    np.remainder,
+    lambda g, out, x, y: unbroadcast(g, np.shape(x)),
+    lambda g, out, x, y: unbroadcast(-g * tnp.floor(x / y), np.shape(y)),
+)
+floor_divide = binary("floor_divide", np.floor_divide)
+
+# ---- comparisons and logic: boolean results, no gradient
+equal = binary("eq", np.equal, out_dtype=np.bool_)
+not_equal = binary("ne", np.not_equal, out_dtype=np.bool_)
+less = binary("lt", np.less, out_dtype=np.bool_)
+less_equal = binary("le", np.less_equal, out_dtype=np.bool_)
+greater = binary("gt", np.greater, out_dtype=np.bool_)
+greater_equal = binary("ge", np.greater_equal, out_dtype=np.bool_)
+logical_and = binary("logical_and", np.logical_and, out_dtype=np.bool_)
+logical_or = binary("logical_or", np.logical_or, out_dtype=np.bool_)
+logical_xor = binary("logical_xor", np.logical_xor, out_dtype=np.bool_)
+
+
+# ---- the rest: select, integer_pow, astype, stop_gradient
+def _select_aval(c, x, y):
+    if c.dtype != np.bool_:
+        raise shape_error("select", f"the condition must be boolean, got {c.dtype}")
+    aval = broadcast_avals("select", x, y)
+    return Aval(broadcast_avals("select", c, Aval(aval.shape, c.dtype)).shape, x.dtype)
+
+
+select = Primitive(
+    "select",
+    impl=np.where,
+    abstract_eval=_select_aval,
+    vjp=(
+        None,
+        lambda g, out, c, x, y: unbroadcast(tnp.where(c, g, 0), np.shape(x)),
+        lambda g, out, c, x, y: unbroadcast(tnp.where(c, 0, g), np.shape(y)),
+    ),
+    jax=jnp_fn("where"),
+)
+
+integer_pow = Primitive(
+    "integer_pow",
+    impl=lambda x, *, y: np.power(x, y),
+    abstract_eval=same_aval,
+    vjp=(lambda g, out, x, *, y: g * 0 if y == 0 else g * (y * tnp.power(x, y - 1)),),
+    jax=lax_fn("integer_pow"),
+)
+
+astype = Primitive(
+    "astype",
+    impl=lambda x, *, dtype: x.astype(dtype),
+    abstract_eval=lambda x, *, dtype: Aval(x.shape, np.dtype(dtype)),
+    vjp=(lambda g, out, x, *, dtype: tnp.astype(g, x.dtype),),
+    jax=lambda x, *, dtype: x.astype(dtype),
+)
+
+stop_gradient = Primitive(
+    "stop_gradient",
+    impl=lambda x: x,
+    abstract_eval=same_aval,
+    differentiable=False,
+    jax=lax_fn("stop_gradient"),
+)

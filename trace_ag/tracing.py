@@ -1,0 +1,188 @@
+"""Tracing: calling a function on tracers records its primitives as a ``Graph``.
+
+A ``GraphTrace`` records one equation per ``bind``. In *concrete* mode (grad, vjp) each tracer
+also carries its value, computed by handing the same primitive to the parent interpreter, so
+Python control flow on values works as in HIPS autograd and nested transforms stack naturally:
+a value may itself be a tracer of the enclosing transform. In *abstract* mode (make_ir, jit)
+tracers carry only an aval and the shape rules compute the outputs' avals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from trace_ag import errors
+from trace_ag.core import (
+    Aval,
+    Eqn,
+    Graph,
+    Interpreter,
+    Lit,
+    Primitive,
+    Tracer,
+    Var,
+    aval_of,
+    current_interpreter,
+    escaped_tracer_error,
+    use_interpreter,
+)
+from trace_ag.tree_util import tree_flatten, tree_unflatten
+
+
+class GraphTracer(Tracer):
+    """A tracer of a ``GraphTrace``: a graph variable plus, in concrete mode, its value."""
+
+    __slots__ = ("var", "value")
+
+    def __init__(self, trace: GraphTrace, var: Var, value: Any):
+        self.trace = trace
+        self.var = var
+        self.value = value
+
+    @property
+    def aval(self) -> Aval:
+        return self.var.aval
+
+    def concrete_value(self) -> Any:
+        value = self.value
+        return value.concrete_value() if isinstance(value, Tracer) else value
+
+
+class GraphTrace(Interpreter):
+    """Records equations; in concrete mode also computes every value through ``parent``."""
+
+    def __init__(self, parent: Interpreter, concrete: bool):
+        self.parent = parent
+        self.concrete = concrete
+        self.alive = True
+        self.eqns: list[Eqn] = []
+        self.values: dict[Var, Any] = {}
+        self.constvars: list[Var] = []
+        self.constvals: list[Any] = []
+        self._const_ids: dict[int, Var] = {}
+
+    def new_input(self, value_or_aval: Any) -> GraphTracer:
+        if isinstance(value_or_aval, Aval):
+            return GraphTracer(self, Var(value_or_aval), None)
+        var = Var(aval_of(value_or_aval))
+        self.values[var] = value_or_aval
+        return GraphTracer(self, var, value_or_aval)
+
+    def lift(self, x: Any) -> Var | Lit:
+        """This trace's atom for ``x``: its own tracer's var, or a constant."""
+        if isinstance(x, Tracer):
+            if x.trace is self:
+                return x.var
+            if not (getattr(x.trace, "alive", True) and x.trace.is_ancestor_of(self)):
+                raise escaped_tracer_error(x)
+        elif np.ndim(x) == 0:
+            return Lit(x)
+        var = self._const_ids.get(id(x))
+        if var is None:
+            var = self._const_ids[id(x)] = Var(aval_of(x))
+            self.constvars.append(var)
+            self.constvals.append(x)  # also keeps x alive, so its id stays unique
+            self.values[var] = x
+        return var
+
+    def value_of(self, atom: Var | Lit) -> Any:
+        return atom.value if isinstance(atom, Lit) else self.values[atom]
+
+    def process(self, prim: Primitive, args: Sequence, params: dict) -> Any:
+        atoms = [self.lift(a) for a in args]
+        if self.concrete:
+            with use_interpreter(self.parent):
+                out = prim.bind(*[self.value_of(a) for a in atoms], **params)
+            outs = out if isinstance(out, tuple) else (out,)
+            out_avals = [aval_of(o) for o in outs]
+        else:
+            out = prim.abstract_eval(*[a.aval for a in atoms], **params)
+            outs = out if isinstance(out, tuple) else (out,)
+            out_avals, outs = list(outs), [None] * len(outs)
+        outvars = [Var(aval) for aval in out_avals]
+        self.eqns.append(Eqn(prim, atoms, params, outvars))
+        tracers = []
+        for var, value in zip(outvars, outs, strict=True):
+            if value is not None:
+                self.values[var] = value
+            tracers.append(GraphTracer(self, var, value))
+        return tuple(tracers) if isinstance(out, tuple) else tracers[0]
+
+    def to_graph(self, invars: list[Var], outvars: list[Var | Lit]) -> Graph:
+        return Graph(invars, list(self.eqns), outvars, list(self.constvars), list(self.constvals))
+
+
+def as_input_value(x: Any, fn_name: str) -> Any:
+    """Check a pytree leaf passed to a transform and turn Python numbers into NumPy values."""
+    if isinstance(x, (np.ndarray, np.generic, Tracer)):
+        return x
+    if isinstance(x, (bool, int, float, complex)):
+        return np.asarray(x)[()]
+    if isinstance(x, (list, tuple)):
+        return np.asarray(x)
+    raise TypeError(
+        errors.at_user_line(
+            f"{fn_name}: arguments must be arrays, numbers or pytrees (dict/list/tuple) of them; "
+            f"got a leaf of type {type(x).__name__}. Mark it static or close over it instead."
+        )
+    )
+
+
+def trace(
+    fn: Callable, args: Sequence, concrete: bool, fn_name: str
+) -> tuple[GraphTrace, list[Var], list[Any], Any]:
+    """Call ``fn(*args)`` on fresh tracers; returns the trace, input vars, flat outputs, out tree.
+
+    The outputs are left as the function returned them (tracers, constants); the caller lifts
+    them and then calls ``end(trace)``.
+    """
+    flat, in_tree = tree_flatten(tuple(args))
+    tr = GraphTrace(current_interpreter(), concrete)
+    if concrete:
+        tracers = [tr.new_input(as_input_value(x, fn_name)) for x in flat]
+    else:
+        tracers = [tr.new_input(x if isinstance(x, Aval) else aval_of(x)) for x in flat]
+    with use_interpreter(tr):
+        out = fn(*tree_unflatten(in_tree, tracers))
+    return tr, [t.var for t in tracers], out
+
+
+def end(tr: GraphTrace) -> None:
+    """Mark a trace finished, so that its tracers can no longer be used."""
+    tr.alive = False
+
+
+def make_ir(fn: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[..., Graph]:
+    """Trace ``fn`` abstractly and return its graph, like ``jax.make_jaxpr``.
+
+    Example:
+        >>> import trace_ag as ag, trace_ag.numpy as tnp
+        >>> print(ag.make_ir(lambda x: tnp.sin(x) * 2.0)(1.0))
+        { lambda a:f64[] . let
+            b:f64[] = sin a
+            c:f64[] = mul b 2.0
+          in ( c ) }
+    """
+    static = {static_argnums} if isinstance(static_argnums, int) else set(static_argnums)
+
+    def make(*args: Any) -> Graph:
+        dynamic = [a for i, a in enumerate(args) if i not in static]
+
+        def with_static(*dyn):
+            it = iter(dyn)
+            return fn(*[a if i in static else next(it) for i, a in enumerate(args)])
+
+        avals = [
+            aval_of(as_input_value(x, "make_ir")) if not isinstance(x, Aval) else x
+            for x in tree_flatten(tuple(dynamic))[0]
+        ]
+        avals_tree = tree_unflatten(tree_flatten(tuple(dynamic))[1], avals)
+        tr, invars, out = trace(with_static, avals_tree, concrete=False, fn_name="make_ir")
+        outvars = [tr.lift(o) for o in tree_flatten(out)[0]]
+        end(tr)
+        return tr.to_graph(invars, outvars)
+
+    return make

@@ -1,0 +1,411 @@
+"""Pytrees: nested containers of arrays, flattened to a list of leaves plus a structure.
+
+The one concept: a transform (``grad``, ``vjp``, ...) accepts and returns *pytrees* -- tuples,
+lists, dicts, namedtuples, ``None`` and registered classes nested to any depth -- but its core
+works only on flat lists of arrays. The pytree is flattened to ``(leaves, treedef)`` exactly
+once, at the transform's public boundary, and rebuilt from ``treedef`` when results go back to
+the user. ``PyTreeDef`` is immutable and hashable, so it can key caches of traced functions.
+
+Node types follow ``jax.tree_util``: dict children are ordered by sorted key, OrderedDict by
+insertion, ``None`` is a node with no children, and anything unregistered is a leaf.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+__all__ = [
+    "PyTreeDef",
+    "register_pytree_node",
+    "register_pytree_node_class",
+    "tree_all",
+    "tree_flatten",
+    "tree_leaves",
+    "tree_map",
+    "tree_reduce",
+    "tree_structure",
+    "tree_unflatten",
+]
+
+_NoneType = type(None)
+_LEAF = "*"  # structure marker of a leaf; a node is (type, aux_data, child_specs, num_leaves)
+_NONE_SPEC = (_NoneType, None, (), 0)
+_NO_INIT = object()
+
+# type -> (flatten(x) -> (children, aux), unflatten(aux, children) -> x)
+_REGISTRY: dict[type, tuple[Callable, Callable]] = {}
+
+
+def register_pytree_node(
+    nodetype: type,
+    flatten_func: Callable[[Any], tuple[Iterable, Hashable]],
+    unflatten_func: Callable[[Any, Iterable], Any],
+) -> None:
+    """Make instances of `nodetype` pytree nodes rather than leaves.
+
+    >>> class Box:
+    ...     def __init__(self, value): self.value = value
+    >>> register_pytree_node(Box, lambda b: ((b.value,), None), lambda aux, ch: Box(*ch))
+    >>> tree_leaves([Box(1), Box((2, 3))])
+    [1, 2, 3]
+    """
+    if nodetype in _REGISTRY:
+        raise ValueError(
+            f"pytree node type {nodetype.__module__}.{nodetype.__qualname__} is already registered"
+        )
+    _REGISTRY[nodetype] = (flatten_func, unflatten_func)
+
+
+def register_pytree_node_class(cls: type) -> type:
+    """Class decorator: register `cls` via its ``tree_flatten`` / ``tree_unflatten`` methods.
+
+    >>> @register_pytree_node_class
+    ... class Pair:
+    ...     def tree_flatten(self): return (self.a, self.b), None
+    ...     @classmethod
+    ...     def tree_unflatten(cls, aux, children): return cls(*children)
+    """
+    register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
+    return cls
+
+
+def _sorted_keys(d: dict) -> tuple:
+    try:
+        return tuple(sorted(d))
+    except TypeError:
+        raise ValueError(
+            "pytree dict keys must be sortable (children are ordered by sorted "
+            f"key); got keys {list(d)!r}"
+        ) from None
+
+
+def _flatten_dict(x: dict) -> tuple[list, tuple]:
+    keys = _sorted_keys(x)
+    return [x[k] for k in keys], keys
+
+
+def _flatten_defaultdict(x: defaultdict) -> tuple[list, tuple]:
+    keys = _sorted_keys(x)
+    return [x[k] for k in keys], (x.default_factory, keys)
+
+
+for _type, _flat, _unflat in [
+    (tuple, lambda x: (x, None), lambda _, ch: tuple(ch)),
+    (list, lambda x: (x, None), lambda _, ch: list(ch)),
+    (_NoneType, lambda x: ((), None), lambda _, ch: None),
+    (dict, _flatten_dict, lambda keys, ch: dict(zip(keys, ch, strict=True))),
+    (
+        OrderedDict,
+        lambda x: (list(x.values()), tuple(x)),
+        lambda keys, ch: OrderedDict(zip(keys, ch, strict=True)),
+    ),
+    (
+        defaultdict,
+        _flatten_defaultdict,
+        lambda aux, ch: defaultdict(aux[0], zip(aux[1], ch, strict=True)),
+    ),
+]:
+    register_pytree_node(_type, _flat, _unflat)
+del _type, _flat, _unflat
+_BUILTIN = frozenset(_REGISTRY)
+
+
+def _dict_keys(t: type, aux: Any) -> tuple | None:
+    """The keys of a dict-like node's children, or None for other node types."""
+    if t is dict or t is OrderedDict:
+        return aux
+    return aux[1] if t is defaultdict else None
+
+
+def _name(obj: Any) -> str:
+    return getattr(obj, "__name__", repr(obj))
+
+
+def _is_namedtuple(t: type) -> bool:
+    return issubclass(t, tuple) and hasattr(t, "_fields")
+
+
+def _flatten(x: Any, leaves: list, is_leaf: Callable[[Any], bool] | None) -> Any:
+    """Append the leaves of `x` to `leaves`; return the structure spec of `x`."""
+    if is_leaf is not None and is_leaf(x):
+        leaves.append(x)
+        return _LEAF
+    t = type(x)
+    if t is tuple or t is list:  # fast paths for the common containers
+        children, aux = x, None
+    elif t is dict:
+        children, aux = _flatten_dict(x)
+    elif x is None:
+        return _NONE_SPEC
+    else:
+        handler = _REGISTRY.get(t)
+        if handler is not None:
+            children, aux = handler[0](x)
+        elif _is_namedtuple(t):
+            children, aux = x, None
+        else:
+            leaves.append(x)
+            return _LEAF
+    start = len(leaves)
+    specs = tuple([_flatten(c, leaves, is_leaf) for c in children])
+    return (t, aux, specs, len(leaves) - start)
+
+
+def _build(spec: Any, leaves: Iterable) -> Any:
+    """Rebuild the tree of `spec`, drawing its leaves from the iterator `leaves`."""
+    if spec is _LEAF:
+        return next(leaves)
+    t, aux, specs, _ = spec
+    children = [_build(s, leaves) for s in specs]
+    if t is tuple:
+        return tuple(children)
+    if t is list:
+        return children
+    if t is dict:
+        return dict(zip(aux, children, strict=True))
+    handler = _REGISTRY.get(t)
+    if handler is None:  # namedtuple
+        return t(*children)
+    return handler[1](aux, tuple(children))
+
+
+class _Mismatch(Exception):
+    """Internal: raised where structures differ; each frame adds its path entry on the way up."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.path: list[str] = []
+
+
+def _describe(spec: Any) -> str:
+    t, aux, specs, _ = spec
+    if t is _NoneType:
+        return "None"
+    keys = _dict_keys(t, aux)
+    if keys is not None:
+        kind = f"defaultdict({_name(aux[0])})" if t is defaultdict else t.__name__
+        return f"{kind} with keys {list(keys)!r}"
+    n = len(specs)
+    return f"{t.__name__} of {n} {'child' if n == 1 else 'children'}"
+
+
+def _one_level(x: Any) -> tuple[list, Any] | None:
+    """``(children, aux_data)`` of `x` if it is a pytree node, else None (a leaf)."""
+    handler = _REGISTRY.get(type(x))
+    if handler is not None:
+        children, aux = handler[0](x)
+        return list(children), aux
+    if _is_namedtuple(type(x)):
+        return list(x), None
+    return None
+
+
+def _aux_equal(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # e.g. arrays in aux data
+        return a is b
+
+
+def _up_to(spec: Any, x: Any, out: list) -> None:
+    """Append to `out` the subtrees of `x` at the leaves of `spec`; raise _Mismatch if none fit."""
+    if spec is _LEAF:
+        out.append(x)
+        return
+    t, aux, specs, _ = spec
+    level = _one_level(x)
+    if level is None:
+        raise _Mismatch(f"expected {_describe(spec)}, got a leaf of type {type(x).__name__}")
+    children, x_aux = level
+    if type(x) is not t or len(children) != len(specs) or not _aux_equal(x_aux, aux):
+        got = (type(x), x_aux, (_LEAF,) * len(children), len(children))
+        detail = f"expected {_describe(spec)}, got {_describe(got)}"
+        if t not in _BUILTIN and t in _REGISTRY and type(x) is t and len(children) == len(specs):
+            detail += f" (aux data {aux!r} vs {x_aux!r})"
+        raise _Mismatch(detail)
+    for i, (s, c) in enumerate(zip(specs, children, strict=True)):
+        try:
+            _up_to(s, c, out)
+        except _Mismatch as e:
+            e.path.append(_path_entry(t, aux, i))
+            raise
+
+
+def _path_entry(t: type, aux: Any, i: int) -> str:
+    keys = _dict_keys(t, aux)
+    if keys is not None:
+        return f"key {keys[i]!r}"
+    if t is tuple or t is list:
+        return f"index {i}"
+    if t not in _REGISTRY:
+        return f"field {t._fields[i]!r}"
+    return f"child {i} of {t.__name__}"
+
+
+def _repr(spec: Any) -> str:
+    if spec is _LEAF:
+        return "*"
+    t, aux, specs, _ = spec
+    parts = [_repr(s) for s in specs]
+    if t is tuple:
+        return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+    if t is list:
+        return "[" + ", ".join(parts) + "]"
+    if t is _NoneType:
+        return "None"
+    keys = _dict_keys(t, aux)
+    if keys is not None:
+        body = "{" + ", ".join(f"{k!r}: {p}" for k, p in zip(keys, parts, strict=True)) + "}"
+        if t is dict:
+            return body
+        if t is OrderedDict:
+            return f"OrderedDict({body})"
+        return f"defaultdict({_name(aux[0])}, {body})"
+    if t not in _REGISTRY:  # namedtuple
+        fields = ", ".join(f"{f}={p}" for f, p in zip(t._fields, parts, strict=True))
+        return f"{t.__name__}({fields})"
+    return f"CustomNode({t.__name__}[{aux!r}], [{', '.join(parts)}])"
+
+
+class PyTreeDef:
+    """The structure of a pytree, without its leaves: immutable, hashable, comparable.
+
+    >>> treedef = tree_structure({"a": 1, "b": (2, 3)})
+    >>> treedef, treedef.num_leaves
+    (PyTreeDef({'a': *, 'b': (*, *)}), 3)
+    """
+
+    __slots__ = ("_spec", "_hash")
+
+    def __init__(self, spec: Any) -> None:  # internal: use tree_structure / tree_flatten
+        object.__setattr__(self, "_spec", spec)
+        object.__setattr__(self, "_hash", None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("PyTreeDef is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PyTreeDef):
+            return NotImplemented
+        return self is other or self._spec == other._spec
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            object.__setattr__(self, "_hash", hash(self._spec))
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"PyTreeDef({_repr(self._spec)})"
+
+    def __reduce__(self) -> tuple:
+        return PyTreeDef, (self._spec,)
+
+    @property
+    def num_leaves(self) -> int:
+        """Number of leaves in a tree of this structure."""
+        return 1 if self._spec is _LEAF else self._spec[3]
+
+    def children(self) -> list[PyTreeDef]:
+        """Structures of the root's immediate children (empty for a leaf)."""
+        return [] if self._spec is _LEAF else [PyTreeDef(s) for s in self._spec[2]]
+
+    def unflatten(self, leaves: Iterable[Any]) -> Any:
+        """Build a tree of this structure from `leaves`, e.g. ``treedef.unflatten([1, 2, 3])``."""
+        if not isinstance(leaves, list | tuple):
+            leaves = list(leaves)
+        if len(leaves) != self.num_leaves:
+            raise ValueError(
+                f"wrong number of leaves for {self!r}: expected {self.num_leaves}, "
+                f"got {len(leaves)}"
+            )
+        return _build(self._spec, iter(leaves))
+
+    def flatten_up_to(self, tree: Any) -> list[Any]:
+        """Flatten `tree` only as deep as this structure; its subtrees at our leaves stay whole.
+
+        >>> tree_structure((1, 2)).flatten_up_to(([1, 2], {"a": 3}))
+        [[1, 2], {'a': 3}]
+        """
+        out: list[Any] = []
+        try:
+            _up_to(self._spec, tree, out)
+        except _Mismatch as e:
+            where = " -> ".join(reversed(e.path)) if e.path else "the root"
+            raise ValueError(f"tree structure mismatch at {where}: {e.detail}") from None
+        return out
+
+
+def tree_flatten(
+    tree: Any, is_leaf: Callable[[Any], bool] | None = None
+) -> tuple[list[Any], PyTreeDef]:
+    """Flatten `tree` into its leaves and its structure.
+
+    >>> tree_flatten({"b": [2, None], "a": 1})
+    ([1, 2], PyTreeDef({'a': *, 'b': [*, None]}))
+    """
+    leaves: list[Any] = []
+    spec = _flatten(tree, leaves, is_leaf)
+    return leaves, PyTreeDef(spec)
+
+
+def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> Any:
+    """Inverse of `tree_flatten`: ``tree_unflatten(tree_structure((0, 0)), [1, 2]) == (1, 2)``."""
+    return treedef.unflatten(leaves)
+
+
+def tree_leaves(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list[Any]:
+    """The leaves of `tree`, in flatten order: ``tree_leaves([None, {"a": 1}]) == [1]``."""
+    leaves: list[Any] = []
+    _flatten(tree, leaves, is_leaf)
+    return leaves
+
+
+def tree_structure(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> PyTreeDef:
+    """The structure of `tree`: ``tree_structure((1, [2])) == tree_structure((0, [0]))``."""
+    return PyTreeDef(_flatten(tree, [], is_leaf))
+
+
+def tree_map(
+    f: Callable[..., Any], tree: Any, *rest: Any, is_leaf: Callable[[Any], bool] | None = None
+) -> Any:
+    """Apply `f` leaf-wise over `tree` and the trees in `rest` (which must share its structure).
+
+    >>> tree_map(lambda x, y: x + y, {"a": 1, "b": (2,)}, {"a": 10, "b": (20,)})
+    {'a': 11, 'b': (22,)}
+    """
+    leaves: list[Any] = []
+    spec = _flatten(tree, leaves, is_leaf)
+    if not rest:
+        return _build(spec, iter([f(x) for x in leaves]))
+    treedef = PyTreeDef(spec)
+    others = []
+    for i, other in enumerate(rest, start=1):
+        try:
+            others.append(treedef.flatten_up_to(other))
+        except ValueError as e:
+            raise ValueError(
+                f"tree_map: tree argument {i} does not match the structure of the first tree: {e}"
+            ) from None
+    return _build(spec, iter([f(*xs) for xs in zip(leaves, *others, strict=True)]))
+
+
+def tree_all(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> bool:
+    """True if every leaf is truthy: ``tree_all([True, (1, None)]) is True``."""
+    return all(tree_leaves(tree, is_leaf))
+
+
+def tree_reduce(
+    f: Callable[[Any, Any], Any],
+    tree: Any,
+    initializer: Any = _NO_INIT,
+    is_leaf: Callable[[Any], bool] | None = None,
+) -> Any:
+    """Fold `f` over the leaves: ``tree_reduce(operator.add, [1, (2, 3)]) == 6``."""
+    leaves = tree_leaves(tree, is_leaf)
+    if initializer is _NO_INIT:
+        return functools.reduce(f, leaves)
+    return functools.reduce(f, leaves, initializer)
