@@ -163,7 +163,7 @@ def _check_grad_inputs(args: Sequence, argnums: tuple[int, ...], fn_name: str) -
                 f"{fn_name}: argnums={i} but the function was called with {len(args)} arguments"
             )
         for leaf in tree_flatten(args[i])[0]:
-            dtype = np.result_type(leaf.dtype if hasattr(leaf, "dtype") else leaf)
+            dtype = dtype_of(tracing.as_input_value(leaf, fn_name))
             if not is_float(dtype):
                 raise TypeError(
                     errors.at_user_line(

@@ -194,20 +194,21 @@ class Primitive:
             avals = [aval_of(a) for a in args]
             self.abstract_eval(*avals, **params)
         except errors.TraceAgError as e:
-            return type(e)(errors.at_user_line(str(e)))
+            return e
         except Exception:
             avals = None
         shapes = ", ".join(a.str_short() for a in avals) if avals else "?"
-        err_type = type(cause) if isinstance(cause, (ValueError, IndexError, TypeError)) else None
-        message = errors.at_user_line(f"{self.name}({shapes}) failed: {cause}")
-        return (err_type or errors.ShapeError)(message)
+        error_type = {IndexError: errors.InvalidIndexError, TypeError: errors.DTypeError}
+        cls = next((v for k, v in error_type.items() if isinstance(cause, k)), errors.ShapeError)
+        return cls(errors.at_user_line(f"{self.name}({shapes}) failed: {cause}"))
 
     def __repr__(self) -> str:
         return self.name
 
 
-def shape_error(prim_name: str, message: str) -> errors.ShapeError:
-    return errors.ShapeError(f"{prim_name}: {message}")
+def shape_error(fn_name: str, message: str) -> errors.ShapeError:
+    """A ``ShapeError`` that names the function and the user's line."""
+    return errors.ShapeError(errors.at_user_line(f"{fn_name}: {message}"))
 
 
 # ---------------------------------------------------------------- interpreters

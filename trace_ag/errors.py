@@ -22,6 +22,14 @@ class ShapeError(TraceAgError, ValueError):
     """An operation got operands whose shapes (or dtypes) do not fit together."""
 
 
+class InvalidIndexError(TraceAgError, IndexError):
+    """An index out of bounds, or otherwise invalid for the indexed shape."""
+
+
+class DTypeError(TraceAgError, TypeError):
+    """An operation got operands of dtypes it does not accept."""
+
+
 class ConcretizationTypeError(TraceAgError, TypeError):
     """Python needed a concrete value (``if x > 0``, ``float(x)``) of an abstract tracer."""
 

@@ -37,6 +37,7 @@ _NO_INIT = object()
 
 # type -> (flatten(x) -> (children, aux), unflatten(aux, children) -> x)
 _REGISTRY: dict[type, tuple[Callable, Callable]] = {}
+_LEAF_TYPES: set[type] = set()  # types seen to be leaves (neither registered nor namedtuple)
 
 
 def register_pytree_node(
@@ -57,6 +58,7 @@ def register_pytree_node(
             f"pytree node type {nodetype.__module__}.{nodetype.__qualname__} is already registered"
         )
     _REGISTRY[nodetype] = (flatten_func, unflatten_func)
+    _LEAF_TYPES.discard(nodetype)
 
 
 def register_pytree_node_class(cls: type) -> type:
@@ -144,14 +146,24 @@ def _flatten(x: Any, leaves: list, is_leaf: Callable[[Any], bool] | None) -> Any
         handler = _REGISTRY.get(t)
         if handler is not None:
             children, aux = handler[0](x)
-        elif _is_namedtuple(t):
+        elif issubclass(t, tuple) and hasattr(t, "_fields"):  # namedtuple
             children, aux = x, None
         else:
+            _LEAF_TYPES.add(t)
             leaves.append(x)
             return _LEAF
     start = len(leaves)
-    specs = tuple([_flatten(c, leaves, is_leaf) for c in children])
-    return (t, aux, specs, len(leaves) - start)
+    if is_leaf is not None:
+        specs = tuple([_flatten(c, leaves, is_leaf) for c in children])
+        return (t, aux, specs, len(leaves) - start)
+    spec_list = []
+    for c in children:  # leaves of already-seen types are taken inline, saving a call each
+        if type(c) in _LEAF_TYPES:
+            leaves.append(c)
+            spec_list.append(_LEAF)
+        else:
+            spec_list.append(_flatten(c, leaves, None))
+    return (t, aux, tuple(spec_list), len(leaves) - start)
 
 
 def _build(spec: Any, leaves: Iterable) -> Any:
@@ -159,13 +171,15 @@ def _build(spec: Any, leaves: Iterable) -> Any:
     if spec is _LEAF:
         return next(leaves)
     t, aux, specs, _ = spec
-    children = [_build(s, leaves) for s in specs]
+    children = []
+    for s in specs:  # a loop, not a comprehension: no extra frame per node on Python 3.11
+        children.append(next(leaves) if s is _LEAF else _build(s, leaves))
     if t is tuple:
         return tuple(children)
     if t is list:
         return children
     if t is dict:
-        return dict(zip(aux, children, strict=True))
+        return dict(zip(aux, children, strict=False))
     handler = _REGISTRY.get(t)
     if handler is None:  # namedtuple
         return t(*children)
@@ -211,23 +225,39 @@ def _aux_equal(a: Any, b: Any) -> bool:
         return a is b
 
 
+def _dict_children_in_order(x: dict, keys: tuple) -> list | None:
+    """`x`'s values in the order of `keys`, or None if `x` has other keys (no sort needed)."""
+    if len(x) != len(keys):
+        return None
+    try:
+        return [x[k] for k in keys]
+    except KeyError:
+        return None
+
+
 def _up_to(spec: Any, x: Any, out: list) -> None:
     """Append to `out` the subtrees of `x` at the leaves of `spec`; raise _Mismatch if none fit."""
-    if spec is _LEAF:
-        out.append(x)
-        return
     t, aux, specs, _ = spec
-    level = _one_level(x)
-    if level is None:
-        raise _Mismatch(f"expected {_describe(spec)}, got a leaf of type {type(x).__name__}")
-    children, x_aux = level
-    if type(x) is not t or len(children) != len(specs) or not _aux_equal(x_aux, aux):
-        got = (type(x), x_aux, (_LEAF,) * len(children), len(children))
-        detail = f"expected {_describe(spec)}, got {_describe(got)}"
-        if t not in _BUILTIN and t in _REGISTRY and type(x) is t and len(children) == len(specs):
-            detail += f" (aux data {aux!r} vs {x_aux!r})"
-        raise _Mismatch(detail)
-    for i, (s, c) in enumerate(zip(specs, children, strict=True)):
+    xt = type(x)
+    if xt is t and (t is tuple or t is list) and len(x) == len(specs):  # fast paths
+        children = x
+    elif xt is t and t is dict and (children := _dict_children_in_order(x, aux)) is not None:
+        pass
+    else:
+        level = _one_level(x)
+        if level is None:
+            raise _Mismatch(f"expected {_describe(spec)}, got a leaf of type {xt.__name__}")
+        children, x_aux = level
+        if xt is not t or len(children) != len(specs) or not _aux_equal(x_aux, aux):
+            got = (xt, x_aux, (_LEAF,) * len(children), len(children))
+            detail = f"expected {_describe(spec)}, got {_describe(got)}"
+            if t not in _BUILTIN and xt is t and len(children) == len(specs):
+                detail += f" (aux data {aux!r} vs {x_aux!r})"
+            raise _Mismatch(detail)
+    for i, (s, c) in enumerate(zip(specs, children, strict=False)):
+        if s is _LEAF:
+            out.append(c)
+            continue
         try:
             _up_to(s, c, out)
         except _Mismatch as e:
@@ -330,6 +360,8 @@ class PyTreeDef:
         >>> tree_structure((1, 2)).flatten_up_to(([1, 2], {"a": 3}))
         [[1, 2], {'a': 3}]
         """
+        if self._spec is _LEAF:
+            return [tree]
         out: list[Any] = []
         try:
             _up_to(self._spec, tree, out)
@@ -390,7 +422,7 @@ def tree_map(
             raise ValueError(
                 f"tree_map: tree argument {i} does not match the structure of the first tree: {e}"
             ) from None
-    return _build(spec, iter([f(*xs) for xs in zip(leaves, *others, strict=True)]))
+    return _build(spec, iter([f(*xs) for xs in zip(leaves, *others, strict=False)]))
 
 
 def tree_all(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> bool:

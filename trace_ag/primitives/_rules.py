@@ -27,7 +27,7 @@ def broadcast_avals(name: str, *avals: Aval, out_dtype: np.dtype | None = None) 
     dtypes = {a.dtype for a in avals}
     if len(dtypes) > 1:
         raise shape_error(name, f"dtypes {sorted(d.name for d in dtypes)} differ")
-    return Aval(shape, out_dtype if out_dtype is not None else avals[0].dtype)
+    return Aval(shape, np.dtype(out_dtype) if out_dtype is not None else avals[0].dtype)
 
 
 def jnp_fn(name: str) -> Callable:
