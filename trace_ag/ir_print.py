@@ -29,6 +29,20 @@ def _names():
         n += 1
 
 
+def _format_index(spec: tuple) -> str:
+    """A getitem spec as NumPy index syntax; ``#k`` is the k-th index-array operand."""
+    parts = []
+    for item in spec:
+        if isinstance(item, tuple) and item[0] == "s":
+            bounds = ["" if v is None else str(v) for v in item[1:]]
+            parts.append(":".join(bounds[:2] if not bounds[2] else bounds))
+        elif isinstance(item, tuple):
+            parts.append(f"#{item[1]}")
+        else:
+            parts.append("..." if item is Ellipsis else str(item))
+    return "[" + ",".join(parts) + "]"
+
+
 def _format_param(value: Any) -> str:
     if isinstance(value, np.dtype) or isinstance(value, type):
         return np.dtype(value).name
@@ -65,7 +79,11 @@ def _eqn_to_str(eqn: Eqn, namer: _Namer) -> str:
     outs = " ".join(namer.decl(v) for v in eqn.outputs)
     params = ""
     if eqn.params:
-        params = "[" + " ".join(f"{k}={_format_param(v)}" for k, v in eqn.params.items()) + "]"
+        params = " ".join(
+            f"{k}={_format_index(v) if k == 'spec' else _format_param(v)}"
+            for k, v in eqn.params.items()
+        )
+        params = f"[{params}]"
     ins = " ".join(namer.use(a) for a in eqn.inputs)
     return f"{outs} = {eqn.primitive.name}{params} {ins}".rstrip()
 
