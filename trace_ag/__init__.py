@@ -13,6 +13,7 @@ Example:
 """
 
 from trace_ag import (  # noqa: F401
+    config,
     lax,
     numpy,  # noqa: F401  (registers the primitives and tracer operators)
     tree_util,
@@ -28,6 +29,7 @@ from trace_ag.errors import (
     UnexpectedTracerError,
     UnsupportedFunctionError,
 )
+from trace_ag.jit import jit
 from trace_ag.numpy._ufuncs import stop_gradient
 from trace_ag.testing import check_grads
 from trace_ag.tracing import make_ir
@@ -44,7 +46,9 @@ __all__ = [
     "UnexpectedTracerError",
     "UnsupportedFunctionError",
     "check_grads",
+    "config",
     "grad",
+    "jit",
     "lax",
     "make_ir",
     "numpy",

@@ -1,0 +1,1 @@
+"""Execution backends other than NumPy (imported lazily)."""

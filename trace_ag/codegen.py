@@ -1,0 +1,156 @@
+"""The NumPy executor: an optimized graph becomes straight-line Python source, compiled once.
+
+Each equation is one line calling its primitive's NumPy implementation; nothing is interpreted
+per equation at run time. A liveness-based buffer plan lets elementwise ufuncs (and matmul)
+write into a dead input's buffer (``np.add(a, b, out=a)``), and ``del`` frees every other
+array right after its last use. Only buffers the graph owns are written: results of
+equations that allocate (not views such as reshape or slicing) and donated arguments.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from trace_ag.core import Eqn, Graph, Lit, Var
+from trace_ag.interpret import last_uses
+
+# Primitives whose result may share memory with an input: never write into those.
+VIEW_PRIMITIVES = {"reshape", "transpose", "broadcast_to", "getitem", "stop_gradient", "einsum"}
+_SIMPLE_TYPES = (int, float, bool, str, type(None))
+
+
+def _is_literal_source(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(_is_literal_source(v) for v in value)
+    return type(value) in _SIMPLE_TYPES and value == value  # excludes nan
+
+
+def _alias_group_last_use(graph: Graph, last: dict[Var, int]) -> dict[Var, int]:
+    """For each variable, the last use of any variable that may share its memory (itself and
+    the views taken of it, transitively): its buffer is free only after that."""
+    parent: dict[Var, Var] = {}
+
+    def find(v: Var) -> Var:
+        while parent.get(v, v) is not v:
+            v = parent[v]
+        return v
+
+    for eqn in graph.eqns:
+        if eqn.primitive.name in VIEW_PRIMITIVES:
+            sources = eqn.inputs if eqn.primitive.name == "einsum" else eqn.inputs[:1]
+            for atom in sources:
+                if isinstance(atom, Var):
+                    parent[find(eqn.outputs[0])] = find(atom)
+    group_last: dict[Var, int] = {}
+    for var, i in last.items():
+        root = find(var)
+        group_last[root] = max(group_last.get(root, -1), i)
+    return {var: group_last.get(find(var), -1) for var in last}
+
+
+class _Emitter:
+    def __init__(self, graph: Graph, donated: Sequence[bool]):
+        self.graph = graph
+        self.globals: dict[str, Any] = {"np": np}
+        self.names: dict[Var, str] = {}
+        self.counter = itertools.count()
+        self.last = last_uses(graph)
+        self.owned: set[Var] = {v for v, d in zip(graph.invars, donated, strict=True) if d}
+        self.buffers_reused = 0
+        self.alias_last = _alias_group_last_use(graph, self.last)
+
+    def name(self, var: Var) -> str:
+        if var not in self.names:
+            self.names[var] = f"v{next(self.counter)}"
+        return self.names[var]
+
+    def global_ref(self, prefix: str, value: Any) -> str:
+        key = f"{prefix}{len(self.globals)}"
+        self.globals[key] = value
+        return key
+
+    def atom(self, atom: Var | Lit) -> str:
+        if isinstance(atom, Lit):
+            return self.global_ref("lit", atom.value)
+        return self.name(atom)
+
+    def param(self, value: Any) -> str:
+        return repr(value) if _is_literal_source(value) else self.global_ref("p", value)
+
+    def reusable_input(self, i: int, eqn: Eqn) -> Var | None:
+        """A dead, owned, same-aval, non-0-d input whose buffer the output can take."""
+        if not isinstance(eqn.primitive.impl, np.ufunc):
+            return None
+        out = eqn.outputs[0].aval
+        for atom in eqn.inputs:
+            if (
+                isinstance(atom, Var)
+                and atom in self.owned
+                and self.alias_last[atom] == i
+                and atom.aval == out
+                and out.ndim > 0
+            ):
+                return atom
+        return None
+
+    def line(self, i: int, eqn: Eqn) -> list[str]:
+        prim = eqn.primitive
+        impl = f"impl_{prim.name}"
+        self.globals.setdefault(impl, prim.impl)
+        args = [self.atom(a) for a in eqn.inputs]
+        args += [f"{k}={self.param(v)}" for k, v in eqn.params.items()]
+        reuse = self.reusable_input(i, eqn) if len(eqn.outputs) == 1 else None
+        if reuse is not None:
+            args.append(f"out={self.name(reuse)}")
+            self.buffers_reused += 1
+        outs = ", ".join(self.name(v) for v in eqn.outputs)
+        if len(eqn.outputs) > 1:
+            outs += ","
+        if prim.name not in VIEW_PRIMITIVES:
+            self.owned.update(eqn.outputs)
+        lines = [f"    {outs} = {impl}({', '.join(args)})"]
+        dead = [
+            a
+            for a in dict.fromkeys(eqn.inputs)
+            if isinstance(a, Var) and self.last.get(a) == i and a in self.names
+        ]
+        if dead:
+            lines.append(f"    del {', '.join(self.names[a] for a in dead)}")
+        return lines
+
+    def source(self) -> str:
+        graph = self.graph
+        params = [self.name(v) for v in graph.invars]
+        consts = [
+            f"    {self.name(v)} = {self.global_ref('const', c)}"
+            for v, c in zip(graph.constvars, graph.constvals, strict=True)
+        ]
+        body = [line for i, e in enumerate(graph.eqns) for line in self.line(i, e)]
+        outs = ", ".join(self.atom(a) for a in graph.outvars)
+        return "\n".join(
+            [
+                f"def compiled({', '.join(params)}):",
+                *consts,
+                *body,
+                f"    return ({outs}{',' if len(graph.outvars) == 1 else ''})",
+            ]
+        )
+
+
+class CompiledGraph:
+    """A graph compiled to a Python function; ``source`` is the generated code."""
+
+    def __init__(self, graph: Graph, donated: Sequence[bool] | None = None):
+        emitter = _Emitter(graph, donated or [False] * len(graph.invars))
+        self.source = emitter.source()
+        self.buffers_reused = emitter.buffers_reused
+        namespace = dict(emitter.globals)
+        exec(compile(self.source, "<trace_ag.jit generated>", "exec"), namespace)
+        self.fn: Callable[..., tuple] = namespace["compiled"]
+
+    def __call__(self, *args: Any) -> tuple:
+        return self.fn(*args)

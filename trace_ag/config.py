@@ -1,0 +1,28 @@
+"""Global options, set with ``ag.config.update(name, value)`` (as ``jax.config.update``).
+
+- ``log_compiles``: log (logger ``trace_ag.jit``, level WARNING) each time jit traces a function;
+- ``explain_cache_misses``: on each retrace, log which argument's shape, dtype, structure or
+  static value differs from the closest cached signature;
+- ``jit_cache_size``: how many signatures each jitted function keeps (least recently used out).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_values: dict[str, Any] = {
+    "log_compiles": False,
+    "explain_cache_misses": False,
+    "jit_cache_size": 64,
+}
+
+
+def update(name: str, value: Any) -> None:
+    """Set option ``name``; unknown names are an error listing the known ones."""
+    if name not in _values:
+        raise KeyError(f"unknown trace_ag option {name!r}; known: {sorted(_values)}")
+    _values[name] = value
+
+
+def read(name: str) -> Any:
+    return _values[name]

@@ -1,0 +1,319 @@
+"""``jit``: trace once per signature, optimize the graph, then run generated NumPy code or the
+graph lowered to JAX/XLA.
+
+A signature is the pytree structure, shapes and dtypes of the array arguments plus the values
+of the static ones. Calls with a cached signature skip tracing; under another transform (the
+arguments are tracers) the cached graph is replayed into that transform instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from trace_ag import config, errors, passes, tracing
+from trace_ag.codegen import CompiledGraph
+from trace_ag.core import Aval, Graph, Tracer, aval_of
+from trace_ag.interpret import eval_graph
+from trace_ag.tree_util import PyTreeDef, tree_flatten, tree_leaves, tree_unflatten
+
+logger = logging.getLogger("trace_ag.jit")
+BACKENDS = ("numpy", "jax")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a compiled graph is specialized to."""
+
+    tree: PyTreeDef
+    avals: tuple[Aval, ...]
+    static: tuple
+
+
+@dataclass
+class Compiled:
+    """One cache entry: the traced and optimized graphs, the output structure, the runner."""
+
+    traced: Graph
+    graph: Graph
+    out_tree: PyTreeDef
+    run: Callable[..., Sequence] | None
+    source: str | None
+    donated: list[bool]
+
+
+def _as_tuple(nums: int | Sequence[int] | None) -> tuple:
+    if nums is None:
+        return ()
+    return (nums,) if isinstance(nums, (int, str)) else tuple(nums)
+
+
+class Jitted:
+    """A jit-compiled function; see ``jit``."""
+
+    def __init__(
+        self,
+        fn: Callable,
+        static_argnums,
+        static_argnames,
+        donate_argnums,
+        backend,
+        in_shardings,
+        out_shardings,
+    ):
+        if backend not in BACKENDS:
+            raise ValueError(f"jit: backend must be one of {BACKENDS}, got {backend!r}")
+        if backend != "jax" and (in_shardings is not None or out_shardings is not None):
+            raise ValueError(
+                "jit: in_shardings/out_shardings need backend='jax' (the numpy "
+                "backend runs on one CPU)"
+            )
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.backend = backend
+        self.static_argnums = _as_tuple(static_argnums)
+        self.static_argnames = _as_tuple(static_argnames)
+        self.donate_argnums = _as_tuple(donate_argnums)
+        self.shardings = (in_shardings, out_shardings)
+        self.trace_count = 0
+        self._cache: OrderedDict[Signature, Compiled] = OrderedDict()
+        self._cache_size = config.read("jit_cache_size")
+        try:
+            self._arg_names = list(inspect.signature(fn).parameters)
+        except (TypeError, ValueError):
+            self._arg_names = []
+
+    @property
+    def name(self) -> str:
+        return getattr(self.fn, "__name__", "fn")
+
+    # ---- signature
+    def _split(self, args: tuple, kwargs: dict):
+        """(static positional values, static keyword items, traced args, traced kwargs)."""
+        for i in self.static_argnums:
+            if i >= len(args):
+                raise ValueError(
+                    f"jit({self.name}): static_argnums={i} but only {len(args)} "
+                    "positional arguments were given"
+                )
+        static_pos = tuple(args[i] for i in self.static_argnums)
+        static_kw = tuple(sorted((k, v) for k, v in kwargs.items() if k in self.static_argnames))
+        for value in (*static_pos, *(v for _, v in static_kw)):
+            try:
+                hash(value)
+            except TypeError:
+                raise TypeError(
+                    errors.at_user_line(
+                        f"jit({self.name}): a static argument must be hashable, got "
+                        f"{type(value).__name__}; pass a tuple instead of a list, or make it a "
+                        "traced argument"
+                    )
+                ) from None
+        dyn_args = tuple(a for i, a in enumerate(args) if i not in self.static_argnums)
+        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
+        return (static_pos, static_kw), dyn_args, dyn_kwargs
+
+    def _call_python(self, static: tuple, dyn_args: tuple, dyn_kwargs: dict) -> Any:
+        static_pos, static_kw = static
+        it_static, it_dyn = iter(static_pos), iter(dyn_args)
+        n = len(dyn_args) + len(static_pos)
+        args = [next(it_static) if i in self.static_argnums else next(it_dyn) for i in range(n)]
+        return self.fn(*args, **dyn_kwargs, **dict(static_kw))
+
+    # ---- tracing and compiling
+    def _trace(self, sig: Signature) -> tuple[Graph, PyTreeDef]:
+        self.trace_count += 1
+        if config.read("log_compiles"):
+            logger.warning("jit(%s): tracing for %s", self.name, describe_signature(sig))
+
+        def flat_fn(*leaves):
+            dyn_args, dyn_kwargs = tree_unflatten(sig.tree, list(leaves))
+            return self._call_python(sig.static, dyn_args, dyn_kwargs)
+
+        tr, invars, out = tracing.trace(flat_fn, list(sig.avals), concrete=False, fn_name="jit")
+        out_flat, out_tree = tree_flatten(out)
+        outvars = [tr.lift(o) for o in out_flat]
+        tracing.end(tr)
+        return tr.to_graph(invars, outvars), out_tree
+
+    def _compile(self, sig: Signature, dyn_args: tuple) -> Compiled:
+        traced, out_tree = self._trace(sig)
+        graph = passes.optimize(traced)
+        donated = self._donated_leaves(dyn_args, len(sig.avals))
+        if any(isinstance(c, Tracer) for c in graph.constvals):
+            return Compiled(traced, graph, out_tree, None, None, donated)  # closes over a tracer
+        if self.backend == "numpy":
+            compiled = CompiledGraph(graph, donated)
+            return Compiled(traced, graph, out_tree, compiled.fn, compiled.source, donated)
+        from trace_ag.backends.jax import compile_graph
+
+        run = compile_graph(graph, [i for i, d in enumerate(donated) if d], *self.shardings)
+        return Compiled(traced, graph, out_tree, run, None, donated)
+
+    def _donated_leaves(self, dyn_args: tuple, n_leaves: int) -> list[bool]:
+        positions = [
+            i
+            for i in range(len(dyn_args) + len(self.static_argnums))
+            if i not in self.static_argnums
+        ]
+        flags = []
+        for pos, arg in zip(positions, dyn_args, strict=True):
+            flags += [pos in self.donate_argnums] * len(tree_leaves(arg))
+        return flags + [False] * (n_leaves - len(flags))  # keyword arguments are not donated
+
+    def _lookup(self, args: tuple, kwargs: dict) -> tuple[Compiled, list]:
+        static, dyn_args, dyn_kwargs = self._split(args, kwargs)
+        leaves, tree = tree_flatten((dyn_args, dyn_kwargs))
+        leaves = [tracing.as_input_value(x, f"jit({self.name})") for x in leaves]
+        sig = Signature(tree, tuple(aval_of(x) for x in leaves), static)
+        entry = self._cache.get(sig)
+        if entry is not None:
+            self._cache.move_to_end(sig)
+            return entry, leaves
+        if self._cache and config.read("explain_cache_misses"):
+            previous = next(reversed(self._cache))
+            logger.warning(
+                "jit(%s): retracing because %s",
+                self.name,
+                explain_miss(previous, sig, self._dyn_arg_names()),
+            )
+        entry = self._compile(sig, dyn_args)
+        if entry.run is not None:
+            self._cache[sig] = entry
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return entry, leaves
+
+    def _dyn_arg_names(self) -> list[str]:
+        return [n for i, n in enumerate(self._arg_names) if i not in self.static_argnums]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        entry, leaves = self._lookup(args, kwargs)
+        if entry.run is None or any(isinstance(x, Tracer) for x in leaves):
+            outs = eval_graph(entry.graph, *leaves)  # replayed into the enclosing transform
+        elif self.backend == "numpy":
+            outs = entry.run(*_numpy_leaves(leaves, entry.donated))
+        else:
+            outs = entry.run(*leaves)
+        return tree_unflatten(entry.out_tree, list(outs))
+
+    def lower(self, *args: Any, **kwargs: Any) -> Lowered:
+        """The traced and optimized graphs (and generated source) for these arguments."""
+        entry, _ = self._lookup(args, kwargs)
+        return Lowered(entry)
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    def cache_size(self) -> int:
+        return len(self._cache)
+
+
+def _numpy_leaves(leaves: list, donated: list[bool]) -> list:
+    """Arguments for generated NumPy code: other backends' arrays become NumPy arrays, and a
+    donated argument must be a writable array (else it is copied, as donation is a hint)."""
+    out = []
+    for x, d in zip(leaves, donated, strict=True):
+        if not isinstance(x, (np.ndarray, np.generic)):
+            x = np.asarray(x)
+        if d and not (isinstance(x, np.ndarray) and x.flags.writeable):
+            x = np.array(x)
+        out.append(x)
+    return out
+
+
+class Lowered:
+    """What ``jitted.lower(*args)`` returns: the graphs and code for one signature."""
+
+    def __init__(self, entry: Compiled):
+        self.traced_graph = entry.traced
+        self.graph = entry.graph
+        self.source = entry.source
+
+    def as_text(self, kind: str = "graph") -> str:
+        """``"graph"``: the optimized graph that runs; ``"traced"``: before the passes;
+        ``"source"``: the generated NumPy code (numpy backend)."""
+        texts = {"graph": self.graph, "traced": self.traced_graph, "source": self.source}
+        if kind not in texts or texts[kind] is None:
+            raise ValueError(f"as_text: kind must be one of {sorted(k for k in texts if texts[k])}")
+        return str(texts[kind])
+
+
+def describe_signature(sig: Signature) -> str:
+    avals = ", ".join(a.str_short() for a in sig.avals)
+    static = f"; static {sig.static}" if any(sig.static) else ""
+    return f"({avals}){static}"
+
+
+def _leaf_paths(tree: PyTreeDef, arg_names: list[str]) -> list[str]:
+    """A readable path for each leaf of ``(args, kwargs)``: argument name plus leaf index."""
+    dyn_args, dyn_kwargs = tree_unflatten(tree, list(range(tree.num_leaves)))
+    paths = [""] * tree.num_leaves
+    for i, arg in enumerate(dyn_args):
+        name = arg_names[i] if i < len(arg_names) else f"#{i}"
+        leaves = tree_leaves(arg)
+        for j, leaf in enumerate(leaves):
+            paths[leaf] = f"argument {name!r}" + (f" (leaf {j})" if len(leaves) > 1 else "")
+    for key, value in dyn_kwargs.items():
+        for leaf in tree_leaves(value):
+            paths[leaf] = f"keyword argument {key!r}"
+    return paths
+
+
+def explain_miss(old: Signature, new: Signature, arg_names: list[str]) -> str:
+    """Say what differs between a cached signature and a new one."""
+    if old.tree != new.tree:
+        return f"the argument structure changed from {old.tree} to {new.tree}"
+    if old.static != new.static:
+        return f"a static argument changed: {old.static} -> {new.static}"
+    paths = _leaf_paths(new.tree, arg_names)
+    changes = [
+        f"{paths[i]} changed from {a.str_short()} to {b.str_short()}"
+        for i, (a, b) in enumerate(zip(old.avals, new.avals, strict=True))
+        if a != b
+    ]
+    return "; ".join(changes)
+
+
+def jit(
+    fn: Callable | None = None,
+    *,
+    static_argnums: int | Sequence[int] = (),
+    static_argnames: str | Sequence[str] = (),
+    donate_argnums: int | Sequence[int] = (),
+    backend: str = "numpy",
+    in_shardings: Any = None,
+    out_shardings: Any = None,
+) -> Jitted:
+    """Compile ``fn``: trace it once per signature (shapes/dtypes/structure of array arguments,
+    values of static ones), optimize the graph, and run generated NumPy code
+    (``backend="numpy"``) or the graph lowered to JAX and compiled by XLA (``backend="jax"``).
+
+    ``donate_argnums`` lets the step reuse those arguments' buffers for its outputs (a
+    parameter update then allocates no new parameter arrays). ``jitted.trace_count`` counts
+    traces; ``jitted.lower(*args).as_text()`` shows the graph that runs.
+
+    Example:
+        >>> step = ag.jit(train_step, donate_argnums=0)
+        >>> params, loss = step(params, batch)
+    """
+    if fn is None:
+        return functools.partial(
+            jit,
+            static_argnums=static_argnums,
+            static_argnames=static_argnames,
+            donate_argnums=donate_argnums,
+            backend=backend,
+            in_shardings=in_shardings,
+            out_shardings=out_shardings,
+        )
+    return Jitted(
+        fn, static_argnums, static_argnames, donate_argnums, backend, in_shardings, out_shardings
+    )

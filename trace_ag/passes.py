@@ -1,0 +1,201 @@
+"""Graph passes: small graph-to-graph functions that jit runs before generating code.
+
+- ``dce``: drop equations whose outputs nobody reads;
+- ``cse``: reuse the result of an identical earlier equation;
+- ``fold_constants``: evaluate equations whose inputs are all constants;
+- ``simplify``: the algebraic clean-ups reverse mode needs (``x + 0``, ``x * 1``, ``--x``,
+  transposes of transposes, reshape chains, no-op reshapes/broadcasts/casts).
+
+Each pass keeps the graph's inputs and outputs and returns a new graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from trace_ag.core import Eqn, Graph, Lit, Tracer, Var, aval_of
+
+Atom = Var | Lit
+FOLD_MAX_ELEMENTS = 1 << 16  # larger constants are computed at run time instead
+
+
+def dce(graph: Graph) -> Graph:
+    """Dead-code elimination: keep only equations that contribute to the outputs."""
+    live = {a for a in graph.outvars if isinstance(a, Var)}
+    kept = []
+    for eqn in reversed(graph.eqns):
+        if any(v in live for v in eqn.outputs):
+            kept.append(eqn)
+            live.update(a for a in eqn.inputs if isinstance(a, Var))
+    consts = [(v, c) for v, c in zip(graph.constvars, graph.constvals, strict=True) if v in live]
+    return Graph(
+        graph.invars, kept[::-1], graph.outvars, [v for v, _ in consts], [c for _, c in consts]
+    )
+
+
+class _Rewriter:
+    """Walks equations in order, substituting atoms; a rule may replace an equation's single
+    output by an existing atom (``return atom``) or keep the equation (``return None``)."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.subst: dict[Var, Atom] = {}
+        self.consts = dict(zip(graph.constvars, graph.constvals, strict=True))
+        self.eqns: list[Eqn] = []
+
+    def read(self, atom: Atom) -> Atom:
+        return self.subst.get(atom, atom) if isinstance(atom, Var) else atom
+
+    def run(self, rule: Callable[[_Rewriter, Eqn], Atom | None]) -> Graph:
+        for eqn in self.graph.eqns:
+            eqn = Eqn(eqn.primitive, [self.read(a) for a in eqn.inputs], eqn.params, eqn.outputs)
+            replacement = rule(self, eqn) if len(eqn.outputs) == 1 else None
+            if replacement is None:
+                self.eqns.append(eqn)
+            else:
+                self.subst[eqn.outputs[0]] = replacement
+        outvars = [self.read(a) for a in self.graph.outvars]
+        return Graph(
+            self.graph.invars, self.eqns, outvars, list(self.consts), list(self.consts.values())
+        )
+
+    def constant_value(self, atom: Atom) -> Any:
+        """The value of a literal or a non-traced constant, else None."""
+        if isinstance(atom, Lit):
+            return atom.value
+        value = self.consts.get(atom)
+        return None if isinstance(value, Tracer) else value
+
+    def new_constant(self, value: Any) -> Atom:
+        if np.ndim(value) == 0:
+            return Lit(np.asarray(value)[()])
+        var = Var(aval_of(value))
+        self.consts[var] = value
+        return var
+
+
+def _params_key(params: dict) -> Any:
+    try:
+        key = tuple(sorted(params.items()))
+        hash(key)
+        return key
+    except TypeError:
+        return None
+
+
+def _atom_key(atom: Atom) -> Any:
+    if isinstance(atom, Var):
+        return id(atom)
+    return ("lit", np.asarray(atom.value).dtype.str, np.asarray(atom.value).item())
+
+
+def cse(graph: Graph) -> Graph:
+    """Common-subexpression elimination: an equation identical to an earlier one (same
+    primitive, inputs and params) reuses the earlier result."""
+    seen: dict[Any, Var] = {}
+
+    def rule(rw: _Rewriter, eqn: Eqn) -> Atom | None:
+        params = _params_key(eqn.params)
+        if params is None:
+            return None
+        key = (eqn.primitive.name, tuple(_atom_key(a) for a in eqn.inputs), params)
+        if key in seen:
+            return seen[key]
+        seen[key] = eqn.outputs[0]
+        return None
+
+    return _Rewriter(graph).run(rule)
+
+
+def fold_constants(graph: Graph) -> Graph:
+    """Evaluate equations whose inputs are all constants (results up to 64K elements)."""
+
+    def rule(rw: _Rewriter, eqn: Eqn) -> Atom | None:
+        values = [rw.constant_value(a) for a in eqn.inputs]
+        if any(v is None for v in values) or eqn.outputs[0].aval.size > FOLD_MAX_ELEMENTS:
+            return None
+        return rw.new_constant(eqn.primitive.impl(*values, **eqn.params))
+
+    return _Rewriter(graph).run(rule)
+
+
+def _is_constant(rw: _Rewriter, atom: Atom, number: float) -> bool:
+    value = rw.constant_value(atom)
+    return value is not None and np.size(value) > 0 and bool(np.all(np.asarray(value) == number))
+
+
+def _same_aval(atom: Atom, eqn: Eqn) -> bool:
+    return atom.aval == eqn.outputs[0].aval
+
+
+def _identity_rules(rw: _Rewriter, eqn: Eqn) -> Atom | None:
+    """Rules that forward an input unchanged."""
+    name, ins = eqn.primitive.name, eqn.inputs
+    if name == "add":
+        for a, b in (ins, ins[::-1]):
+            if _is_constant(rw, b, 0) and _same_aval(a, eqn):
+                return a
+    if name == "sub" and _is_constant(rw, ins[1], 0) and _same_aval(ins[0], eqn):
+        return ins[0]
+    if name == "mul":
+        for a, b in (ins, ins[::-1]):
+            if _is_constant(rw, b, 1) and _same_aval(a, eqn):
+                return a
+    if name == "div" and _is_constant(rw, ins[1], 1) and _same_aval(ins[0], eqn):
+        return ins[0]
+    if name in ("reshape", "broadcast_to", "astype") and _same_aval(ins[0], eqn):
+        return ins[0]
+    if name == "transpose" and eqn.params["axes"] == tuple(range(len(eqn.params["axes"]))):
+        return ins[0]
+    if name == "integer_pow" and eqn.params["y"] == 1:
+        return ins[0]
+    if name == "sum" and not eqn.params["axis"] and _same_aval(ins[0], eqn):
+        return ins[0]
+    return None
+
+
+def _chain_rules(rw: _Rewriter, eqn: Eqn, producers: dict[Var, Eqn]) -> Atom | None:
+    """Rules that collapse an op applied to the result of its own kind (or its inverse)."""
+    name, x = eqn.primitive.name, eqn.inputs[0]
+    inner = producers.get(x) if isinstance(x, Var) else None
+    if inner is None:
+        return None
+    if name == "neg" and inner.primitive.name == "neg":
+        return inner.inputs[0]
+    if name == "reshape" and inner.primitive.name == "reshape":
+        eqn.inputs = [inner.inputs[0]]
+        return inner.inputs[0] if _same_aval(inner.inputs[0], eqn) else None
+    if name == "transpose" and inner.primitive.name == "transpose":
+        axes = tuple(inner.params["axes"][i] for i in eqn.params["axes"])
+        if axes == tuple(range(len(axes))):
+            return inner.inputs[0]
+        eqn.inputs, eqn.params = [inner.inputs[0]], {"axes": axes}
+    return None
+
+
+def simplify(graph: Graph) -> Graph:
+    """Algebraic clean-ups; equations left unused are removed by a following ``dce``."""
+    producers: dict[Var, Eqn] = {}
+
+    def rule(rw: _Rewriter, eqn: Eqn) -> Atom | None:
+        result = _identity_rules(rw, eqn)
+        if result is None:
+            result = _chain_rules(rw, eqn, producers)
+        if result is None:
+            producers[eqn.outputs[0]] = eqn
+        return result
+
+    return _Rewriter(graph).run(rule)
+
+
+DEFAULT_PASSES = (simplify, fold_constants, simplify, cse, dce)
+
+
+def optimize(graph: Graph, passes=DEFAULT_PASSES) -> Graph:
+    """Run the passes in order (by default: simplify, fold, simplify, CSE, DCE)."""
+    for graph_pass in passes:
+        graph = graph_pass(graph)
+    return graph
