@@ -57,7 +57,7 @@ class Aval:
 
 def aval_of(x: Any) -> Aval:
     """The aval of a tracer, a NumPy array or scalar, or a Python number."""
-    if isinstance(x, (np.ndarray, np.generic, Tracer)):
+    if isinstance(x, (np.ndarray, np.generic, Tracer)) or hasattr(x, "__array__"):
         return Aval(tuple(x.shape), np.dtype(x.dtype))
     arr = np.asarray(x)
     if arr.dtype == object:

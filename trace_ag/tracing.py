@@ -119,6 +119,8 @@ def as_input_value(x: Any, fn_name: str) -> Any:
     """Check a pytree leaf passed to a transform and turn Python numbers into NumPy values."""
     if isinstance(x, (np.ndarray, np.generic, Tracer)):
         return x
+    if hasattr(x, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype"):
+        return x  # another library's array (e.g. a jax.Array): kept as it is
     if isinstance(x, (bool, int, float, complex)):
         return np.asarray(x)[()]
     if isinstance(x, (list, tuple)):
