@@ -32,7 +32,8 @@ def _input_cotangents(eqn: Eqn, gs: list, value_of: Callable, active: set) -> li
     prim = eqn.primitive
     ins = [value_of(a) for a in eqn.inputs]
     outs = [value_of(v) for v in eqn.outputs]
-    g, out = (gs[0], outs[0]) if len(gs) == 1 else (tuple(gs), tuple(outs))
+    multiple = prim.multiple_results
+    g, out = (tuple(gs), tuple(outs)) if multiple else (gs[0], outs[0])
     if callable(prim.vjp):
         return list(prim.vjp(g, out, *ins, **eqn.params))
     return [

@@ -103,12 +103,12 @@ class _Emitter:
         self.globals.setdefault(impl, prim.impl)
         args = [self.atom(a) for a in eqn.inputs]
         args += [f"{k}={self.param(v)}" for k, v in eqn.params.items()]
-        reuse = self.reusable_input(i, eqn) if len(eqn.outputs) == 1 else None
+        reuse = None if prim.multiple_results else self.reusable_input(i, eqn)
         if reuse is not None:
             args.append(f"out={self.name(reuse)}")
             self.buffers_reused += 1
         outs = ", ".join(self.name(v) for v in eqn.outputs)
-        if len(eqn.outputs) > 1:
+        if eqn.primitive.multiple_results:
             outs += ","
         if prim.name not in VIEW_PRIMITIVES:
             self.owned.update(eqn.outputs)

@@ -151,6 +151,7 @@ class Primitive:
                                                  ``differentiable=False`` marks zero gradients.
     jax(*jax_arrays, **params) -> jax array      lowering for the JAX backend
     jvp, batch                                   slots for the forward-mode and vmap transforms
+    multiple_results                             impl and rules take/return tuples of outputs
     """
 
     def __init__(
@@ -164,6 +165,7 @@ class Primitive:
         differentiable: bool = True,
         jvp: Callable | None = None,
         batch: Callable | None = None,
+        multiple_results: bool = False,
     ):
         if name in PRIMITIVES:
             raise ValueError(f"a primitive named {name!r} is already registered")
@@ -177,6 +179,7 @@ class Primitive:
         self.differentiable = differentiable
         self.jvp = jvp
         self.batch = batch
+        self.multiple_results = multiple_results
         PRIMITIVES[name] = self
 
     def bind(self, *args: Any, **params: Any) -> Any:

@@ -24,7 +24,7 @@ def eval_graph(graph: Graph, *args: Any, apply: Callable | None = None) -> list[
             out = eqn.primitive.bind(*inputs, **eqn.params)
         else:
             out = apply(eqn, inputs)
-        outs = out if len(eqn.outputs) > 1 else (out,)
+        outs = out if eqn.primitive.multiple_results else (out,)
         env.update(zip(eqn.outputs, outs, strict=True))
     return [read(a) for a in graph.outvars]
 

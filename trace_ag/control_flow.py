@@ -1,0 +1,225 @@
+"""Control flow that works under jit: ``cond``, ``while_loop``, ``fori_loop``, ``scan``.
+
+Each is a primitive whose params hold traced sub-graphs. Closed-over values become explicit
+leading operands (closure conversion), so every transform sees them as inputs: a gradient
+flows to a variable that a branch or a loop body closes over. The vjp rules are written with
+trace_ag ops (``cond`` and ``scan`` appear in their own rules), so they differentiate again.
+Sub-graphs run as generated NumPy code (``codegen``), compiled once per graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from trace_ag import errors, tracing
+from trace_ag.autodiff import vjp
+from trace_ag.codegen import CompiledGraph
+from trace_ag.core import Aval, Graph, Primitive, Var, aval_of
+from trace_ag.interpret import eval_graph
+from trace_ag.numpy._base import asarray_or_tracer
+from trace_ag.tree_util import tree_flatten, tree_unflatten
+
+_COMPILED: dict[int, tuple[Graph, CompiledGraph]] = {}
+
+
+def run_graph(graph: Graph, *args: Any) -> list:
+    """Evaluate a sub-graph on NumPy values with code generated once for it."""
+    entry = _COMPILED.get(id(graph))
+    if entry is None or entry[0] is not graph:
+        entry = _COMPILED[id(graph)] = (graph, CompiledGraph(graph))
+    return list(entry[1].fn(*args))
+
+
+def trace_closed(fn: Callable, in_avals: Sequence[Aval], what: str) -> tuple[Graph, list, Any]:
+    """Trace ``fn(*args)`` abstractly. The graph takes its captured constants as leading
+    inputs; returns (graph, constants, output tree)."""
+    tr, invars, out = tracing.trace(fn, list(in_avals), concrete=False, fn_name=what)
+    out_flat, out_tree = tree_flatten(out)
+    outvars = [tr.lift(o) for o in out_flat]
+    tracing.end(tr)
+    return Graph(tr.constvars + invars, tr.eqns, outvars), list(tr.constvals), out_tree
+
+
+def _avals(values: Sequence) -> list[Aval]:
+    return [aval_of(v) for v in values]
+
+
+def _check_same(what: str, name_a: str, a: tuple, name_b: str, b: tuple) -> None:
+    if a != b:
+        raise TypeError(
+            errors.at_user_line(
+                f"{what}: {name_a} and {name_b} must have the same structure, shapes and dtypes, "
+                f"got {a[0]} {list(a[1])} and {b[0]} {list(b[1])}"
+            )
+        )
+
+
+def _jax_fn(graph: Graph) -> Callable:
+    from trace_ag.backends.jax import lower
+
+    return lower(graph)
+
+
+# ---------------------------------------------------------------- cond
+
+
+def _join_branches(traced: list[tuple[Graph, list]]) -> tuple[tuple[Graph, ...], list]:
+    """Branch graphs that all take (every branch's constants..., operands...)."""
+    consts = [c for _, cs in traced for c in cs]
+    const_avals = _avals(consts)
+    graphs, start = [], 0
+    for graph, cs in traced:
+        n = len(cs)
+        before = [Var(a) for a in const_avals[:start]]
+        after = [Var(a) for a in const_avals[start + n :]]
+        invars = before + graph.invars[:n] + after + graph.invars[n:]
+        graphs.append(Graph(invars, graph.eqns, graph.outvars))
+        start += n
+    return tuple(graphs), consts
+
+
+def _cond_vjp(g, out, index, *operands, branches):
+    """Pull back through the branch that ran: a cond over the branches' vjps."""
+    avals = _avals([*g, *operands])
+
+    def pullback_graph(branch: Graph) -> tuple[Graph, list]:
+        def pullback(*args):
+            cts, ops = list(args[: len(g)]), args[len(g) :]
+            return list(vjp(lambda *xs: eval_graph(branch, *xs), *ops)[1](cts))
+
+        graph, consts, _ = trace_closed(pullback, avals, "cond (vjp)")
+        return graph, consts
+
+    graphs, consts = _join_branches([pullback_graph(b) for b in branches])
+    return [None, *cond_p.bind(index, *consts, *g, *operands, branches=graphs)]
+
+
+def _cond_jax(index, *operands, branches):
+    from jax import lax
+
+    fns = [lambda *ops, b=b: list(_jax_fn(b)(*ops)) for b in branches]
+    return tuple(lax.switch(index, fns, *operands))
+
+
+cond_p = Primitive(
+    "cond",
+    impl=lambda index, *ops, branches: tuple(
+        run_graph(branches[int(np.clip(index, 0, len(branches) - 1))], *ops)
+    ),
+    abstract_eval=lambda index, *ops, branches: tuple(a.aval for a in branches[0].outvars),
+    vjp=_cond_vjp,
+    jax=_cond_jax,
+    multiple_results=True,
+)
+
+
+def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> Any:
+    """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``, as one primitive, so
+    it works under jit with a traced ``pred`` (like ``jax.lax.cond``).
+
+    Example:
+        >>> ag.jit(lambda x: ag.lax.cond(x > 0, tnp.sin, tnp.cos, x))(1.0)
+    """
+    pred = asarray_or_tracer(pred)
+    if pred.shape != ():
+        raise TypeError(errors.at_user_line(f"cond: pred must be a scalar, got shape {pred.shape}"))
+    flat, in_tree = tree_flatten(operands)
+    flat = [tracing.as_input_value(x, "cond") for x in flat]
+    traced, signatures = [], []
+    for fn in (false_fun, true_fun):
+        graph, consts, out_tree = trace_closed(
+            lambda *xs, fn=fn: fn(*tree_unflatten(in_tree, list(xs))), _avals(flat), "cond"
+        )
+        traced.append((graph, consts))
+        signatures.append((out_tree, tuple(a.aval for a in graph.outvars)))
+    _check_same("cond", "true_fun's output", signatures[1], "false_fun's output", signatures[0])
+    graphs, consts = _join_branches(traced)
+    index = (pred != 0).astype(np.int32)
+    outs = cond_p.bind(index, *consts, *flat, branches=graphs)
+    return tree_unflatten(signatures[0][0], list(outs))
+
+
+# ---------------------------------------------------------------- while_loop
+
+
+def _while_impl(*args, cond_graph, body_graph, n_cond, n_body):
+    cond_consts, body_consts, vals = (
+        args[:n_cond],
+        args[n_cond : n_cond + n_body],
+        args[n_cond + n_body :],
+    )
+    while bool(run_graph(cond_graph, *cond_consts, *vals)[0]):
+        vals = run_graph(body_graph, *body_consts, *vals)
+    return tuple(vals)
+
+
+def _while_vjp(g, out, *args, **params):
+    raise errors.TraceAgError(
+        errors.at_user_line(
+            "while_loop is not reverse-mode differentiable (its trip count is known only at run "
+            "time, as in JAX). Use ag.lax.fori_loop with Python int bounds or ag.lax.scan."
+        )
+    )
+
+
+def _while_jax(*args, cond_graph, body_graph, n_cond, n_body):
+    from jax import lax
+
+    cond_consts, body_consts = args[:n_cond], args[n_cond : n_cond + n_body]
+    return tuple(
+        lax.while_loop(
+            lambda vals: _jax_fn(cond_graph)(*cond_consts, *vals)[0],
+            lambda vals: tuple(_jax_fn(body_graph)(*body_consts, *vals)),
+            tuple(args[n_cond + n_body :]),
+        )
+    )
+
+
+while_p = Primitive(
+    "while_loop",
+    impl=_while_impl,
+    abstract_eval=lambda *args, body_graph, **_: tuple(a.aval for a in body_graph.outvars),
+    vjp=_while_vjp,
+    jax=_while_jax,
+    multiple_results=True,
+)
+
+
+def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
+    """Repeat ``val = body_fun(val)`` while ``cond_fun(val)``; forward-only, like JAX's.
+
+    Example:
+        >>> ag.lax.while_loop(lambda v: v < 10, lambda v: v * 2, 1)   # 16
+    """
+    flat, tree = tree_flatten(init_val)
+    flat = [tracing.as_input_value(x, "while_loop") for x in flat]
+    avals = _avals(flat)
+    unflat = lambda xs: tree_unflatten(tree, list(xs))  # noqa: E731
+    body, body_consts, body_tree = trace_closed(
+        lambda *xs: body_fun(unflat(xs)), avals, "while_loop body"
+    )
+    _check_same(
+        "while_loop",
+        "body_fun's output",
+        (body_tree, tuple(a.aval for a in body.outvars)),
+        "init_val",
+        (tree, tuple(avals)),
+    )
+    cond_graph, cond_consts, _ = trace_closed(
+        lambda *xs: cond_fun(unflat(xs)), avals, "while_loop cond"
+    )
+    if len(cond_graph.outvars) != 1 or cond_graph.outvars[0].aval.shape != ():
+        raise TypeError(errors.at_user_line("while_loop: cond_fun must return a scalar"))
+    outs = while_p.bind(
+        *cond_consts,
+        *body_consts,
+        *flat,
+        cond_graph=cond_graph,
+        body_graph=body,
+        n_cond=len(cond_consts),
+        n_body=len(body_consts),
+    )
+    return tree_unflatten(tree, list(outs))

@@ -1,0 +1,211 @@
+"""``scan`` (differentiable loops with a carry and stacked outputs) and ``fori_loop``.
+
+The vjp of a scan is two scans: one that recomputes the carry entering every step, and one
+that runs backwards through the body's vjp, carrying the carry's cotangent and accumulating
+the cotangents of the constants the body closes over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from trace_ag import errors, passes, tracing
+from trace_ag.autodiff import vjp
+from trace_ag.control_flow import _avals, _check_same, _jax_fn, run_graph, trace_closed, while_loop
+from trace_ag.core import Aval, Graph, Primitive
+from trace_ag.interpret import eval_graph
+from trace_ag.tree_util import tree_flatten, tree_unflatten
+
+
+def _split(operands, n_consts, n_carry):
+    return (
+        list(operands[:n_consts]),
+        list(operands[n_consts : n_consts + n_carry]),
+        list(operands[n_consts + n_carry :]),
+    )
+
+
+def _scan_impl(*operands, body, n_consts, n_carry, length, reverse):
+    consts, carry, xs = _split(operands, n_consts, n_carry)
+    ys = []
+    for i in reversed(range(length)) if reverse else range(length):
+        out = run_graph(body, *consts, *carry, *[x[i] for x in xs])
+        carry, y = out[:n_carry], out[n_carry:]
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    y_avals = [a.aval for a in body.outvars[n_carry:]]
+    stacked = [
+        np.stack([y[j] for y in ys]) if ys else np.zeros((0, *a.shape), a.dtype)
+        for j, a in enumerate(y_avals)
+    ]
+    return (*carry, *stacked)
+
+
+def _scan_aval(*operands, body, n_consts, n_carry, length, reverse):
+    outs = [a.aval for a in body.outvars]
+    ys = [Aval((length, *a.shape), a.dtype) for a in outs[n_carry:]]
+    return (*outs[:n_carry], *ys)
+
+
+def _carries_in(consts, init, xs, body, n_carry, length, reverse):
+    """The carry entering each step, stacked: a scan whose outputs are its inputs' carries."""
+    n_consts = len(consts)
+    carries = body.invars[n_consts : n_consts + n_carry]
+    recompute = passes.dce(Graph(body.invars, body.eqns, body.outvars[:n_carry] + carries))
+    outs = scan_p.bind(
+        *consts,
+        *init,
+        *xs,
+        body=recompute,
+        n_consts=n_consts,
+        n_carry=n_carry,
+        length=length,
+        reverse=reverse,
+    )
+    return list(outs[n_carry:])
+
+
+def _scan_vjp(g, out, *operands, body, n_consts, n_carry, length, reverse):
+    consts, init, xs = _split(operands, n_consts, n_carry)
+    g = list(g)
+    g_carry, g_ys = g[:n_carry], g[n_carry:]
+    carries = _carries_in(consts, init, xs, body, n_carry, length, reverse)
+    n_xs, n_ys = len(xs), len(g_ys)
+
+    def backward_step(*args):
+        cs, acc, ct_carry = (
+            args[:n_consts],
+            args[n_consts : 2 * n_consts],
+            args[2 * n_consts : 2 * n_consts + n_carry],
+        )
+        rest = args[2 * n_consts + n_carry :]
+        x_i, carry_i, gy_i = rest[:n_xs], rest[n_xs : n_xs + n_carry], rest[n_xs + n_carry :]
+        _, pull = vjp(lambda *a: eval_graph(body, *a), *cs, *carry_i, *x_i)
+        cts = pull([*ct_carry, *gy_i])
+        ct_consts, ct_carry_in, ct_x = _split(cts, n_consts, n_carry)
+        return [*(a + c for a, c in zip(acc, ct_consts, strict=True)), *ct_carry_in, *ct_x]
+
+    slice_avals = [Aval(a.shape[1:], a.dtype) for a in _avals([*xs, *carries, *g_ys])]
+    const_avals = _avals(consts)
+    avals = const_avals + const_avals + _avals(g_carry) + slice_avals
+    graph, closure, _ = trace_closed(backward_step, avals, "scan (vjp)")
+    zeros = [np.zeros(a.shape, a.dtype) for a in const_avals]
+    outs = scan_p.bind(
+        *closure,
+        *consts,
+        *zeros,
+        *g_carry,
+        *xs,
+        *carries,
+        *g_ys,
+        body=graph,
+        n_consts=len(closure) + n_consts,
+        n_carry=n_consts + n_carry,
+        length=length,
+        reverse=not reverse,
+    )
+    del n_ys
+    return list(outs)
+
+
+def _scan_jax(*operands, body, n_consts, n_carry, length, reverse):
+    from jax import lax
+
+    consts, init, xs = _split(operands, n_consts, n_carry)
+    fn = _jax_fn(body)
+
+    def step(carry, x):
+        out = fn(*consts, *carry, *x)
+        return tuple(out[:n_carry]), tuple(out[n_carry:])
+
+    carry, ys = lax.scan(step, tuple(init), tuple(xs), length=length, reverse=reverse)
+    return (*carry, *ys)
+
+
+scan_p = Primitive(
+    "scan",
+    impl=_scan_impl,
+    abstract_eval=_scan_aval,
+    vjp=_scan_vjp,
+    jax=_scan_jax,
+    multiple_results=True,
+)
+
+
+def scan(
+    f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False
+) -> tuple[Any, Any]:
+    """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns the final
+    carry and the stacked ``y``s (like ``jax.lax.scan``). Differentiable.
+
+    Example:
+        >>> ag.lax.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0))
+    """
+    init_flat, carry_tree = tree_flatten(init)
+    init_flat = [tracing.as_input_value(x, "scan") for x in init_flat]
+    xs_flat, xs_tree = tree_flatten(xs)
+    xs_flat = [tracing.as_input_value(x, "scan") for x in xs_flat]
+    lengths = {np.shape(x)[0] if np.ndim(x) else None for x in xs_flat}
+    if length is not None:
+        lengths.add(length)
+    if len(lengths) != 1 or None in lengths:
+        raise ValueError(
+            errors.at_user_line(
+                f"scan: xs must share one leading axis length (and match length=), got "
+                f"{sorted(map(str, lengths)) or 'no xs and no length'}"
+            )
+        )
+    length = int(lengths.pop())
+    carry_avals = _avals(init_flat)
+    x_avals = [Aval(a.shape[1:], a.dtype) for a in _avals(xs_flat)]
+
+    def flat_f(*args):
+        carry = tree_unflatten(carry_tree, list(args[: len(carry_avals)]))
+        x = tree_unflatten(xs_tree, list(args[len(carry_avals) :]))
+        result = f(carry, x)
+        if not (isinstance(result, tuple) and len(result) == 2):
+            raise TypeError(errors.at_user_line("scan: f must return a pair (carry, y)"))
+        return result
+
+    body, consts, out_tree = trace_closed(flat_f, carry_avals + x_avals, "scan")
+    carry_out_tree, y_tree = out_tree.children()
+    n_carry = len(carry_avals)
+    carry_out = (carry_out_tree, tuple(a.aval for a in body.outvars[:n_carry]))
+    _check_same("scan", "f's output carry", carry_out, "init", (carry_tree, tuple(carry_avals)))
+    outs = scan_p.bind(
+        *consts,
+        *init_flat,
+        *xs_flat,
+        body=body,
+        n_consts=len(consts),
+        n_carry=n_carry,
+        length=length,
+        reverse=bool(reverse),
+    )
+    return (
+        tree_unflatten(carry_tree, list(outs[:n_carry])),
+        tree_unflatten(y_tree, list(outs[n_carry:])),
+    )
+
+
+def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
+    """``for i in range(lower, upper): val = body_fun(i, val)``. With Python int bounds it is
+    a ``scan`` (differentiable); with traced bounds a ``while_loop`` (forward only), as in JAX.
+
+    Example:
+        >>> ag.lax.fori_loop(0, 5, lambda i, v: v + i, 0)   # 10
+    """
+    if isinstance(lower, (int, np.integer)) and isinstance(upper, (int, np.integer)):
+        steps = np.arange(int(lower), int(upper))
+        carry, _ = scan(lambda v, i: (body_fun(i, v), None), init_val, steps)
+        return carry
+    _, _, val = while_loop(
+        lambda s: s[0] < s[1],
+        lambda s: (s[0] + 1, s[1], body_fun(s[0], s[2])),
+        (lower, upper, init_val),
+    )
+    return val
