@@ -1,0 +1,274 @@
+"""Convolution and pooling: the lecture's im2col examples, the three im2col methods against each
+other, and values and gradients against jax.lax (the oracle) over hypothesis-drawn geometries."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jax import lax
+
+import trace_ag as ag
+import trace_ag.numpy as tnp
+from trace_ag.convolution import avg_pool2d, conv2d, im2col, max_pool2d
+from trace_ag.primitives import _windows, conv
+
+jax.config.update("jax_enable_x64", True)
+
+METHODS = ["strided", "dense", "sparse"]
+THIS_FILE = "test_conv.py"
+LECTURE_X = np.arange(2 * 2 * 4 * 5).reshape(2, 2, 4, 5)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_lecture_x_patches(method):
+    patches = im2col(LECTURE_X, 2, method=method)
+    assert patches.shape == (2, 12, 2, 2, 2)  # (N, P, C, K, K) with P = (H-1)(W-1)
+    np.testing.assert_array_equal(patches[0, 0], [[[0, 1], [5, 6]], [[20, 21], [25, 26]]])
+    np.testing.assert_array_equal(patches[0, 1], [[[1, 2], [6, 7]], [[21, 22], [26, 27]]])
+    np.testing.assert_array_equal(patches[0, 3], [[[3, 4], [8, 9]], [[23, 24], [28, 29]]])
+    np.testing.assert_array_equal(patches[0, 4], [[[5, 6], [10, 11]], [[25, 26], [30, 31]]])
+    np.testing.assert_array_equal(patches[1, 0], [[[40, 41], [45, 46]], [[60, 61], [65, 66]]])
+
+
+def test_lecture_dense_matrix_is_x_flat_times_im2col_mat():
+    matrix = _windows.dense_matrix((2, 4, 5), (2, 2), (1, 1), ((0, 0), (0, 0)), (1, 1), np.int64)
+    assert matrix.shape == (2 * 4 * 5, 2 * 2 * 2 * 12)
+    assert set(np.unique(matrix)) == {0, 1} and matrix.sum() == 2 * 2 * 2 * 12
+    cols = LECTURE_X.reshape(2, -1) @ matrix
+    np.testing.assert_array_equal(
+        cols.reshape(2, 2, 2, 2, 3, 4)[0, :, :, :, 0, 0].ravel(), [0, 1, 5, 6, 20, 21, 25, 26]
+    )
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_lecture_exercise_3(method):
+    """2 times the lower left minus the top right of each window, channel 1 ignored."""
+    w = np.zeros((1, 2, 2, 2))
+    w[0, 0] = [[0, -1], [2, 0]]
+    out = conv2d(LECTURE_X, w, method=method)
+    assert out.shape == (2, 1, 3, 4)
+    np.testing.assert_array_equal(out[0, 0], [[9, 10, 11, 12], [14, 15, 16, 17], [19, 20, 21, 22]])
+
+
+# ---------------------------------------------------------------- drawn geometries
+
+
+@st.composite
+def conv_cases(draw):
+    n, c, o = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = draw(
+        st.one_of(
+            st.sampled_from(["SAME", "VALID"]),
+            st.tuples(
+                st.tuples(st.integers(0, 2), st.integers(0, 2)),
+                st.tuples(st.integers(0, 2), st.integers(0, 2)),
+            ),
+        )
+    )
+    h = draw(st.integers(dilation[0] * (kh - 1) + 1, 8))
+    w = draw(st.integers(dilation[1] * (kw - 1) + 1, 8))
+    seed = draw(st.integers(0, 2**16))
+    return (n, c, h, w), (o, c, kh, kw), stride, padding, dilation, seed
+
+
+def _jax_padding(padding, x_shape, w_shape, stride, dilation):
+    if isinstance(padding, str):
+        return lax.padtype_to_pads(
+            x_shape[2:],
+            (dilation[0] * (w_shape[2] - 1) + 1, dilation[1] * (w_shape[3] - 1) + 1),
+            stride,
+            padding,
+        )
+    return padding
+
+
+def _jax_conv(x, w, b, stride, padding, dilation):
+    out = lax.conv_general_dilated(
+        x, w, stride, padding, rhs_dilation=dilation, precision=lax.Precision.HIGHEST
+    )
+    return out + b[None, :, None, None]
+
+
+@settings(max_examples=40, deadline=None)
+@given(conv_cases())
+def test_conv2d_matches_jax(case):
+    x_shape, w_shape, stride, padding, dilation, seed = case
+    rng = np.random.default_rng(seed)
+    x, w, b = rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=w_shape[0])
+    pads = _jax_padding(padding, x_shape, w_shape, stride, dilation)
+    expected, jax_vjp = jax.vjp(lambda *a: _jax_conv(*a, stride, pads, dilation), x, w, b)
+    method = rng.choice(METHODS)
+    out, vjp_fn = ag.vjp(
+        lambda x, w, b: conv2d(x, w, b, stride, padding, dilation, method=method), x, w, b
+    )
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+    ct = rng.normal(size=out.shape)
+    for ours, theirs in zip(vjp_fn(ct), jax_vjp(ct), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+@settings(max_examples=15, deadline=None)
+@given(conv_cases())
+def test_three_methods_agree_in_values_and_gradients(case):
+    x_shape, w_shape, stride, padding, dilation, seed = case
+    rng = np.random.default_rng(seed)
+    x, w = rng.normal(size=x_shape), rng.normal(size=w_shape)
+
+    def loss(method):
+        return lambda x, w: tnp.sum(tnp.sin(conv2d(x, w, None, stride, padding, dilation, method)))
+
+    results = [ag.value_and_grad(loss(m), argnums=(0, 1))(x, w) for m in METHODS]
+    for value, (gx, gw) in results[1:]:
+        np.testing.assert_allclose(value, results[0][0], rtol=1e-12)
+        np.testing.assert_allclose(gx, results[0][1][0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(gw, results[0][1][1], rtol=1e-12, atol=1e-12)
+
+
+@st.composite
+def pool_cases(draw):
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    window = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = draw(
+        st.one_of(
+            st.just("VALID"),
+            st.tuples(
+                st.tuples(st.integers(0, window[0] - 1), st.integers(0, window[0] - 1)),
+                st.tuples(st.integers(0, window[1] - 1), st.integers(0, window[1] - 1)),
+            ),
+        )
+    )
+    h, w = draw(st.integers(window[0], 7)), draw(st.integers(window[1], 7))
+    return (*shape, h, w), window, stride, padding, draw(st.integers(0, 2**16))
+
+
+def _jax_pool(x, kind, window, stride, padding):
+    pads = ((0, 0), (0, 0), *padding) if not isinstance(padding, str) else padding
+    if kind == "max":
+        return lax.reduce_window(x, -jnp.inf, lax.max, (1, 1, *window), (1, 1, *stride), pads)
+    total = lax.reduce_window(x, 0.0, lax.add, (1, 1, *window), (1, 1, *stride), pads)
+    return total / (window[0] * window[1])
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@settings(max_examples=30, deadline=None)
+@given(case=pool_cases())
+def test_pooling_matches_jax_including_ties(kind, case):
+    """Inputs drawn from {0, 1, 2} make many maxima tie: the gradient must pick JAX's one."""
+    shape, window, stride, padding, seed = case
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 3, size=shape).astype(np.float64)
+    expected, jax_vjp = jax.vjp(lambda x: _jax_pool(x, kind, window, stride, padding), x)
+    pool = max_pool2d if kind == "max" else avg_pool2d
+    out, vjp_fn = ag.vjp(lambda x: pool(x, window, stride, padding), x)
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    ct = rng.normal(size=out.shape)
+    np.testing.assert_allclose(vjp_fn(ct)[0], jax_vjp(ct)[0], rtol=1e-12, atol=1e-12)
+
+
+def test_max_pool_tie_goes_to_the_first_maximum():
+    x = np.ones((1, 1, 2, 2))
+    np.testing.assert_array_equal(
+        ag.grad(lambda x: tnp.sum(max_pool2d(x, 2)))(x)[0, 0], [[1, 0], [0, 0]]
+    )
+
+
+# ---------------------------------------------------------------- higher order and lowerings
+
+
+def test_second_order_gradients():
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=(2, 2, 5, 5)), rng.normal(size=(3, 2, 2, 2))
+
+    def net(x, w):
+        y = conv2d(x, w, padding="SAME", stride=(1, 2))
+        return tnp.sum(tnp.tanh(avg_pool2d(y, 2, 1))) + tnp.sum(
+            max_pool2d(y * y, (2, 1), padding=((1, 1), (0, 0)))
+        )
+
+    ag.check_grads(net, (x, w), order=2)
+    ag.check_grads(lambda x: tnp.sum(tnp.sin(im2col(x, 2, method="sparse"))), (x,), order=2)
+
+
+def _lowering_cases():
+    p = dict(kernel=(2, 3), stride=(2, 1), padding=((1, 0), (0, 2)), dilation=(1, 2))
+    pool = dict(window=(2, 2), stride=(1, 2), padding=((1, 1), (0, 1)))
+    x = np.random.default_rng(1).integers(0, 3, size=(2, 3, 5, 6)).astype(float)
+    cols = conv.im2col.impl(x, **p, method="strided")
+    out = conv.max_pool2d.impl(x, **pool)
+    return [
+        (conv.im2col, (x,), dict(p, method="strided")),
+        (conv.col2im, (cols,), dict(p, method="strided", shape=x.shape)),
+        (conv.max_pool2d, (x,), pool),
+        (conv.max_pool2d_scatter, (np.cos(out), x), pool),
+        (conv.max_pool2d_gather, (np.cos(x), x), pool),
+        (conv.avg_pool2d, (x,), pool),
+        (conv.avg_pool2d_transpose, (np.cos(out),), dict(pool, shape=x.shape)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "prim,args,params", _lowering_cases(), ids=lambda v: getattr(v, "name", "")
+)
+def test_jax_lowering_matches_numpy_impl(prim, args, params):
+    ours = prim.impl(*args, **params)
+    theirs = prim.jax(*[jnp.asarray(a) for a in args], **params)
+    assert prim.abstract_eval(*[ag.core.aval_of(a) for a in args], **params).shape == ours.shape
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_abstract_tracing_gives_the_shapes():
+    graph = ag.make_ir(lambda x: max_pool2d(conv2d(x, np.ones((4, 3, 3, 3)), padding=1), 2))(
+        np.ones((2, 3, 8, 8))
+    )
+    assert graph.outvars[0].aval.shape == (2, 4, 4, 4)
+    assert "im2col" in str(graph) and "max_pool2d" in str(graph)
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_channel_mismatch_names_shapes_and_line():
+    with pytest.raises(ag.ShapeError) as info:
+        conv2d(np.ones((1, 3, 5, 5)), np.ones((4, 2, 3, 3)))  # the user's line
+    message = str(info.value)
+    assert "conv2d: the input of shape (1, 3, 5, 5) has 3 channels" in message
+    assert "(4, 2, 3, 3)" in message and THIS_FILE in message and "the user's line" in message
+
+
+def test_kernel_larger_than_input():
+    with pytest.raises(
+        ag.ShapeError,
+        match=r"conv2d: a 5x5 window .* does not fit the input of "
+        r"shape \(1, 1, 3, 3\).*padded spatial size is 3x3",
+    ):
+        conv2d(np.ones((1, 1, 3, 3)), np.ones((1, 1, 5, 5)))
+    with pytest.raises(ag.ShapeError, match=r"max_pool2d: a 4x4 window"):
+        max_pool2d(np.ones((1, 1, 3, 3)), 4)
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ag.ShapeError, match=r"im2col: expects an input of shape \(N, C, H, W\)"):
+        im2col(np.ones((3, 5, 5)), 2)
+    with pytest.raises(ag.ShapeError, match=r"conv2d: padding must be 'SAME', 'VALID'"):
+        conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), padding="FULL")
+    with pytest.raises(ag.ShapeError, match=r"conv2d: bias must have shape \(1,\)"):
+        conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), np.ones(2))
+    with pytest.raises(ag.ShapeError, match=r"im2col: stride must be positive, got \(0, 1\)"):
+        im2col(np.ones((1, 1, 5, 5)), 2, stride=(0, 1))
+    with pytest.raises(ag.ShapeError, match=r"method must be one of"):
+        im2col(np.ones((1, 1, 5, 5)), 2, method="fft")
+
+
+def test_dense_method_refuses_a_huge_matrix(monkeypatch):
+    monkeypatch.setattr(_windows, "DENSE_LIMIT_BYTES", 2**20)
+    with pytest.raises(_windows.DenseMatrixTooLargeError) as info:
+        conv2d(np.ones((1, 3, 32, 32)), np.ones((6, 3, 5, 5)), method="dense")  # the user's line
+    message = str(info.value)
+    assert "method='dense' needs a 3072 x 58800 float64 matrix (1378 MiB)" in message
+    assert "method='sparse'" in message and THIS_FILE in message

@@ -1,0 +1,244 @@
+"""NumPy kernels for sliding windows: patch extraction (im2col) and its transpose (col2im) in
+three flavors, and the window reductions of pooling.
+
+Geometry: ``x`` is ``(N, C, H, W)``; a window of ``kernel = (KH, KW)`` taps spaced ``dilation``
+apart slides with ``stride`` over ``x`` padded by ``padding = ((top, bottom), (left, right))``.
+Patches come out in Caffe's column layout ``(N, C, KH, KW, OH, OW)``: the last two axes are
+contiguous, which makes extraction, the matmul against ``(O, C*KH*KW)`` weights and the
+transpose all stream through memory (``trace_ag.convolution.im2col`` reorders them into the
+lecture's ``(N, P, C, KH, KW)``).
+
+The three flavors compute the same linear map ``x -> cols``:
+
+- ``strided``: a zero-copy ``as_strided`` view, copied once; col2im adds ``KH*KW`` strided
+  slices (plain ``+=`` is exact: within one kernel offset no two outputs hit the same pixel);
+- ``dense``: ``x_flat @ M`` with the 0/1 matrix ``M`` of shape ``(C*H*W, C*KH*KW*OH*OW)``;
+- ``sparse``: the same ``M`` as a ``scipy.sparse`` CSR matrix.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from trace_ag import errors
+
+Pair = tuple[int, int]
+Padding = tuple[Pair, Pair]
+
+#: The dense im2col matrix is refused above this many bytes (it is for teaching, not speed).
+DENSE_LIMIT_BYTES = 256 * 2**20
+
+
+class DenseMatrixTooLargeError(errors.TraceAgError, MemoryError):
+    """``method="dense"`` would build an im2col matrix larger than ``DENSE_LIMIT_BYTES``."""
+
+
+def out_size(n: int, k: int, s: int, pad: Pair, d: int) -> int:
+    """The number of window positions along one axis (may be < 1 when the kernel does not fit)."""
+    return (n + pad[0] + pad[1] - (d * (k - 1) + 1)) // s + 1
+
+
+def out_hw(shape: tuple, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair) -> Pair:
+    return tuple(
+        out_size(shape[2 + a], kernel[a], stride[a], padding[a], dilation[a]) for a in (0, 1)
+    )
+
+
+def pad_hw(x: np.ndarray, padding: Padding, value: float = 0) -> np.ndarray:
+    if padding == ((0, 0), (0, 0)):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), *padding), constant_values=value)
+
+
+def crop_hw(xp: np.ndarray, padding: Padding) -> np.ndarray:
+    (t, b), (left, r) = padding
+    return xp[:, :, t : xp.shape[2] - b, left : xp.shape[3] - r]
+
+
+def tap_slices(
+    kernel: Pair, stride: Pair, dilation: Pair, out: Pair
+) -> Iterator[tuple[int, int, tuple[slice, slice]]]:
+    """For each kernel tap (i, j), row-major, the slice of the padded input it reads."""
+    for i in range(kernel[0]):
+        rows = slice(i * dilation[0], i * dilation[0] + stride[0] * (out[0] - 1) + 1, stride[0])
+        for j in range(kernel[1]):
+            start = j * dilation[1]
+            yield i, j, (rows, slice(start, start + stride[1] * (out[1] - 1) + 1, stride[1]))
+
+
+# ---------------------------------------------------------------- strided
+
+
+def im2col_strided(x, kernel, stride, padding, dilation):
+    xp = pad_hw(x, padding)
+    oh, ow = out_hw(x.shape, kernel, stride, padding, dilation)
+    sn, sc, sh, sw = xp.strides
+    shape = (x.shape[0], x.shape[1], *kernel, oh, ow)
+    strides = (sn, sc, sh * dilation[0], sw * dilation[1], sh * stride[0], sw * stride[1])
+    return np.ascontiguousarray(as_strided(xp, shape, strides, writeable=False))
+
+
+def col2im_strided(cols, shape, kernel, stride, padding, dilation):
+    n, c, h, w = shape
+    xp = np.zeros((n, c, h + sum(padding[0]), w + sum(padding[1])), cols.dtype)
+    for i, j, (rows, columns) in tap_slices(kernel, stride, dilation, cols.shape[4:]):
+        xp[:, :, rows, columns] += cols[:, :, i, j]
+    return crop_hw(xp, padding)
+
+
+# ---------------------------------------------------------------- dense and sparse matrices
+
+
+def check_dense_size(shape, kernel, stride, padding, dilation, dtype, fn: str = "im2col") -> None:
+    """Refuse a dense im2col matrix above ``DENSE_LIMIT_BYTES``, naming its size."""
+    _, c, h, w = shape
+    oh, ow = out_hw(shape, kernel, stride, padding, dilation)
+    rows, columns = c * h * w, c * kernel[0] * kernel[1] * oh * ow
+    size = rows * columns * np.dtype(dtype).itemsize
+    if size > DENSE_LIMIT_BYTES:
+        raise DenseMatrixTooLargeError(
+            errors.at_user_line(
+                f"{fn}: method='dense' needs a {rows} x {columns} {np.dtype(dtype).name} matrix "
+                f"({size / 2**20:.0f} MiB) for an input of shape {tuple(shape)}, more than the "
+                f"{DENSE_LIMIT_BYTES / 2**20:.0f} MiB limit (trace_ag.primitives._windows."
+                "DENSE_LIMIT_BYTES). Use method='sparse' or method='strided'."
+            )
+        )
+
+
+def _gather_index(chw, kernel, stride, padding, dilation) -> np.ndarray:
+    """For each column entry (c, i, j, oh, ow), the flat input index it copies, or -1 (padding)."""
+    c, h, w = chw
+    oh, ow = out_hw((1, *chw), kernel, stride, padding, dilation)
+    ci, i, j, r, q = np.ix_(*(np.arange(n) for n in (c, *kernel, oh, ow)))
+    rows = r * stride[0] + i * dilation[0] - padding[0][0]
+    columns = q * stride[1] + j * dilation[1] - padding[1][0]
+    inside = (rows >= 0) & (rows < h) & (columns >= 0) & (columns < w)
+    flat = (ci * h + rows) * w + columns
+    return np.where(inside, flat, -1).reshape(-1)
+
+
+@functools.lru_cache(maxsize=8)
+def dense_matrix(chw, kernel, stride, padding, dilation, dtype) -> np.ndarray:
+    """The lecture's ``im2col_mat``: ``x.reshape(N, -1) @ M`` is every patch, flattened."""
+    index = _gather_index(chw, kernel, stride, padding, dilation)
+    matrix = np.zeros((int(np.prod(chw)), index.size), dtype)
+    hit = np.flatnonzero(index >= 0)
+    matrix[index[hit], hit] = 1
+    matrix.flags.writeable = False
+    return matrix
+
+
+@functools.lru_cache(maxsize=32)
+def sparse_matrix(chw, kernel, stride, padding, dilation, dtype):
+    """``M`` as ``scipy.sparse`` CSR, transposed: ``(cols_flat,) = M.T @ x_flat`` per image."""
+    try:
+        from scipy import sparse
+    except ImportError:
+        raise ImportError(
+            "im2col: method='sparse' needs SciPy: pip install 'trace-ag[conv-sparse]' "
+            "(or use method='strided', the default)"
+        ) from None
+    index = _gather_index(chw, kernel, stride, padding, dilation)
+    hit = np.flatnonzero(index >= 0)
+    data = np.ones(hit.size, dtype)
+    shape = (index.size, int(np.prod(chw)))
+    return sparse.csr_matrix((data, (hit, index[hit])), shape=shape)
+
+
+def im2col_matrix(x, kernel, stride, padding, dilation, method):
+    n, c, h, w = x.shape
+    oh, ow = out_hw(x.shape, kernel, stride, padding, dilation)
+    key = ((c, h, w), kernel, stride, padding, dilation, np.dtype(x.dtype))
+    flat = x.reshape(n, -1)
+    if method == "dense":
+        check_dense_size(x.shape, kernel, stride, padding, dilation, x.dtype)
+        cols = flat @ dense_matrix(*key)
+    else:
+        cols = np.asarray((sparse_matrix(*key) @ flat.T).T)
+    return cols.reshape(n, c, *kernel, oh, ow)
+
+
+def col2im_matrix(cols, shape, kernel, stride, padding, dilation, method):
+    n, c, h, w = shape
+    key = ((c, h, w), kernel, stride, padding, dilation, np.dtype(cols.dtype))
+    flat = cols.reshape(n, -1)
+    if method == "dense":
+        check_dense_size(shape, kernel, stride, padding, dilation, cols.dtype, "col2im")
+        x = flat @ dense_matrix(*key).T
+    else:
+        x = np.asarray((sparse_matrix(*key).T @ flat.T).T)
+    return x.reshape(shape)
+
+
+# ---------------------------------------------------------------- pooling
+
+
+def _lowest(dtype) -> float:
+    return -np.inf if np.issubdtype(dtype, np.floating) else np.iinfo(dtype).min
+
+
+def max_pool(x, window, stride, padding):
+    """The max of each window (padding never wins: it is -inf)."""
+    xp = pad_hw(x, padding, _lowest(x.dtype))
+    out = None
+    for _, _, (rows, columns) in tap_slices(
+        window, stride, (1, 1), _pool_out(x, window, stride, padding)
+    ):
+        tap = xp[:, :, rows, columns]
+        out = tap.copy() if out is None else np.maximum(out, tap)
+    return out
+
+
+def _pool_out(x, window, stride, padding) -> Pair:
+    return out_hw(x.shape, window, stride, padding, (1, 1))
+
+
+def first_max_taps(x, window, stride, padding) -> Iterator[tuple[tuple, np.ndarray]]:
+    """For each tap, its input slice and where it is the window's *first* maximum (row-major),
+    which is what ``jax.grad`` of ``lax.reduce_window(max)`` selects when maxima tie."""
+    xp = pad_hw(x, padding, _lowest(x.dtype))
+    out = max_pool(x, window, stride, padding)
+    taken = np.zeros(out.shape, bool)
+    for _, _, sl in tap_slices(window, stride, (1, 1), out.shape[2:]):
+        hit = (xp[(slice(None), slice(None), *sl)] == out) & ~taken
+        taken |= hit
+        yield sl, hit
+
+
+def max_pool_scatter(g, x, window, stride, padding):
+    """Route each window's cotangent ``g`` to the window's first maximum in ``x``."""
+    gp = np.zeros((*x.shape[:2], x.shape[2] + sum(padding[0]), x.shape[3] + sum(padding[1])))
+    gp = gp.astype(g.dtype, copy=False)
+    for (rows, columns), hit in first_max_taps(x, window, stride, padding):
+        gp[:, :, rows, columns] += np.where(hit, g, 0)
+    return crop_hw(gp, padding)
+
+
+def max_pool_gather(y, x, window, stride, padding):
+    """``y`` read at each window's first maximum in ``x`` (the transpose of the scatter)."""
+    yp = pad_hw(y, padding)
+    out = np.zeros((*x.shape[:2], *_pool_out(x, window, stride, padding)), y.dtype)
+    for (rows, columns), hit in first_max_taps(x, window, stride, padding):
+        out += np.where(hit, yp[:, :, rows, columns], 0)
+    return out
+
+
+def window_sum(x, window, stride, padding):
+    xp = pad_hw(x, padding)
+    out = np.zeros((*x.shape[:2], *_pool_out(x, window, stride, padding)), x.dtype)
+    for _, _, (rows, columns) in tap_slices(window, stride, (1, 1), out.shape[2:]):
+        out += xp[:, :, rows, columns]
+    return out
+
+
+def window_sum_transpose(g, shape, window, stride, padding):
+    n, c, h, w = shape
+    gp = np.zeros((n, c, h + sum(padding[0]), w + sum(padding[1])), g.dtype)
+    for _, _, (rows, columns) in tap_slices(window, stride, (1, 1), g.shape[2:]):
+        gp[:, :, rows, columns] += g
+    return crop_hw(gp, padding)
