@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -108,11 +109,11 @@ def exp2(x: Any) -> Any:
 
 
 def log2(x: Any) -> Any:
-    return log(x) / np.log(2)
+    return log(x) / math.log(2)
 
 
 def log10(x: Any) -> Any:
-    return log(x) / np.log(10)
+    return log(x) / math.log(10)
 
 
 def astype(x: Any, dtype: Any) -> Any:
