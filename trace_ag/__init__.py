@@ -19,6 +19,7 @@ from trace_ag import (  # noqa: F401
     tree_util,
 )
 from trace_ag.autodiff import grad, value_and_grad, vjp
+from trace_ag.batching import vmap
 from trace_ag.core import Graph
 from trace_ag.errors import (
     ConcretizationTypeError,
@@ -29,6 +30,8 @@ from trace_ag.errors import (
     UnexpectedTracerError,
     UnsupportedFunctionError,
 )
+from trace_ag.forward import jvp, linearize
+from trace_ag.jacobians import hessian, jacfwd, jacrev
 from trace_ag.jit import jit
 from trace_ag.numpy._ufuncs import stop_gradient
 from trace_ag.testing import check_grads
@@ -48,7 +51,12 @@ __all__ = [
     "check_grads",
     "config",
     "grad",
+    "hessian",
+    "jacfwd",
+    "jacrev",
     "jit",
+    "jvp",
+    "linearize",
     "lax",
     "make_ir",
     "numpy",
@@ -56,4 +64,5 @@ __all__ = [
     "tree_util",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]

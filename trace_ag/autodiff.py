@@ -27,19 +27,23 @@ def active_vars(eqns: Sequence[Eqn], invars: Sequence[Var]) -> set[Var]:
     return active
 
 
+def apply_vjp(prim, params: dict, gs: list, outs: list, ins: list, needed: list[bool]) -> list:
+    """A primitive's vjp rule(s) on cotangents ``gs`` of its outputs: one cotangent (or None)
+    per input; per-input rules run only for the inputs marked ``needed``."""
+    g, out = (tuple(gs), tuple(outs)) if prim.multiple_results else (gs[0], outs[0])
+    if callable(prim.vjp):
+        return list(prim.vjp(g, out, *ins, **params))
+    return [
+        rule(g, out, *ins, **params) if rule is not None and need else None
+        for rule, need in zip(prim.vjp, needed, strict=True)
+    ]
+
+
 def _input_cotangents(eqn: Eqn, gs: list, value_of: Callable, active: set) -> list:
-    """Apply the equation's vjp rule(s); one cotangent (or None) per input."""
-    prim = eqn.primitive
     ins = [value_of(a) for a in eqn.inputs]
     outs = [value_of(v) for v in eqn.outputs]
-    multiple = prim.multiple_results
-    g, out = (tuple(gs), tuple(outs)) if multiple else (gs[0], outs[0])
-    if callable(prim.vjp):
-        return list(prim.vjp(g, out, *ins, **eqn.params))
-    return [
-        rule(g, out, *ins, **eqn.params) if rule is not None and atom in active else None
-        for rule, atom in zip(prim.vjp, eqn.inputs, strict=True)
-    ]
+    needed = [a in active for a in eqn.inputs]
+    return apply_vjp(eqn.primitive, eqn.params, gs, outs, ins, needed)
 
 
 def _check_cotangent(eqn: Eqn, atom: Var, ct: Any) -> None:

@@ -1,0 +1,173 @@
+"""Forward mode: ``jvp`` and ``linearize``.
+
+A ``JVPTrace`` carries a (primal, tangent) pair per tracer; ``None`` is a symbolic zero tangent.
+Each primitive's ``jvp`` rule, ``rule(primals, tangents, **params) -> (out, tangent_out)``,
+runs under the parent interpreter, so forward mode nests with everything else. A primitive
+without a jvp rule falls back to transposing its vjp rule: ``J t = d/dg <J^T g, t>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from trace_ag import errors
+from trace_ag.autodiff import _to_user, apply_vjp, grad
+from trace_ag.core import (
+    Aval,
+    Interpreter,
+    Primitive,
+    Tracer,
+    aval_of,
+    current_interpreter,
+    escaped_tracer_error,
+    is_float,
+    use_interpreter,
+)
+from trace_ag.tracing import as_input_value
+from trace_ag.tree_util import tree_flatten, tree_unflatten
+
+
+class JVPTracer(Tracer):
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, trace: JVPTrace, primal: Any, tangent: Any):
+        self.trace = trace
+        self.primal = primal
+        self.tangent = tangent
+
+    @property
+    def aval(self) -> Aval:
+        return aval_of(self.primal)
+
+    def concrete_value(self) -> Any:
+        p = self.primal
+        return p.concrete_value() if isinstance(p, Tracer) else p
+
+
+def zeros_like_aval(aval: Aval):
+    return np.zeros(aval.shape, aval.dtype)
+
+
+def instantiate(tangent: Any, primal: Any) -> Any:
+    """A symbolic zero tangent made concrete."""
+    return zeros_like_aval(aval_of(primal)) if tangent is None else tangent
+
+
+def jvp_by_transposing_vjp(prim: Primitive, primals, tangents, **params):
+    """``J t`` as the gradient, with respect to the cotangent ``g``, of ``<vjp(g), t>``."""
+    out = prim.bind(*primals, **params)
+    outs = list(out) if prim.multiple_results else [out]
+    active = [i for i, t in enumerate(tangents) if t is not None]
+
+    needed = [t is not None for t in tangents]
+
+    def pairing(*gs):
+        cts = apply_vjp(prim, params, list(gs), outs, primals, needed)
+        terms = [(cts[i] * tangents[i]).sum() for i in active if cts[i] is not None]
+        return sum(terms[1:], terms[0]) if terms else np.zeros(())
+
+    seeds = [zeros_like_aval(aval_of(o)) for o in outs]
+    t_out = [
+        t if is_float(aval_of(o).dtype) else None
+        for t, o in zip(grad(pairing, argnums=tuple(range(len(outs))))(*seeds), outs, strict=True)
+    ]
+    return out, (tuple(t_out) if prim.multiple_results else t_out[0])
+
+
+class JVPTrace(Interpreter):
+    """Pushes tangents forward alongside primals."""
+
+    def __init__(self, parent: Interpreter):
+        self.parent = parent
+        self.alive = True
+
+    def lift(self, x: Any) -> tuple[Any, Any]:
+        if isinstance(x, JVPTracer) and x.trace is self:
+            return x.primal, x.tangent
+        if isinstance(x, Tracer) and not (
+            getattr(x.trace, "alive", True) and x.trace.is_ancestor_of(self)
+        ):
+            raise escaped_tracer_error(x)
+        return x, None
+
+    def process(self, prim: Primitive, args: Sequence, params: dict) -> Any:
+        pairs = [self.lift(a) for a in args]
+        primals = [p for p, _ in pairs]
+        tangents = [t if t is not None and is_float(aval_of(p).dtype) else None for p, t in pairs]
+        with use_interpreter(self.parent):
+            if not prim.differentiable or all(t is None for t in tangents):
+                return prim.bind(*primals, **params)
+            rule = prim.jvp or (lambda ps, ts, **kw: jvp_by_transposing_vjp(prim, ps, ts, **kw))
+            out, t_out = rule(primals, tangents, **params)
+        if prim.multiple_results:
+            return tuple(JVPTracer(self, o, t) for o, t in zip(out, t_out, strict=True))
+        return JVPTracer(self, out, t_out)
+
+
+def _check_tangents(primals: list, tangents: list, fn: str) -> None:
+    for p, t in zip(primals, tangents, strict=True):
+        if np.shape(p) != np.shape(t):
+            raise errors.ShapeError(
+                errors.at_user_line(
+                    f"{fn}: a tangent of shape {np.shape(t)} was given for a primal of shape "
+                    f"{np.shape(p)}"
+                )
+            )
+
+
+def jvp(fn: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
+    """Evaluate ``fn(*primals)`` and its directional derivative along ``tangents``.
+
+    Returns ``(out, tangent_out)`` (and ``aux`` with ``has_aux``), pytrees like the output.
+
+    Example:
+        >>> ag.jvp(tnp.sin, (0.5,), (1.0,))    # (sin 0.5, cos 0.5)
+    """
+    p_flat, p_tree = tree_flatten(tuple(primals))
+    t_flat, t_tree = tree_flatten(tuple(tangents))
+    if p_tree != t_tree:
+        raise ValueError(
+            errors.at_user_line(
+                f"jvp: primals {p_tree} and tangents {t_tree} must have the same structure"
+            )
+        )
+    p_flat = [as_input_value(x, "jvp") for x in p_flat]
+    t_flat = [as_input_value(x, "jvp") for x in t_flat]
+    _check_tangents(p_flat, t_flat, "jvp")
+    trace = JVPTrace(current_interpreter())
+    tracers = [JVPTracer(trace, p, t) for p, t in zip(p_flat, t_flat, strict=True)]
+    try:
+        with use_interpreter(trace):
+            out = fn(*tree_unflatten(p_tree, tracers))
+        if has_aux:
+            out, aux = out
+            aux = _map_out(trace, aux)[0]
+        out_flat, out_tree = tree_flatten(out)
+        pairs = [trace.lift(o) for o in out_flat]
+    finally:
+        trace.alive = False
+    primals_out = [_to_user(p) for p, _ in pairs]
+    tangents_out = [_to_user(instantiate(t, p)) for p, t in pairs]
+    result = (tree_unflatten(out_tree, primals_out), tree_unflatten(out_tree, tangents_out))
+    return (*result, aux) if has_aux else result
+
+
+def _map_out(trace: JVPTrace, tree: Any):
+    flat, t = tree_flatten(tree)
+    return tree_unflatten(t, [_to_user(trace.lift(x)[0]) for x in flat]), t
+
+
+def linearize(fn: Callable, *primals: Any):
+    """``(out, f_jvp)``: the output at ``primals`` and the function ``f_jvp(*tangents)`` giving
+    the directional derivative there (evaluated by forward mode on each call).
+
+    Example:
+        >>> out, f_jvp = ag.linearize(tnp.sin, 0.5)
+        >>> f_jvp(1.0)   # cos(0.5)
+    """
+    zeros = [np.zeros(np.shape(x), np.result_type(x)) for x in primals]
+    out, _ = jvp(fn, primals, zeros)
+    return out, lambda *tangents: jvp(fn, primals, tangents)[1]
