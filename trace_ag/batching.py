@@ -104,10 +104,12 @@ class BatchTrace(Interpreter):
         with use_interpreter(self.parent):
             if all(d is None for d in dims):
                 return prim.bind(*vals, **params)
+            result = NotImplemented
             if prim.batch is not None:
-                out, out_dims = prim.batch(vals, dims, size=self.size, **params)
-            else:
-                out, out_dims = batch_by_looping(prim, vals, dims, self.size, **params)
+                result = prim.batch(vals, dims, size=self.size, **params)
+            if result is NotImplemented:  # no rule, or none for this case
+                result = batch_by_looping(prim, vals, dims, self.size, **params)
+            out, out_dims = result
         if prim.multiple_results:
             return tuple(self.wrap(o, d) for o, d in zip(out, out_dims, strict=True))
         return self.wrap(out, out_dims)

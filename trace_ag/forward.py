@@ -103,8 +103,13 @@ class JVPTrace(Interpreter):
             rule = prim.jvp or (lambda ps, ts, **kw: jvp_by_transposing_vjp(prim, ps, ts, **kw))
             out, t_out = rule(primals, tangents, **params)
         if prim.multiple_results:
-            return tuple(JVPTracer(self, o, t) for o, t in zip(out, t_out, strict=True))
-        return JVPTracer(self, out, t_out)
+            return tuple(self.wrap(o, t) for o, t in zip(out, t_out, strict=True))
+        return self.wrap(out, t_out)
+
+    def wrap(self, primal: Any, tangent: Any) -> Any:
+        if tangent is None or not is_float(aval_of(primal).dtype):
+            return primal  # a zero tangent: no tracer needed
+        return JVPTracer(self, primal, tangent)
 
 
 def _check_tangents(primals: list, tangents: list, fn: str) -> None:

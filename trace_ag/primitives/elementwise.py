@@ -1,4 +1,5 @@
-"""Elementwise primitives: one line each, impl and vjp side by side.
+"""Elementwise primitives: one line each, impl and vjp side by side (the factories add the jvp,
+derived from the vjp rules, and the broadcasting batching rule).
 
 Unary rules are ``rule(g, out, x)``; binary rules are one callable per input,
 ``rule(g, out, x, y)``, reduced to the input's shape by ``unbroadcast``. Operands reach these
@@ -12,6 +13,7 @@ import numpy as np
 from trace_ag import numpy as tnp
 from trace_ag.core import Aval, Primitive, shape_error
 from trace_ag.primitives._rules import broadcast_avals, jnp_fn, lax_fn, same_aval, unbroadcast
+from trace_ag.primitives._transform_rules import elementwise_batch, elementwise_jvp, linear_jvp
 
 
 def unary(name, np_fn, vjp=None, jax_name=None, out_dtype=None):
@@ -27,6 +29,8 @@ def unary(name, np_fn, vjp=None, jax_name=None, out_dtype=None):
         vjp=None if vjp is None else (vjp,),
         differentiable=vjp is not None,
         jax=jnp_fn(jax_name or np_fn.__name__),
+        jvp=None if vjp is None else elementwise_jvp(name),
+        batch=elementwise_batch(name),
     )
 
 
@@ -40,6 +44,8 @@ def binary(name, np_fn, vjp_x=None, vjp_y=None, out_dtype=None, jax_name=None):
         vjp=(vjp_x, vjp_y) if differentiable else None,
         differentiable=differentiable,
         jax=jnp_fn(jax_name or np_fn.__name__),
+        jvp=elementwise_jvp(name) if differentiable else None,
+        batch=elementwise_batch(name),
     )
 
 
@@ -73,6 +79,8 @@ logistic = Primitive(
     abstract_eval=same_aval,
     vjp=(lambda g, out, x: g * out * (1 - out),),
     jax=lax_fn("logistic"),
+    jvp=elementwise_jvp("logistic"),
+    batch=elementwise_batch("logistic"),
 )
 
 # ---- zero-gradient unary ops (piecewise constant) and predicates
@@ -184,6 +192,8 @@ select = Primitive(
         lambda g, out, c, x, y: unbroadcast(tnp.where(c, 0, g), np.shape(y)),
     ),
     jax=jnp_fn("where"),
+    jvp=elementwise_jvp("select"),
+    batch=elementwise_batch("select"),
 )
 
 integer_pow = Primitive(
@@ -192,6 +202,8 @@ integer_pow = Primitive(
     abstract_eval=same_aval,
     vjp=(lambda g, out, x, *, y: g * 0 if y == 0 else g * (y * tnp.power(x, y - 1)),),
     jax=lax_fn("integer_pow"),
+    jvp=elementwise_jvp("integer_pow"),
+    batch=elementwise_batch("integer_pow"),
 )
 
 astype = Primitive(
@@ -200,6 +212,8 @@ astype = Primitive(
     abstract_eval=lambda x, *, dtype: Aval(x.shape, np.dtype(dtype)),
     vjp=(lambda g, out, x, *, dtype: tnp.astype(g, x.dtype),),
     jax=lambda x, *, dtype: x.astype(dtype),
+    jvp=linear_jvp("astype"),
+    batch=elementwise_batch("astype"),
 )
 
 stop_gradient = Primitive(
@@ -208,4 +222,5 @@ stop_gradient = Primitive(
     abstract_eval=same_aval,
     differentiable=False,
     jax=lax_fn("stop_gradient"),
+    batch=elementwise_batch("stop_gradient"),
 )

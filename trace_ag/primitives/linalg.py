@@ -11,6 +11,7 @@ import numpy as np
 from trace_ag import numpy as tnp
 from trace_ag.core import Aval, Primitive, shape_error
 from trace_ag.primitives._rules import jnp_fn, unbroadcast
+from trace_ag.primitives._transform_rules import multilinear_jvp, to_front
 
 
 def _matmul_aval(x: Aval, y: Aval) -> Aval:
@@ -54,12 +55,42 @@ def _matmul_vjp_y(g, out, x, y):
     return unbroadcast(tnp.matmul(tnp.swapaxes(x, -1, -2), g), np.shape(y))
 
 
+def _matmul_batch(vals, dims, *, size):
+    """Batch axes first; 1-D operands become matrices (then squeezed) so NumPy's 1-D rules
+    cannot misread the batch axis; batch ranks are aligned by inserting size-1 axes."""
+    (x, y), (dx, dy) = vals, dims
+    x_1d, y_1d = np.ndim(x) - (dx is not None) == 1, np.ndim(y) - (dy is not None) == 1
+    if dx is not None:
+        x = to_front(x, dx, size)
+        x = tnp.expand_dims(x, 1) if x_1d else x
+    elif x_1d:
+        x = tnp.expand_dims(x, 0)
+    if dy is not None:
+        y = to_front(y, dy, size)
+        y = tnp.expand_dims(y, -1) if y_1d else y
+    elif y_1d:
+        y = tnp.expand_dims(y, -1)
+    batch_rank = max(np.ndim(v) - 2 - (d is not None) for v, d in ((x, dx), (y, dy)))
+    if dx is not None:
+        x = tnp.reshape(x, (size,) + (1,) * (batch_rank - np.ndim(x) + 3) + np.shape(x)[1:])
+    if dy is not None:
+        y = tnp.reshape(y, (size,) + (1,) * (batch_rank - np.ndim(y) + 3) + np.shape(y)[1:])
+    out = matmul.bind(x, y)
+    if y_1d:
+        out = tnp.squeeze(out, -1)
+    if x_1d:
+        out = tnp.squeeze(out, -1 if y_1d else -2)
+    return out, 0
+
+
 matmul = Primitive(
     "matmul",
     impl=np.matmul,
     abstract_eval=_matmul_aval,
     vjp=(_matmul_vjp_x, _matmul_vjp_y),
     jax=jnp_fn("matmul"),
+    jvp=multilinear_jvp("matmul"),
+    batch=_matmul_batch,
 )
 
 
@@ -118,10 +149,25 @@ def _einsum_vjp(g, out, *operands, subscripts):
     return cotangents
 
 
+def _einsum_batch(vals, dims, *, size, subscripts):
+    """A fresh index letter for the batch axis, on the batched operands and the output."""
+    inputs, output = parse_subscripts(subscripts)
+    letter = next(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba"
+                  if c not in subscripts)
+    operands, terms = [], []
+    for v, d, term in zip(vals, dims, inputs, strict=True):
+        operands.append(v if d is None else to_front(v, d, size))
+        terms.append(term if d is None else letter + term)
+    spec = ",".join(terms) + "->" + letter + output
+    return einsum.bind(*operands, subscripts=spec), 0
+
+
 einsum = Primitive(
     "einsum",
     impl=lambda *operands, subscripts: np.einsum(subscripts, *operands, optimize=True),
     abstract_eval=_einsum_aval,
     vjp=_einsum_vjp,
     jax=lambda *operands, subscripts: jnp_fn("einsum")(subscripts, *operands),
+    jvp=multilinear_jvp("einsum"),
+    batch=_einsum_batch,
 )

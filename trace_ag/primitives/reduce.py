@@ -13,6 +13,12 @@ import numpy as np
 from trace_ag import numpy as tnp
 from trace_ag.core import Aval, Primitive
 from trace_ag.primitives._rules import jnp_fn
+from trace_ag.primitives._transform_rules import (
+    arg_reduce_batch,
+    axis_param_batch,
+    linear_jvp,
+    reduce_batch,
+)
 
 
 def kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:
@@ -83,6 +89,8 @@ sum = Primitive(
     abstract_eval=reduction(np.sum),
     vjp=(_sum_vjp,),
     jax=jnp_fn("sum"),
+    jvp=linear_jvp("sum"),
+    batch=reduce_batch("sum"),
 )
 max = Primitive(
     "max",
@@ -90,6 +98,7 @@ max = Primitive(
     abstract_eval=reduction(np.max),
     vjp=(_chooser_vjp,),
     jax=jnp_fn("max"),
+    batch=reduce_batch("max"),
 )
 min = Primitive(
     "min",
@@ -97,6 +106,7 @@ min = Primitive(
     abstract_eval=reduction(np.min),
     vjp=(_chooser_vjp,),
     jax=jnp_fn("min"),
+    batch=reduce_batch("min"),
 )
 prod = Primitive(
     "prod",
@@ -104,6 +114,7 @@ prod = Primitive(
     abstract_eval=reduction(np.prod),
     vjp=(_prod_vjp,),
     jax=jnp_fn("prod"),
+    batch=reduce_batch("prod"),
 )
 any = Primitive(
     "any",
@@ -111,6 +122,7 @@ any = Primitive(
     abstract_eval=reduction(np.any, np.bool_),
     differentiable=False,
     jax=jnp_fn("any"),
+    batch=reduce_batch("any"),
 )
 all = Primitive(
     "all",
@@ -118,6 +130,7 @@ all = Primitive(
     abstract_eval=reduction(np.all, np.bool_),
     differentiable=False,
     jax=jnp_fn("all"),
+    batch=reduce_batch("all"),
 )
 
 
@@ -135,6 +148,7 @@ argmax = Primitive(
     abstract_eval=_arg_reduction_aval,
     differentiable=False,
     jax=jnp_fn("argmax"),
+    batch=arg_reduce_batch("argmax"),
 )
 argmin = Primitive(
     "argmin",
@@ -142,6 +156,7 @@ argmin = Primitive(
     abstract_eval=_arg_reduction_aval,
     differentiable=False,
     jax=jnp_fn("argmin"),
+    batch=arg_reduce_batch("argmin"),
 )
 cumsum = Primitive(
     "cumsum",
@@ -149,4 +164,6 @@ cumsum = Primitive(
     abstract_eval=lambda x, *, axis: Aval(x.shape, _result_dtype(np.cumsum, x.dtype)),
     vjp=(_cumsum_vjp,),
     jax=jnp_fn("cumsum"),
+    jvp=linear_jvp("cumsum"),
+    batch=axis_param_batch("cumsum"),
 )

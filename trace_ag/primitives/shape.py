@@ -13,7 +13,14 @@ import numpy as np
 
 from trace_ag import numpy as tnp
 from trace_ag.core import Aval, Primitive, shape_error
+from trace_ag.primitives._index_batching import getitem_batch, scatter_add_batch
 from trace_ag.primitives._rules import jnp_fn, unbroadcast
+from trace_ag.primitives._transform_rules import (
+    axis_param_batch,
+    linear_jvp,
+    shape_param_batch,
+    to_front,
+)
 
 
 def build_index(spec: tuple, arrays) -> tuple:
@@ -86,6 +93,8 @@ getitem = Primitive(
         *[None] * len(arrays),
     ],
     jax=lambda x, *arrays, spec: x[build_index(spec, arrays)],
+    jvp=linear_jvp("getitem", linear=(0,)),
+    batch=getitem_batch,
 )
 scatter_add = Primitive(
     "scatter_add",
@@ -96,6 +105,8 @@ scatter_add = Primitive(
         *[None] * len(arrays),
     ],
     jax=_scatter_add_jax,
+    jvp=linear_jvp("scatter_add", linear=(0,)),
+    batch=scatter_add_batch,
 )
 
 
@@ -111,6 +122,8 @@ reshape = Primitive(
     abstract_eval=_reshape_aval,
     vjp=(lambda g, out, x, *, shape: tnp.reshape(g, np.shape(x)),),
     jax=jnp_fn("reshape"),
+    jvp=linear_jvp("reshape"),
+    batch=shape_param_batch("reshape", lambda p, size, aval: {"shape": (size, *p["shape"])}),
 )
 
 
@@ -126,6 +139,10 @@ transpose = Primitive(
     abstract_eval=_transpose_aval,
     vjp=(lambda g, out, x, *, axes: tnp.transpose(g, tuple(np.argsort(axes))),),
     jax=jnp_fn("transpose"),
+    jvp=linear_jvp("transpose"),
+    batch=shape_param_batch(
+        "transpose", lambda p, size, aval: {"axes": (0, *(a + 1 for a in p["axes"]))}
+    ),
 )
 
 
@@ -138,12 +155,20 @@ def _broadcast_to_aval(x: Aval, *, shape) -> Aval:
     return Aval(tuple(shape), x.dtype)
 
 
+def _broadcast_to_batch(x, bdim, size, shape):
+    x = to_front(x, bdim, size)
+    x = tnp.reshape(x, (size,) + (1,) * (len(shape) - np.ndim(x) + 1) + np.shape(x)[1:])
+    return tnp.broadcast_to(x, (size, *shape)), 0
+
+
 broadcast_to = Primitive(
     "broadcast_to",
     impl=lambda x, *, shape: np.broadcast_to(x, shape),
     abstract_eval=_broadcast_to_aval,
     vjp=(lambda g, out, x, *, shape: unbroadcast(g, np.shape(x)),),
     jax=jnp_fn("broadcast_to"),
+    jvp=linear_jvp("broadcast_to"),
+    batch=lambda vals, dims, *, size, shape: _broadcast_to_batch(vals[0], dims[0], size, shape),
 )
 
 
@@ -175,6 +200,8 @@ concatenate = Primitive(
     abstract_eval=_concatenate_aval,
     vjp=_concatenate_vjp,
     jax=lambda *xs, axis: jnp_fn("concatenate")(xs, axis=axis),
+    jvp=linear_jvp("concatenate"),
+    batch=axis_param_batch("concatenate"),
 )
 
 
@@ -194,4 +221,8 @@ pad = Primitive(
     abstract_eval=_pad_aval,
     vjp=(_pad_vjp,),
     jax=lambda x, *, pad_width, constant: jnp_fn("pad")(x, pad_width, constant_values=constant),
+    jvp=linear_jvp("pad", constant=0),
+    batch=shape_param_batch(
+        "pad", lambda p, size, aval: {**p, "pad_width": ((0, 0), *p["pad_width"])}
+    ),
 )

@@ -1,0 +1,147 @@
+"""Rule builders for forward mode and vmap, shared by the primitive declarations.
+
+jvp rules reuse the vjp rules wherever the Jacobian allows it, so no derivative is written
+twice: an elementwise op's Jacobian is diagonal, so its vjp rule applied to a tangent (with
+operands broadcast to the output's shape) is its jvp; a linear op's tangent is the op itself
+applied to the tangents; a bilinear op sums one term per tangent.
+
+Batching rules (``rule(values, bdims, *, size, **params) -> (out, out_bdim)``) move the batch
+axis to the front and adjust the static params.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from trace_ag import numpy as tnp
+from trace_ag.core import PRIMITIVES, Aval, aval_of
+
+# ---------------------------------------------------------------- jvp
+
+
+def _zeros_like(x: Any):
+    aval = aval_of(x)
+    return np.zeros(aval.shape, aval.dtype)
+
+
+def _add_all(terms: list) -> Any:
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def elementwise_jvp(name: str) -> Callable:
+    """jvp of an elementwise (broadcasting) op from its own per-operand vjp rules."""
+
+    def jvp(primals, tangents, **params):
+        prim = PRIMITIVES[name]
+        rules = prim.vjp
+        out = prim.bind(*primals, **params)
+        shape = np.shape(out)
+        wide = [tnp.broadcast_to(p, shape) for p in primals]
+        terms = [rule(tnp.broadcast_to(t, shape), out, *wide, **params)
+                 for rule, t in zip(rules, tangents, strict=True)
+                 if rule is not None and t is not None]
+        return out, _add_all(terms) if terms else None
+
+    return jvp
+
+
+def linear_jvp(name: str, linear: Sequence[int] | None = None, **tangent_params):
+    """jvp of an op linear in the operands ``linear`` (all by default): the op on tangents."""
+
+    def jvp(primals, tangents, **params):
+        prim = PRIMITIVES[name]
+        out = prim.bind(*primals, **params)
+        positions = range(len(primals)) if linear is None else linear
+        args = [(_zeros_like(p) if t is None else t) if i in positions else p
+                for i, (p, t) in enumerate(zip(primals, tangents, strict=True))]
+        return out, prim.bind(*args, **{**params, **tangent_params})
+
+    return jvp
+
+
+def multilinear_jvp(name: str) -> Callable:
+    """jvp of an op linear in each operand separately (matmul, einsum): one term per tangent."""
+
+    def jvp(primals, tangents, **params):
+        prim = PRIMITIVES[name]
+        out = prim.bind(*primals, **params)
+        terms = [prim.bind(*primals[:i], t, *primals[i + 1:], **params)
+                 for i, t in enumerate(tangents) if t is not None]
+        return out, _add_all(terms)
+
+    return jvp
+
+
+# ---------------------------------------------------------------- batching
+
+
+def to_front(x: Any, bdim: int | None, size: int) -> Any:
+    if bdim is None:
+        return tnp.broadcast_to(x, (size, *np.shape(x)))
+    return x if bdim == 0 else tnp.moveaxis(x, bdim, 0)
+
+
+def elementwise_batch(name: str) -> Callable:
+    """Broadcasting ops: batched operands get the batch axis first and the same rank."""
+
+    def batch(vals, dims, *, size, **params):
+        ranks = [np.ndim(v) - (d is not None) for v, d in zip(vals, dims, strict=True)]
+        rank = max(ranks)
+        args = []
+        for v, d, r in zip(vals, dims, ranks, strict=True):
+            if d is not None:
+                v = to_front(v, d, size)
+                v = tnp.reshape(v, (size,) + (1,) * (rank - r) + np.shape(v)[1:])
+            args.append(v)
+        return PRIMITIVES[name].bind(*args, **params), 0
+
+    return batch
+
+
+def reduce_batch(name: str) -> Callable:
+    """Reductions over an ``axis`` tuple: shift the axes past the batch axis."""
+
+    def batch(vals, dims, *, size, axis, **params):
+        x = to_front(vals[0], dims[0], size)
+        return PRIMITIVES[name].bind(x, axis=tuple(a + 1 for a in axis), **params), 0
+
+    return batch
+
+
+def arg_reduce_batch(name: str) -> Callable:
+    """argmax/argmin: ``axis=None`` means each example's flattened array."""
+
+    def batch(vals, dims, *, size, axis, keepdims):
+        x = to_front(vals[0], dims[0], size)
+        if axis is not None:
+            return PRIMITIVES[name].bind(x, axis=axis + 1, keepdims=keepdims), 0
+        out = PRIMITIVES[name].bind(tnp.reshape(x, (size, -1)), axis=1, keepdims=False)
+        return (tnp.reshape(out, (size,) + (1,) * (np.ndim(x) - 1)) if keepdims else out), 0
+
+    return batch
+
+
+def axis_param_batch(name: str) -> Callable:
+    """Ops with one integer ``axis`` param (cumsum, concatenate): shift it by one."""
+
+    def batch(vals, dims, *, size, axis, **params):
+        args = [to_front(v, d, size) for v, d in zip(vals, dims, strict=True)]
+        return PRIMITIVES[name].bind(*args, axis=axis + 1, **params), 0
+
+    return batch
+
+
+def shape_param_batch(name: str, adjust: Callable[[dict, int, Aval], dict]):
+    """Single-operand ops whose params name the output layout (reshape, transpose, ...)."""
+
+    def batch(vals, dims, *, size, **params):
+        x = to_front(vals[0], dims[0], size)
+        return PRIMITIVES[name].bind(x, **adjust(params, size, aval_of(vals[0]))), 0
+
+    return batch
