@@ -104,6 +104,35 @@ def _cond_jax(index, *operands, branches):
     return tuple(lax.switch(index, fns, *operands))
 
 
+def _vmapped(graph: Graph, in_axes: Sequence) -> Callable:
+    """``graph`` as a function vectorized over ``in_axes`` (outputs batched first)."""
+    from trace_ag.batching import vmap
+
+    return vmap(lambda *xs: eval_graph(graph, *xs), in_axes=tuple(in_axes))
+
+
+def _cond_batch(vals, dims, *, size, branches):
+    """An unbatched index picks one vectorized branch; a batched one runs every branch on
+    the whole batch and selects per example."""
+    from trace_ag import numpy as tnp
+
+    index, operands, op_dims = vals[0], vals[1:], dims[1:]
+    fns = [_vmapped(b, op_dims) for b in branches]
+    if dims[0] is None:
+        outs = switch(index, [lambda *xs, f=f: tuple(f(*xs)) for f in fns], *operands)
+        return tuple(outs), (0,) * len(outs)
+    index = tnp.clip(tnp.moveaxis(index, dims[0], 0), 0, len(branches) - 1)
+    results = [f(*operands) for f in fns]
+    outs = []
+    for j in range(len(results[0])):
+        out = results[0][j]
+        for k in range(1, len(results)):
+            pick = tnp.reshape(index == k, (size,) + (1,) * (np.ndim(out) - 1))
+            out = tnp.where(pick, results[k][j], out)
+        outs.append(out)
+    return tuple(outs), (0,) * len(outs)
+
+
 cond_p = Primitive(
     "cond",
     impl=lambda index, *ops, branches: tuple(
@@ -112,8 +141,42 @@ cond_p = Primitive(
     abstract_eval=lambda index, *ops, branches: tuple(a.aval for a in branches[0].outvars),
     vjp=_cond_vjp,
     jax=_cond_jax,
+    batch=_cond_batch,
     multiple_results=True,
 )
+
+
+def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
+    """``branches[index](*operands)`` as one primitive (``index`` is clamped into range), like
+    ``jax.lax.switch``; every branch must return the same structure, shapes and dtypes.
+
+    Example:
+        >>> ag.lax.switch(1, [tnp.sin, tnp.cos, tnp.tanh], 0.5)   # cos(0.5)
+    """
+    index = asarray_or_tracer(index)
+    if index.shape != ():
+        raise TypeError(errors.at_user_line(f"cond: pred must be a scalar, got shape "
+                                            f"{index.shape}"))
+    flat, in_tree = tree_flatten(operands)
+    flat = [tracing.as_input_value(x, "cond") for x in flat]
+    traced, signatures = [], []
+    for fn in branches:
+        graph, consts, out_tree = trace_closed(
+            lambda *xs, fn=fn: fn(*tree_unflatten(in_tree, list(xs))), _avals(flat), "cond"
+        )
+        traced.append((graph, consts))
+        signatures.append((out_tree, tuple(a.aval for a in graph.outvars)))
+    names = [f"branch {i}'s output" for i in range(len(branches))]
+    if len(branches) == 2:
+        names = ["false_fun's output", "true_fun's output"]
+    for i in range(1, len(branches)):
+        _check_same("cond", names[i], signatures[i], names[0], signatures[0])
+    graphs, consts = _join_branches(traced)
+    if not np.issubdtype(index.dtype, np.integer):
+        raise TypeError(errors.at_user_line(f"switch: index must be an integer, got "
+                                            f"{index.dtype}"))
+    outs = cond_p.bind(index.astype(np.int32), *consts, *flat, branches=graphs)
+    return tree_unflatten(signatures[0][0], list(outs))
 
 
 def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> Any:
@@ -125,21 +188,9 @@ def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> 
     """
     pred = asarray_or_tracer(pred)
     if pred.shape != ():
-        raise TypeError(errors.at_user_line(f"cond: pred must be a scalar, got shape {pred.shape}"))
-    flat, in_tree = tree_flatten(operands)
-    flat = [tracing.as_input_value(x, "cond") for x in flat]
-    traced, signatures = [], []
-    for fn in (false_fun, true_fun):
-        graph, consts, out_tree = trace_closed(
-            lambda *xs, fn=fn: fn(*tree_unflatten(in_tree, list(xs))), _avals(flat), "cond"
-        )
-        traced.append((graph, consts))
-        signatures.append((out_tree, tuple(a.aval for a in graph.outvars)))
-    _check_same("cond", "true_fun's output", signatures[1], "false_fun's output", signatures[0])
-    graphs, consts = _join_branches(traced)
-    index = (pred != 0).astype(np.int32)
-    outs = cond_p.bind(index, *consts, *flat, branches=graphs)
-    return tree_unflatten(signatures[0][0], list(outs))
+        raise TypeError(errors.at_user_line(f"cond: pred must be a scalar, got shape "
+                                            f"{pred.shape}"))
+    return switch((pred != 0).astype(np.int32), [false_fun, true_fun], *operands)
 
 
 # ---------------------------------------------------------------- while_loop
@@ -178,12 +229,36 @@ def _while_jax(*args, cond_graph, body_graph, n_cond, n_body):
     )
 
 
+def _while_batch(vals, dims, *, size, cond_graph, body_graph, n_cond, n_body):
+    """Every carry batched; loop while any example's predicate holds, and update only the
+    examples whose predicate holds."""
+    from trace_ag import numpy as tnp
+    from trace_ag.primitives._transform_rules import to_front
+
+    cond_consts, body_consts = vals[:n_cond], vals[n_cond:n_cond + n_body]
+    cond_dims, body_dims = dims[:n_cond], dims[n_cond:n_cond + n_body]
+    init = [to_front(v, d, size) for v, d in zip(vals[n_cond + n_body:],
+                                                  dims[n_cond + n_body:], strict=True)]
+    preds = _vmapped(cond_graph, (*cond_dims, *[0] * len(init)))
+    step = _vmapped(body_graph, (*body_dims, *[0] * len(init)))
+
+    def body(state):
+        pred = preds(*cond_consts, *state)[0]
+        new = step(*body_consts, *state)
+        return tuple(tnp.where(tnp.reshape(pred, (size,) + (1,) * (np.ndim(o) - 1)), n, o)
+                     for n, o in zip(new, state, strict=True))
+
+    outs = while_loop(lambda state: tnp.any(preds(*cond_consts, *state)[0]), body, tuple(init))
+    return tuple(outs), (0,) * len(outs)
+
+
 while_p = Primitive(
     "while_loop",
     impl=_while_impl,
     abstract_eval=lambda *args, body_graph, **_: tuple(a.aval for a in body_graph.outvars),
     vjp=_while_vjp,
     jax=_while_jax,
+    batch=_while_batch,
     multiple_results=True,
 )
 

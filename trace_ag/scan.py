@@ -126,12 +126,35 @@ def _scan_jax(*operands, body, n_consts, n_carry, length, reverse):
     return (*carry, *ys)
 
 
+def _scan_batch(vals, dims, *, size, body, n_consts, n_carry, length, reverse):
+    """Every carry batched in front; batched ``xs`` carry the batch on axis 1 (axis 0 is the
+    loop); the body is the vectorized body."""
+    from trace_ag import numpy as tnp
+    from trace_ag.control_flow import _vmapped
+    from trace_ag.primitives._transform_rules import to_front
+
+    consts, init, xs = _split(vals, n_consts, n_carry)
+    const_dims, init_dims, xs_dims = _split(dims, n_consts, n_carry)
+    carry = [to_front(v, d, size) for v, d in zip(init, init_dims, strict=True)]
+    xs = [x if d is None else tnp.moveaxis(x, d, 1) for x, d in zip(xs, xs_dims, strict=True)]
+    x_axes = [None if d is None else 0 for d in xs_dims]
+    step = _vmapped(body, (*const_dims, *[0] * n_carry, *x_axes))
+
+    def f(c, x):
+        out = step(*consts, *c, *x)
+        return tuple(out[:n_carry]), tuple(out[n_carry:])
+
+    final, ys = scan(f, tuple(carry), tuple(xs), length=length, reverse=reverse)
+    return (*final, *ys), (0,) * n_carry + (1,) * len(ys)
+
+
 scan_p = Primitive(
     "scan",
     impl=_scan_impl,
     abstract_eval=_scan_aval,
     vjp=_scan_vjp,
     jax=_scan_jax,
+    batch=_scan_batch,
     multiple_results=True,
 )
 
