@@ -20,7 +20,9 @@ from trace_ag import (  # noqa: F401
 )
 from trace_ag.autodiff import grad, value_and_grad, vjp
 from trace_ag.batching import vmap
+from trace_ag.checkpoint import checkpoint, remat
 from trace_ag.core import Graph
+from trace_ag.custom import custom_jvp, custom_vjp
 from trace_ag.errors import (
     ConcretizationTypeError,
     NonConcreteIndexError,
@@ -49,7 +51,10 @@ __all__ = [
     "UnexpectedTracerError",
     "UnsupportedFunctionError",
     "check_grads",
+    "checkpoint",
     "config",
+    "custom_jvp",
+    "custom_vjp",
     "grad",
     "hessian",
     "jacfwd",
@@ -60,6 +65,7 @@ __all__ = [
     "lax",
     "make_ir",
     "numpy",
+    "remat",
     "stop_gradient",
     "tree_util",
     "value_and_grad",

@@ -157,8 +157,16 @@ def vjp(fn: Callable, *primals: Any, has_aux: bool = False):
         ]
         return tree_unflatten(in_tree, in_cts)
 
+    vjp_fn.residuals = _residual_count(tr)
     user_out = tree_unflatten(out_tree, [_to_user(v) for v in out_values])
     return (user_out, vjp_fn, aux) if has_aux else (user_out, vjp_fn)
+
+
+def _residual_count(tr: tracing.GraphTrace) -> int:
+    """How many intermediate arrays the backward pass keeps alive (inputs and constants
+    excluded): what ``checkpoint`` reduces."""
+    produced = {v for eqn in tr.eqns for v in eqn.outputs}
+    return sum(1 for v in tr.values if v in produced)
 
 
 def _check_grad_inputs(args: Sequence, argnums: tuple[int, ...], fn_name: str) -> None:

@@ -190,7 +190,8 @@ def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> 
     if pred.shape != ():
         raise TypeError(errors.at_user_line(f"cond: pred must be a scalar, got shape "
                                             f"{pred.shape}"))
-    return switch((pred != 0).astype(np.int32), [false_fun, true_fun], *operands)
+    truth = pred if pred.dtype == np.bool_ else pred != 0
+    return switch(truth.astype(np.int32), [false_fun, true_fun], *operands)
 
 
 # ---------------------------------------------------------------- while_loop

@@ -50,7 +50,7 @@ def _format_param(value: Any) -> str:
         inner = ",".join(_format_param(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if isinstance(value, Graph):
-        return "{ graph }"
+        return "\n      ".join(graph_to_str(value).splitlines())
     return repr(value)
 
 

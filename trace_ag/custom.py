@@ -1,0 +1,241 @@
+"""User-defined derivatives: ``custom_vjp`` and ``custom_jvp`` (JAX's interface).
+
+Each decorated function binds one primitive whose parameter is the decorated object, so every
+transform sees it whole: reverse mode uses the user's ``bwd`` (``custom_vjp``) or transposes
+the user's jvp rule (``custom_jvp``); forward mode uses the jvp rule (forward mode through a
+custom_vjp function is an error, as in JAX); vmap vectorizes the function and its rules
+together; jit traces through them.
+
+A custom_vjp's residuals are recomputed by calling ``fwd`` again in the backward pass, so the
+functions must not close over traced values (pass them as arguments).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from trace_ag import errors, tracing
+from trace_ag.autodiff import grad
+from trace_ag.core import Aval, Graph, Primitive, aval_of
+from trace_ag.tree_util import tree_flatten, tree_unflatten
+
+
+class _Custom:
+    """Shared machinery: flat calls, output avals by abstract tracing."""
+
+    def __init__(self, fun: Callable):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.name = getattr(fun, "__name__", "fn")
+        self._traced: dict[tuple, tuple] = {}
+
+    def flat_call(self, fn: Callable, in_tree, flat: list) -> tuple[list, Any]:
+        out = fn(*tree_unflatten(in_tree, list(flat)))
+        leaves, out_tree = tree_flatten(out)
+        return leaves, out_tree
+
+    def traced(self, in_tree, avals: list[Aval]) -> tuple[Graph, list, Any]:
+        """The function traced abstractly for these inputs: (graph, constants, out tree)."""
+        key = (in_tree, tuple(avals))
+        if key not in self._traced:
+            from trace_ag.control_flow import trace_closed
+
+            self._traced[key] = trace_closed(
+                lambda *xs: self.fun(*tree_unflatten(in_tree, list(xs))), avals, self.name)
+        return self._traced[key]
+
+    def out_avals(self, in_tree, avals: list[Aval]) -> tuple[tuple, Any]:
+        graph, _, out_tree = self.traced(in_tree, avals)
+        return tuple(v.aval for v in graph.outvars), out_tree
+
+    def bind(self, prim: Primitive, args: tuple) -> Any:
+        flat, in_tree = tree_flatten(args)
+        flat = [tracing.as_input_value(x, self.name) for x in flat]
+        _, out_tree = self.out_avals(in_tree, [aval_of(x) for x in flat])
+        outs = prim.bind(*flat, call=self, in_tree=in_tree)
+        return tree_unflatten(out_tree, list(outs))
+
+
+def _impl(*flat, call, in_tree):
+    return tuple(call.flat_call(call.fun, in_tree, list(flat))[0])
+
+
+def _abstract_eval(*avals, call, in_tree):
+    return call.out_avals(in_tree, list(avals))[0]
+
+
+def _jax(*flat, call, in_tree):
+    """The function's own graph, lowered (derivatives were taken before lowering)."""
+    from trace_ag.backends.jax import lower
+
+    graph, consts, _ = call.traced(in_tree, [aval_of(x) for x in flat])
+    return tuple(lower(graph)(*consts, *flat))
+
+
+def _check_cotangents(call: _Custom, cts: Any, primals: list, in_tree) -> list:
+    """The user's bwd must return one cotangent per argument, shaped like the argument."""
+    args = tree_unflatten(in_tree, list(primals))
+    if not isinstance(cts, (tuple, list)) or len(cts) != len(args):
+        raise TypeError(errors.at_user_line(
+            f"custom_vjp {call.name}: bwd must return a tuple with one cotangent per argument "
+            f"({len(args)}), got {type(cts).__name__}"
+            + (f" of length {len(cts)}" if isinstance(cts, (tuple, list)) else "")))
+    cts = tuple(np.zeros(np.shape(a), aval_of(a).dtype) if c is None and not isinstance(
+        a, (tuple, list, dict)) else c for c, a in zip(cts, args, strict=True))
+    flat_cts, ct_tree = tree_flatten(cts)
+    if ct_tree != in_tree:
+        raise TypeError(errors.at_user_line(
+            f"custom_vjp {call.name}: bwd returned cotangents of structure {ct_tree}, but the "
+            f"arguments have structure {in_tree}"))
+    for ct, p in zip(flat_cts, primals, strict=True):
+        if np.shape(ct) != np.shape(p):
+            raise errors.ShapeError(errors.at_user_line(
+                f"custom_vjp {call.name}: bwd returned a cotangent of shape {np.shape(ct)} for "
+                f"an argument of shape {np.shape(p)}"))
+    return [_cast_like(ct, p) for ct, p in zip(flat_cts, primals, strict=True)]
+
+
+def _cast_like(ct: Any, primal: Any) -> Any:
+    from trace_ag import numpy as tnp
+
+    dtype = aval_of(primal).dtype
+    return ct if aval_of(ct).dtype == dtype else tnp.astype(ct, dtype)
+
+
+# ---------------------------------------------------------------- custom_vjp
+
+
+def _custom_vjp_rule(g, out, *primals, call, in_tree):
+    args = tree_unflatten(in_tree, list(primals))
+    _, residuals = call.fwd(*args)
+    out_tree = call.out_avals(in_tree, [aval_of(p) for p in primals])[1]
+    cts = call.bwd(residuals, tree_unflatten(out_tree, list(g)))
+    return _check_cotangents(call, cts, list(primals), in_tree)
+
+
+def _custom_vjp_batch(vals, dims, *, size, call, in_tree):
+    from trace_ag.batching import vmap
+
+    axes = tree_unflatten(in_tree, list(dims))
+    batched = custom_vjp(vmap(call.fun, in_axes=axes))
+    batched.defvjp(vmap(call.fwd, in_axes=axes), vmap(call.bwd))
+    batched.name = call.name
+    flat, _ = tree_flatten(batched(*tree_unflatten(in_tree, list(vals))))
+    return tuple(flat), (0,) * len(flat)
+
+
+def _custom_vjp_no_jvp(primals, tangents, *, call, in_tree):
+    raise TypeError(errors.at_user_line(
+        f"can't apply forward-mode autodiff (jvp, jacfwd, hessian) to the custom_vjp function "
+        f"{call.name}, as in JAX: use custom_jvp to define forward mode, or jacrev"))
+
+
+custom_vjp_call = Primitive(
+    "custom_vjp_call",
+    impl=_impl,
+    abstract_eval=_abstract_eval,
+    vjp=_custom_vjp_rule,
+    jvp=_custom_vjp_no_jvp,
+    jax=_jax,
+    batch=_custom_vjp_batch,
+    multiple_results=True,
+)
+
+
+class custom_vjp(_Custom):
+    """A function with a user-defined vjp: ``f.defvjp(fwd, bwd)`` where ``fwd(*args)`` returns
+    ``(out, residuals)`` and ``bwd(residuals, g)`` returns one cotangent per argument.
+
+    Example:
+        >>> @ag.custom_vjp
+        ... def clip_gradient(x):
+        ...     return x
+        >>> clip_gradient.defvjp(lambda x: (x, None), lambda _, g: (tnp.clip(g, -1, 1),))
+    """
+
+    def defvjp(self, fwd: Callable, bwd: Callable) -> custom_vjp:
+        self.fwd, self.bwd = fwd, bwd
+        return self
+
+    def __call__(self, *args: Any) -> Any:
+        if not hasattr(self, "bwd"):
+            raise TypeError(f"custom_vjp {self.name}: call defvjp(fwd, bwd) before using it")
+        return self.bind(custom_vjp_call, args)
+
+
+# ---------------------------------------------------------------- custom_jvp
+
+
+def _tangents_out(call: _Custom, primals: list, tangents: list, in_tree) -> tuple[list, list]:
+    tangents = [np.zeros(np.shape(p), aval_of(p).dtype) if t is None else t
+                for p, t in zip(primals, tangents, strict=True)]
+    out, t_out = call.jvp_rule(tree_unflatten(in_tree, list(primals)),
+                               tree_unflatten(in_tree, tangents))
+    return tree_flatten(out)[0], tree_flatten(t_out)[0]
+
+
+def _custom_jvp_jvp(primals, tangents, *, call, in_tree):
+    out, t_out = _tangents_out(call, list(primals), list(tangents), in_tree)
+    return tuple(out), tuple(t_out)
+
+
+def _custom_jvp_vjp(g, out, *primals, call, in_tree):
+    """Reverse mode by transposing the user's (linear in the tangents) jvp rule."""
+
+    def pairing(*tangents):
+        _, t_out = _tangents_out(call, list(primals), list(tangents), in_tree)
+        terms = [(t * ct).sum() for t, ct in zip(t_out, g, strict=True)]
+        return sum(terms[1:], terms[0])
+
+    zeros = [np.zeros(np.shape(p), aval_of(p).dtype) for p in primals]
+    return list(grad(pairing, argnums=tuple(range(len(primals))))(*zeros))
+
+
+def _custom_jvp_batch(vals, dims, *, size, call, in_tree):
+    from trace_ag.batching import vmap
+
+    axes = tree_unflatten(in_tree, list(dims))
+    batched = custom_jvp(vmap(call.fun, in_axes=axes))
+    batched.defjvp(vmap(call.jvp_rule, in_axes=(axes, axes)))
+    flat, _ = tree_flatten(batched(*tree_unflatten(in_tree, list(vals))))
+    return tuple(flat), (0,) * len(flat)
+
+
+custom_jvp_call = Primitive(
+    "custom_jvp_call",
+    impl=_impl,
+    abstract_eval=_abstract_eval,
+    vjp=_custom_jvp_vjp,
+    jvp=_custom_jvp_jvp,
+    jax=_jax,
+    batch=_custom_jvp_batch,
+    multiple_results=True,
+)
+
+
+class custom_jvp(_Custom):
+    """A function with a user-defined jvp: ``f.defjvp(rule)`` where
+    ``rule(primals, tangents)`` returns ``(out, tangent_out)``; reverse mode transposes it.
+
+    Example:
+        >>> @ag.custom_jvp
+        ... def log1pexp(x):
+        ...     return tnp.log1p(tnp.exp(x))
+        >>> @log1pexp.defjvp
+        ... def _(primals, tangents):
+        ...     (x,), (t,) = primals, tangents
+        ...     return log1pexp(x), t * tnp.sigmoid(x)
+    """
+
+    def defjvp(self, rule: Callable) -> Callable:
+        self.jvp_rule = rule
+        return rule
+
+    def __call__(self, *args: Any) -> Any:
+        if not hasattr(self, "jvp_rule"):
+            raise TypeError(f"custom_jvp {self.name}: call defjvp(rule) before using it")
+        return self.bind(custom_jvp_call, args)
