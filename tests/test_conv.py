@@ -272,3 +272,50 @@ def test_dense_method_refuses_a_huge_matrix(monkeypatch):
     message = str(info.value)
     assert "method='dense' needs a 3072 x 58800 float64 matrix (1378 MiB)" in message
     assert "method='sparse'" in message and THIS_FILE in message
+
+
+def _net(np_like, conv, max_pool, avg_pool):
+    def net(x, w):
+        y = conv(x, w)
+        return np_like.sum(np_like.tanh(max_pool(y))) + np_like.sum(avg_pool(y * y))
+
+    return net
+
+
+OURS = _net(
+    tnp,
+    lambda x, w: conv2d(x, w, padding=1, stride=(1, 2)),
+    lambda y: max_pool2d(y, 2, 1),
+    lambda y: avg_pool2d(y, (1, 2)),
+)
+THEIRS = _net(
+    jnp,
+    lambda x, w: _jax_conv(x, w, np.zeros(w.shape[0]), (1, 2), [(1, 1)] * 2, (1, 1)),
+    lambda y: _jax_pool(y, "max", (2, 2), (1, 1), "VALID"),
+    lambda y: _jax_pool(y, "avg", (1, 2), (1, 2), "VALID"),
+)
+
+
+def test_forward_mode_matches_jax():
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 3, size=(2, 2, 5, 6)).astype(float)  # ties in the max pool
+    w, tx, tw = (
+        rng.normal(size=(3, 2, 3, 3)),
+        rng.normal(size=x.shape),
+        rng.normal(size=(3, 2, 3, 3)),
+    )
+    ours = ag.jvp(OURS, (x, w), (tx, tw))
+    theirs = jax.jvp(THEIRS, (x, w), (tx, tw))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+
+
+def test_vmap_of_per_example_gradients_matches_jax():
+    rng = np.random.default_rng(4)
+    x, w = rng.normal(size=(4, 2, 5, 6)), rng.normal(size=(3, 2, 3, 3))
+    per_example = lambda net, grad, vmap: vmap(
+        grad(lambda xi, w: net(xi[None], w), 1),  # noqa: E731
+        (0, None),
+    )
+    ours = per_example(OURS, ag.grad, ag.vmap)(x, w)
+    theirs = per_example(THEIRS, jax.grad, jax.vmap)(x, w)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from trace_ag.core import Aval, Primitive, shape_error
+from trace_ag import numpy as tnp
+from trace_ag.core import PRIMITIVES, Aval, Primitive, shape_error
 from trace_ag.primitives import _windows as win
+from trace_ag.primitives._transform_rules import linear_jvp, to_front
 
 METHODS = ("strided", "dense", "sparse")
 
@@ -47,6 +49,22 @@ def check_window(fn: str, x: Aval, kernel, stride, padding, dilation=(1, 1)) -> 
             f"spatial size is {padded[0]}x{padded[1]} (padding {padding})",
         )
     return oh, ow
+
+
+def merge_batch(name: str):
+    """vmap rule: the vmapped axis joins the image axis N (``(B, N, ...) -> (B*N, ...)``), so a
+    batch of batches is one call; a ``shape`` param (an image shape) grows the same way."""
+
+    def batch(vals, dims, *, size, **params):
+        vals = [to_front(v, d, size) for v, d in zip(vals, dims, strict=True)]
+        n = np.shape(vals[0])[1]
+        merged = [tnp.reshape(v, (size * n, *np.shape(v)[2:])) for v in vals]
+        if "shape" in params:
+            params = {**params, "shape": (size * params["shape"][0], *params["shape"][1:])}
+        out = PRIMITIVES[name].bind(*merged, **params)
+        return tnp.reshape(out, (size, n, *np.shape(out)[1:])), 0
+
+    return batch
 
 
 # ---------------------------------------------------------------- im2col / col2im
@@ -112,6 +130,8 @@ im2col = Primitive(
     abstract_eval=_im2col_aval,
     vjp=(lambda g, out, x, **params: col2im.bind(g, shape=np.shape(x), **params),),
     jax=_im2col_jax,
+    jvp=linear_jvp("im2col"),
+    batch=merge_batch("im2col"),
 )
 col2im = Primitive(
     "col2im",
@@ -119,6 +139,8 @@ col2im = Primitive(
     abstract_eval=_col2im_aval,
     vjp=(lambda g, out, cols, *, shape, **params: im2col.bind(g, **params),),
     jax=_col2im_jax,
+    jvp=linear_jvp("col2im"),
+    batch=merge_batch("col2im"),
 )
 
 
@@ -166,12 +188,20 @@ def _max_pool_gather_jax(y, x, **params):
     return jax.jvp(lambda x: _max_pool_jax(x, **params), (x,), (y,))[1]
 
 
+def _max_pool_jvp(primals, tangents, **params):
+    """The tangent at each window's first maximum (the point the vjp sends cotangents to)."""
+    (x,), (t,) = primals, tangents
+    return max_pool2d.bind(x, **params), max_pool2d_gather.bind(t, x, **params)
+
+
 max_pool2d = Primitive(
     "max_pool2d",
     impl=win.max_pool,
     abstract_eval=_max_pool_aval,
     vjp=(lambda g, out, x, **params: max_pool2d_scatter.bind(g, x, **params),),
     jax=_max_pool_jax,
+    jvp=_max_pool_jvp,
+    batch=merge_batch("max_pool2d"),
 )
 max_pool2d_scatter = Primitive(
     "max_pool2d_scatter",
@@ -179,6 +209,8 @@ max_pool2d_scatter = Primitive(
     abstract_eval=_paired_aval("max_pool2d_scatter", to_input=True),
     vjp=(lambda ct, out, g, x, **params: max_pool2d_gather.bind(ct, x, **params), None),
     jax=_max_pool_scatter_jax,
+    jvp=linear_jvp("max_pool2d_scatter", linear=(0,)),
+    batch=merge_batch("max_pool2d_scatter"),
 )
 max_pool2d_gather = Primitive(
     "max_pool2d_gather",
@@ -186,6 +218,8 @@ max_pool2d_gather = Primitive(
     abstract_eval=_paired_aval("max_pool2d_gather", to_input=False),
     vjp=(lambda ct, out, y, x, **params: max_pool2d_scatter.bind(ct, x, **params), None),
     jax=_max_pool_gather_jax,
+    jvp=linear_jvp("max_pool2d_gather", linear=(0,)),
+    batch=merge_batch("max_pool2d_gather"),
 )
 
 
@@ -238,6 +272,8 @@ avg_pool2d = Primitive(
     abstract_eval=_avg_pool_aval,
     vjp=(lambda g, out, x, **params: avg_pool2d_transpose.bind(g, shape=np.shape(x), **params),),
     jax=_avg_pool_jax,
+    jvp=linear_jvp("avg_pool2d"),
+    batch=merge_batch("avg_pool2d"),
 )
 avg_pool2d_transpose = Primitive(
     "avg_pool2d_transpose",
@@ -245,4 +281,6 @@ avg_pool2d_transpose = Primitive(
     abstract_eval=_avg_pool_transpose_aval,
     vjp=(lambda g, out, ct, *, shape, **params: avg_pool2d.bind(g, **params),),
     jax=_avg_pool_transpose_jax,
+    jvp=linear_jvp("avg_pool2d_transpose"),
+    batch=merge_batch("avg_pool2d_transpose"),
 )
