@@ -1,0 +1,242 @@
+"""Recording and backpropagation for the lecture's objects: what ``Scalar`` and ``Tensor`` share.
+
+An operation on a Scalar or Tensor runs ``trace_ag.numpy`` on the NumPy values under a short,
+concrete ``GraphTrace`` whose input tracers are the operands' own ``Var``s, so it records
+ordinary core equations ``Eqn(primitive, input Vars, params, output Vars)``: one ``Var`` per
+Tensor. ``.backward()`` gathers the equations reachable from the output (iteratively, so
+graphs thousands of nodes deep work), orders them by creation, and hands them to the core's
+``autodiff.backward_pass``. The vjp rules are the ones ``trace_ag.grad`` uses; no derivative
+formula is written here. Cotangents are *added* to each leaf's ``.grad``, as on the slides, so
+``optimizer.zero_grad()`` matters.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from trace_ag import errors
+from trace_ag import numpy as tnp
+from trace_ag.autodiff import backward_pass
+from trace_ag.core import Eqn, Graph, Lit, Var, aval_of, current_interpreter, use_interpreter
+from trace_ag.tracing import GraphTrace, GraphTracer, end
+
+_creation = itertools.count()  # orders recorded operations: inputs always come first
+
+
+class Node:
+    """What Scalar and Tensor share: a value, a grad, and the operation that made them.
+
+    Attributes:
+        value: the NumPy value (a Python float for ``Scalar``).
+        grad: the accumulated gradient of the last ``backward()`` calls, same shape as value.
+        op: the name of the operation that produced this node ("" for a leaf).
+        inputs: the Scalars/Tensors it was computed from (constants are not listed).
+        label: a name shown by ``draw_dot``.
+    """
+
+    __array_ufunc__ = None  # NumPy defers to our reflected operators: ndarray * Tensor works
+    __array_priority__ = 1000
+
+    _var: Var
+    _eqns: list[Eqn]
+    _env: dict[Var, Any]
+    _kinds: dict[str, type[Node]] = {}  # "scalar" and "tensor": the classes ``record`` makes
+
+    def __init_subclass__(cls, kind: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if kind is not None:
+            Node._kinds[kind] = cls
+
+    def _init_leaf(self, label: str) -> None:
+        self.label = label
+        self.op = ""
+        self.inputs: list[Node] = []
+        self._eqns, self._env, self._order = [], {}, next(_creation)
+        self._var = Var(aval_of(self._data()))
+        self.grad = self._zero_grad()
+
+    # -- what subclasses define
+    def _data(self) -> Any:
+        raise NotImplementedError
+
+    def _zero_grad(self) -> Any:
+        raise NotImplementedError
+
+    def _accumulate(self, ct: Any) -> None:
+        raise NotImplementedError
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._var.aval.shape
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node created by the user rather than by an operation."""
+        return not self._eqns and not self.inputs
+
+    def backward(self, grad: Any = None) -> None:
+        """Add d(self)/d(leaf) to ``leaf.grad`` for every leaf this node was computed from.
+
+        ``grad`` is the seed (the gradient of some scalar with respect to ``self``); it may be
+        left out only when ``self`` is a scalar, where it is 1.
+
+        Example:
+            >>> x = ag.Scalar(3.0); y = x * x
+            >>> y.backward(); x.grad
+            6.0
+        """
+        seed = self._seed(grad)
+        ops, leaves = _collect(self)
+        eqns = [e for node in ops for e in node._eqns]
+        env: dict[Var, Any] = {}
+        for node in ops:
+            env.update(node._env)
+        for leaf in leaves:
+            env.setdefault(leaf._var, leaf._data())
+
+        def value_of(atom: Var | Lit) -> Any:
+            return atom.value if isinstance(atom, Lit) else env[atom]
+
+        cts = backward_pass(eqns, value_of, [n._var for n in leaves], [self._var], [seed])
+        for leaf, ct in zip(leaves, cts, strict=True):
+            if ct is not None:
+                leaf._accumulate(ct)
+
+    def _seed(self, grad: Any) -> Any:
+        aval = self._var.aval
+        name = f"{type(self).__name__}.backward"
+        if grad is None:
+            if aval.shape != ():
+                raise errors.ShapeError(
+                    errors.at_user_line(
+                        f"{name}: called without a gradient on a {type(self).__name__} of shape "
+                        f"{aval.shape}; backward() with no argument needs a scalar output "
+                        "(shape ()), like a loss. Reduce it first (ag.sum or ag.mean), or pass "
+                        f"the output's gradient: out.backward(np.ones({aval.shape}))"
+                    )
+                )
+            return np.ones((), aval.dtype)
+        seed = np.asarray(grad.value if isinstance(grad, Node) else grad, dtype=aval.dtype)
+        if seed.shape != aval.shape:
+            raise errors.ShapeError(
+                errors.at_user_line(
+                    f"{name}: the seed gradient has shape {seed.shape} but the output has shape "
+                    f"{aval.shape}; they must match"
+                )
+            )
+        return seed
+
+    def to_graph(self) -> Graph:
+        """The recorded computation of this node as a core ``Graph`` (print it to see the IR).
+
+        Its inputs are the leaves, its constants the NumPy arrays that were mixed in.
+
+        Example:
+            >>> z = ag.Tensor([1.0, 2.0]); print((ag.exp(z) * 2).to_graph())
+        """
+        ops, leaves = _collect(self)
+        eqns = [e for node in ops for e in node._eqns]
+        env = {k: v for node in ops for k, v in node._env.items()}
+        defined = {n._var for n in leaves} | {v for e in eqns for v in e.outputs}
+        consts = {a: None for e in eqns for a in e.inputs if isinstance(a, Var)}
+        constvars = [v for v in consts if v not in defined]
+        return Graph(
+            [n._var for n in leaves], eqns, [self._var], constvars, [env[v] for v in constvars]
+        )
+
+    def labels(self) -> dict[Var, str]:
+        """The ``label`` of every labelled node in this node's graph, keyed by its Var."""
+        nodes = _reachable(self)
+        return {n._var: n.label for n in nodes if n.label}
+
+
+def record(op: str, fn: Callable[..., Any], *operands: Any) -> Node:
+    """Run ``fn`` on the operands' values with trace_ag.numpy, recording core equations.
+
+    Scalars/Tensors among ``operands`` become tracers of their own Vars; anything else (Python
+    numbers, NumPy arrays) is a constant. The result is a Scalar when every operand node is a
+    Scalar and the result has shape (), otherwise a Tensor.
+
+    Example:
+        >>> y = record("softplus", lambda x: tnp.log1p(tnp.exp(x)), ag.Tensor([0.0, 1.0]))
+        >>> y.op, [e.primitive.name for e in y._eqns]
+        ('softplus', ['exp', 'log1p'])
+    """
+    tr = GraphTrace(current_interpreter(), concrete=True)
+    nodes = [x for x in operands if isinstance(x, Node)]
+    args = []
+    for x in operands:
+        if isinstance(x, Node):
+            data = x._data()
+            tr.values[x._var] = data
+            args.append(GraphTracer(tr, x._var, data))
+        else:
+            args.append(x)
+    try:
+        with use_interpreter(tr):
+            out = fn(*args)
+    finally:
+        end(tr)
+    tensor, scalar = Node._kinds["tensor"], Node._kinds["scalar"]
+    if not (isinstance(out, GraphTracer) and out.trace is tr):
+        return tensor(np.asarray(out))  # the result does not depend on any node: a constant
+    is_scalar = bool(nodes) and all(isinstance(n, scalar) for n in nodes) and out.shape == ()
+    cls = scalar if is_scalar else tensor
+    node = cls.__new__(cls)
+    node.value = out.value
+    node.label, node.op, node.inputs = "", op, nodes
+    node._var, node._eqns, node._env = out.var, tr.eqns, tr.values
+    node._order = next(_creation)
+    node.grad = node._zero_grad()
+    return node
+
+
+def _reachable(root: Node) -> list[Node]:
+    """Every node ``root`` was computed from, itself included (a stack, not recursion)."""
+    seen = {id(root): root}
+    stack = [root]
+    while stack:
+        for parent in stack.pop().inputs:
+            if id(parent) not in seen:
+                seen[id(parent)] = parent
+                stack.append(parent)
+    return list(seen.values())
+
+
+def _collect(root: Node) -> tuple[list[Node], list[Node]]:
+    """The recorded operations in creation order (a topological order) and the leaves."""
+    nodes = _reachable(root)
+    ops = sorted((n for n in nodes if n._eqns), key=lambda n: n._order)
+    leaves = [n for n in nodes if n.is_leaf]
+    return ops, leaves
+
+
+def _attach_operators() -> None:
+    """``+ - * / ** @`` (and their reflected forms), unary ``-``, and ``x.exp()``-style methods:
+    each records the trace_ag.numpy function of the same meaning."""
+    binary = {
+        "add": ("add", tnp.add),
+        "sub": ("sub", tnp.subtract),
+        "mul": ("mul", tnp.multiply),
+        "truediv": ("div", tnp.divide),
+        "pow": ("pow", tnp.power),
+        "matmul": ("matmul", tnp.matmul),
+    }
+    for dunder, (op, fn) in binary.items():
+        setattr(
+            Node, f"__{dunder}__", lambda self, other, op=op, fn=fn: record(op, fn, self, other)
+        )
+        setattr(
+            Node, f"__r{dunder}__", lambda self, other, op=op, fn=fn: record(op, fn, other, self)
+        )
+    Node.__neg__ = lambda self: record("neg", tnp.negative, self)
+    Node.__pos__ = lambda self: self
+    for name in ("exp", "log", "relu", "tanh", "sigmoid"):
+        setattr(Node, name, lambda self, name=name: record(name, getattr(tnp, name), self))
+
+
+_attach_operators()

@@ -1,0 +1,142 @@
+"""The lecture's ``ag.Scalar`` (a Python float with a gradient) and ``ag.Tensor`` (a NumPy array
+with a gradient of the same shape). Their operations are recorded by ``_node.record``; their
+``.backward()`` is ``Node.backward``, which runs the core's vjp rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from trace_ag import numpy as tnp
+from trace_ag.core import Var, aval_of
+from trace_ag.lecture._node import Node, record
+
+
+class Scalar(Node, kind="scalar"):
+    """A Python float with a gradient, the lecture's ``ag.Scalar``.
+
+    Example:
+        >>> x, y = ag.Scalar(1.5, label="x"), ag.Scalar(-0.3, label="y")
+        >>> s = x + y
+        >>> f = ag.log(1 + ag.exp(-s)) * s
+        >>> f.backward()
+        >>> x.grad, y.grad          # equal, since f depends on x + y only
+    """
+
+    def __init__(self, value: Any, label: str = ""):
+        self.value = value
+        self._init_leaf(label)
+
+    @property
+    def value(self) -> float:
+        return self._value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._value = float(value.value if isinstance(value, Node) else value)
+
+    def _data(self) -> Any:
+        return np.float64(self._value)
+
+    def _zero_grad(self) -> float:
+        return 0.0
+
+    def _accumulate(self, ct: Any) -> None:
+        self.grad = self.grad + float(ct)
+
+    def __repr__(self) -> str:
+        extra = f", op={self.op!r}" if self.op else ""
+        extra += f", label={self.label!r}" if self.label else ""
+        return f"Scalar(value={self.value:.6g}, grad={self.grad:.6g}{extra})"
+
+
+class Tensor(Node, kind="tensor"):
+    """A NumPy array with a gradient of the same shape, the lecture's ``ag.Tensor``.
+
+    Integer and boolean values become float64 (gradients need floats); the value is copied.
+
+    Example:
+        >>> z = ag.Tensor(np.random.randn(3), label="z1\\nleaf(z)")
+        >>> expX = ag.exp(z)
+        >>> p = expX / ag.sum(expX)
+        >>> nll = -ag.log(p[0])
+        >>> nll.backward()
+        >>> z.grad                  # softmax(z) - [1, 0, 0]
+    """
+
+    def __init__(self, value: Any, label: str = ""):
+        self.value = np.array(value.value if isinstance(value, Node) else value)
+        self._init_leaf(label)
+
+    @property
+    def value(self) -> np.ndarray:
+        return self._value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        value = np.asarray(value)
+        if not np.issubdtype(value.dtype, np.inexact):
+            value = value.astype(np.float64)
+        self._value = value
+        var = getattr(self, "_var", None)
+        if var is not None and aval_of(value) != var.aval:
+            self._var = Var(aval_of(value))  # a new shape or dtype: a new variable
+
+    def _data(self) -> Any:
+        return self._value
+
+    def _zero_grad(self) -> np.ndarray:
+        return np.zeros_like(self._value)
+
+    def _accumulate(self, ct: Any) -> None:
+        self.grad = self.grad + np.asarray(ct)
+
+    dtype = property(lambda self: self._value.dtype)
+    ndim = property(lambda self: self._value.ndim)
+    size = property(lambda self: self._value.size)
+    T = property(lambda self: record("transpose", tnp.transpose, self))
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """``x[index]``, basic or advanced indexing, recorded as the core's ``getitem``.
+
+        The slide's ``self.grad[idx] += output.grad  # idx must not have repeats!`` is fixed
+        here: the vjp of ``getitem`` is ``scatter_add``, which adds at repeated indices, so
+        ``x[[0, 0, 2]]`` sends two cotangents to ``x[0]``.
+
+        Example:
+            >>> x = ag.Tensor([1.0, 2.0, 3.0]); ag.sum(x[[0, 0, 2]]).backward(); x.grad
+            array([2., 0., 1.])
+        """
+        index = _index_values(index)
+        return record("getitem", lambda x: tnp.getitem(x, index), self)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """``x.reshape(2, -1)`` or ``x.reshape((2, -1))``, like NumPy."""
+        new = shape[0] if len(shape) == 1 else shape
+        return record("reshape", lambda x: tnp.reshape(x, new), self)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return record("sum", lambda x: tnp.sum(x, axis=axis, keepdims=keepdims), self)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return record("mean", lambda x: tnp.mean(x, axis=axis, keepdims=keepdims), self)
+
+    def __repr__(self) -> str:
+        extra = f", op={self.op!r}" if self.op else ""
+        extra += f", label={self.label!r}" if self.label else ""
+        return f"Tensor(value={self._value!r}, grad={self.grad!r}{extra})"
+
+
+def _index_values(index: Any) -> Any:
+    """An index with Tensors replaced by their (constant) values."""
+    if isinstance(index, tuple):
+        return tuple(_index_values(i) for i in index)
+    if isinstance(index, Node):
+        value = np.asarray(index.value)
+        return value.astype(np.intp) if value.dtype.kind == "f" else value
+    return index
