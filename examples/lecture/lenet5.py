@@ -1,8 +1,9 @@
 """LeNet-5 in the lecture's ``nn.Module`` style on 32x32 digits: two ``Conv2d`` + ``AvgPool2d``
 stages, ``16*5*5`` features flattened, three ``Linear`` layers, ``cross_entropy`` and ``Adam``.
 
-Data: the MNIST sample of the ``nn`` package when it is installed (28x28 digits padded to 32x32),
-otherwise scikit-learn's 8x8 ``load_digits`` upsampled 3x to 24x24 and padded to 32x32.
+Data: the 5,000 real MNIST digits of ``nn.data.load_mnist_sample`` (28x28, padded to 32x32), or
+with ``--dataset digits`` (or when that sample is unavailable) scikit-learn's 8x8 digits
+upsampled 3x to 24x24 and padded to 32x32.
 
 Run:  python examples/lecture/lenet5.py [--epochs 2 --n-train 1500 --method sparse]
 """
@@ -37,23 +38,25 @@ class LeNet5(ag.Module):
         return self.fc3(x)
 
 
-def load_digits_32() -> tuple[np.ndarray, np.ndarray, str]:
-    """Digit images as (N, 1, 32, 32) floats in [0, 1], their labels, and the source's name."""
-    try:
-        from nn.data import load_mnist_sample  # the nn package's bundled MNIST sample
+def load_32x32(dataset: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """Digit images as (N, 1, 32, 32) float64 in [0, 1], their labels, and the source's name."""
+    if dataset == "mnist-sample":
+        try:
+            from nn.data import load_mnist_sample  # 5,000 real MNIST digits, shipped offline
 
-        images, labels = load_mnist_sample()[:2]
-        images = np.asarray(images, float).reshape(-1, 1, 28, 28)
-        images = images / max(float(images.max()), 1.0)
-        pad = ((0, 0), (0, 0), (2, 2), (2, 2))
-        return np.pad(images, pad), np.asarray(labels), "MNIST sample (28x28 padded to 32x32)"
-    except (ImportError, TypeError, ValueError):  # no nn package (or another layout)
-        from sklearn.datasets import load_digits
+            data = load_mnist_sample()
+            images = np.concatenate([data.x_train, data.x_test]).astype(np.float64)
+            labels = np.concatenate([data.y_train, data.y_test])
+            images = np.pad(images, ((0, 0), (0, 0), (2, 2), (2, 2)))  # 28x28 -> 32x32
+            return images, labels, "MNIST sample (28x28 padded to 32x32)"
+        except (ImportError, OSError, ValueError) as e:  # no nn package or no data file
+            print(f"(MNIST sample unavailable: {str(e).splitlines()[0]}; using digits)")
+    from sklearn.datasets import load_digits
 
-        digits = load_digits()
-        images = np.kron(digits.images / 16.0, np.ones((3, 3)))  # 8x8 -> 24x24
-        images = np.pad(images[:, None], ((0, 0), (0, 0), (4, 4), (4, 4)))
-        return images, digits.target, "scikit-learn digits (8x8 upsampled to 24x24, padded to 32)"
+    digits = load_digits()
+    images = np.kron(digits.images / 16.0, np.ones((3, 3)))  # 8x8 -> 24x24
+    images = np.pad(images[:, None], ((0, 0), (0, 0), (4, 4), (4, 4)))
+    return images, digits.target, "scikit-learn digits (8x8 upsampled to 24x24, padded to 32)"
 
 
 def main(argv=None) -> dict:
@@ -61,13 +64,14 @@ def main(argv=None) -> dict:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--n-train", type=int, default=1500)
-    parser.add_argument("--n-test", type=int, default=297)
+    parser.add_argument("--n-test", type=int, default=500)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--method", default="sparse", choices=["sparse", "dense", "strided"])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dataset", default="mnist-sample", choices=["mnist-sample", "digits"])
     args = parser.parse_args(argv)
 
-    images, labels, source = load_digits_32()
+    images, labels, source = load_32x32(args.dataset)
     rng = np.random.default_rng(args.seed)
     order = rng.permutation(len(images))
     train = order[: args.n_train]
