@@ -131,6 +131,74 @@ def test_tensor_cross_entropy_slide():
     assert_three_ways(tensor_cross_entropy, z.value)
 
 
+def test_intermediate_nodes_get_their_gradients_too():
+    """As in the lecture's implementation, ``backward`` fills ``.grad`` of every node."""
+    z = ag.Tensor(np.array([0.5, -1.0, 2.0]))
+    expX = ag.exp(z)
+    total = ag.sum(expX)
+    p = expX / total
+    nll = -ag.log(p[0])
+    nll.backward()
+    assert nll.grad == 1.0
+    np.testing.assert_allclose(p.grad, [-1 / p.value[0], 0, 0], **TOL)
+    np.testing.assert_allclose(total.grad, 1 / total.value, **TOL)
+    np.testing.assert_allclose(expX.grad, p.grad / total.value + 1 / total.value, **TOL)
+
+
+def test_slide_style_hand_written_ops_run_unchanged():
+    """The slides build ops by hand: ``ag.Tensor(..., inputs=[...], op=...)`` + ``_backward``."""
+
+    def log(input):
+        output = ag.Tensor(np.log(input.value), inputs=[input], op="log")
+
+        def _backward():
+            input.grad += output.grad / input.value
+            return None
+
+        output._backward = _backward
+        return output
+
+    def mul(a, b):  # Scalar style, micrograd's way
+        out = ag.Scalar(a.value * b.value, inputs=[a, b], op="mul")
+
+        def _backward():
+            a.grad += b.value * out.grad
+            b.grad += a.value * out.grad
+
+        out._backward = _backward
+        return out
+
+    weights = np.array([1.0, 2.0, 3.0])
+    grads = []
+    for log_fn in (log, ag.log):
+        z = ag.Tensor([0.5, 1.0, 2.0])
+        ag.sum(ag.tanh(log_fn(z * 2.0)) * weights).backward()
+        grads.append(z.grad)
+    np.testing.assert_allclose(grads[0], grads[1], **TOL)
+    x = ag.Scalar(3.0)
+    (mul(x, x) + x).backward()
+    assert x.grad == 7.0
+    z = ag.Tensor([0.5, 1.0])
+    assert "log (own _backward)" in ag.draw_dot(ag.sum(log(z)))
+
+
+def test_a_wrong_hand_written_backward_is_reported_with_shapes():
+    def reshape_unfixed(input, newshape):
+        output = ag.Tensor(np.reshape(input.value, newshape), inputs=[input], op="reshape")
+
+        def _backward():
+            input.grad += output.grad
+
+        output._backward = _backward
+        return output
+
+    with pytest.raises(tag.ShapeError) as info:
+        ag.sum(reshape_unfixed(ag.Tensor(np.ones((2, 3))), (-1,)) * np.arange(6.0)).backward()
+    message = str(info.value)
+    assert "_backward of 'reshape'" in message and "(6,)" in message and "(2, 3)" in message
+    assert THIS_FILE in message
+
+
 def test_matmul_dot_product_gradients():
     x, y = ag.Tensor([1.0, 2.0, 3.0]), ag.Tensor([-1.0, 0.5, 2.0])
     ag.matmul(x, y).backward()

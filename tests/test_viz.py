@@ -92,6 +92,7 @@ def test_grad_graph_styles_the_backward_pass():
             assert "dotted" in attrs
     assert labels["out0"].startswith("value") and labels["out1"].startswith("grad(x)")
     assert labels["out2"].startswith("grad(y)")
+    assert "cotangents dashed red" in dot  # the legend under the picture
 
 
 def _is_backward(dot: str, node: str) -> bool:
@@ -125,6 +126,16 @@ def test_draw_dot_of_the_lecture_tensor_is_viz_to_dot_of_the_same_program():
         graph, labels={graph.invars[0]: "z1\nleaf(z)", graph.eqns[0].outputs[0]: "expX"}
     )
     assert functional == dot
+
+
+def test_draw_dot_can_show_values_and_grads():
+    x, y = ag.Scalar(2.0, label="x"), ag.Scalar(-3.0)
+    out = x * y
+    out.backward()
+    labels = nodes(ag.draw_dot(out, show_values=True))
+    assert labels["in0"] == r"x\nvalue 2.\ngrad -3.\nf64[]"
+    assert labels["in1"] == r"leaf\nvalue -3.\ngrad 2.\nf64[]"
+    assert labels["e0"] == r"value -6.\ngrad 1.\nmul\nf64[]"
 
 
 def test_labels_are_escaped():

@@ -47,6 +47,10 @@ _EDGE = {
     "cotangent": ' [color="#b91c1c", style=dashed, penwidth=1.5]',
     "residual": ' [color="#9ca3af", style=dotted]',
 }
+_LEGEND = (
+    "forward: ellipses; backward: red boxes, cotangents dashed red, "
+    "forward values reused by the vjp rules dotted grey"
+)
 
 
 class GraphvizNotFoundError(errors.TraceAgError, RuntimeError):
@@ -157,6 +161,8 @@ class _Writer:
             self.output(i, atom, name)
         head = ["digraph G {", f"  rankdir={rankdir};", '  node [fontname="Helvetica"];']
         head.append('  edge [color="#374151"];')
+        if self.split < len(graph.eqns):
+            title = (f"{title}\n" if title else "") + _LEGEND
         if title:
             head.append(f"  label={_quote(title)}; labelloc=b; fontname=Helvetica;")
         return "\n".join([*head, *self.lines, "}"]) + "\n"

@@ -50,7 +50,7 @@ def main(argv=None) -> dict:
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     pictures = {
-        "cross_entropy_tensor": ag.draw_dot(nll),
+        "cross_entropy_tensor": ag.draw_dot(nll, show_values=True),
         "cross_entropy_grad": viz.grad_graph(nll_functional, title="value_and_grad")(z.value),
     }
     written = {}

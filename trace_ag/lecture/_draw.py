@@ -7,16 +7,28 @@ it to ``trace_ag.viz.to_dot`` with each node's ``label``, so leaves read as on t
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from trace_ag import viz
-from trace_ag.lecture._node import Node
+from trace_ag.lecture._node import Node, _reachable
 
 
-def draw_dot(root: Node, *, rankdir: str = "LR", title: str | None = None) -> viz.Dot:
+def _short(x: Any) -> str:
+    return np.array2string(np.asarray(x), precision=4, threshold=6, edgeitems=2)
+
+
+def draw_dot(
+    root: Node, *, show_values: bool = False, rankdir: str = "LR", title: str | None = None
+) -> viz.Dot:
     """The Graphviz DOT picture of everything ``root`` was computed from.
 
     Leaves show their ``label`` (or ``leaf``) and shape; each recorded primitive shows its name
-    and output shape, preceded by the label of the Tensor it produced, if any. The result is DOT
-    text; ``.render("graph.svg")`` draws it with Graphviz (and Jupyter shows it directly).
+    and output shape, preceded by the label of the Tensor it produced, if any. With
+    ``show_values``, every Scalar/Tensor also shows its ``value`` and ``grad`` (after
+    ``backward()``), micrograd style. The result is DOT text; ``.render("graph.svg")`` draws it
+    with Graphviz (and Jupyter shows it directly).
 
     Example:
         >>> z = ag.Tensor(np.random.randn(3), label="z1\\nleaf(z)")
@@ -25,4 +37,11 @@ def draw_dot(root: Node, *, rankdir: str = "LR", title: str | None = None) -> vi
         >>> nll = -ag.log(p[0])
         >>> ag.draw_dot(nll).render("cross_entropy.svg")
     """
-    return viz.to_dot(root, rankdir=rankdir, title=title)
+    labels = root.labels()
+    if show_values:
+        for node in _reachable(root):
+            text = f"value {_short(node.value)}\ngrad {_short(node.grad)}"
+            default = "leaf" if node.is_leaf else None
+            name = labels.get(node._var, default)
+            labels[node._var] = text if name is None else f"{name}\n{text}"
+    return viz.to_dot(root.to_graph(), labels=labels, rankdir=rankdir, title=title)

@@ -3,10 +3,11 @@
 An operation on a Scalar or Tensor runs ``trace_ag.numpy`` on the NumPy values under a short,
 concrete ``GraphTrace`` whose input tracers are the operands' own ``Var``s, so it records
 ordinary core equations ``Eqn(primitive, input Vars, params, output Vars)``: one ``Var`` per
-Tensor. ``.backward()`` gathers the equations reachable from the output (iteratively, so
-graphs thousands of nodes deep work), orders them by creation, and hands them to the core's
-``autodiff.backward_pass``. The vjp rules are the ones ``trace_ag.grad`` uses; no derivative
-formula is written here. Cotangents are *added* to each leaf's ``.grad``, as on the slides, so
+Tensor. ``.backward()`` gathers the nodes reachable from the output (iteratively, so graphs
+thousands of nodes deep work) and visits them in reverse creation order, a topological order;
+each node's recorded equations go to the core's ``autodiff.backward_pass``, which applies the
+same vjp rules ``trace_ag.grad`` uses: no derivative formula is written here. Cotangents are
+*added* to ``.grad`` (leaves and intermediate nodes, as on the slides), so
 ``optimizer.zero_grad()`` matters.
 """
 
@@ -51,10 +52,11 @@ class Node:
         if kind is not None:
             Node._kinds[kind] = cls
 
-    def _init_leaf(self, label: str) -> None:
-        self.label = label
-        self.op = ""
-        self.inputs: list[Node] = []
+    def _init_leaf(self, label: str, op: str, inputs: Any, backward: Any) -> None:
+        """A node made by the user: a leaf, or (with ``inputs`` and a ``_backward`` closure,
+        as the slides build their ops) a node whose gradient rule is the user's own."""
+        self.label, self.op, self.inputs = label, op, list(inputs)
+        self._backward = backward
         self._eqns, self._env, self._order = [], {}, next(_creation)
         self._var = Var(aval_of(self._data()))
         self.grad = self._zero_grad()
@@ -79,32 +81,75 @@ class Node:
         return not self._eqns and not self.inputs
 
     def backward(self, grad: Any = None) -> None:
-        """Add d(self)/d(leaf) to ``leaf.grad`` for every leaf this node was computed from.
+        """Add d(self)/d(node) to ``node.grad`` for every node this one was computed from.
 
         ``grad`` is the seed (the gradient of some scalar with respect to ``self``); it may be
-        left out only when ``self`` is a scalar, where it is 1.
+        left out only when ``self`` is a scalar, where it is 1. Leaves and intermediate nodes
+        alike receive their gradient, as in the lecture's implementation.
 
         Example:
             >>> x = ag.Scalar(3.0); y = x * x
             >>> y.backward(); x.grad
             6.0
         """
-        seed = self._seed(grad)
-        ops, leaves = _collect(self)
-        eqns = [e for node in ops for e in node._eqns]
-        env: dict[Var, Any] = {}
-        for node in ops:
-            env.update(node._env)
-        for leaf in leaves:
-            env.setdefault(leaf._var, leaf._data())
+        cts = {id(self): self._seed(grad)}
+        for node in sorted(_reachable(self), key=lambda n: n._order, reverse=True):
+            ct = cts.pop(id(node), None)
+            if ct is None:
+                continue  # no path from this node to self carries a gradient
+            node._accumulate(ct)
+            parents = list({id(p): p for p in node.inputs}.values())  # x * x lists x twice
+            if parents:
+                for parent, g in zip(parents, node._pull_back(parents, ct), strict=True):
+                    if g is not None:
+                        cts[id(parent)] = g if id(parent) not in cts else cts[id(parent)] + g
+
+    def _pull_back(self, parents: list[Node], ct: Any) -> list[Any]:
+        """Cotangents of ``parents`` from this node's cotangent: the core's ``backward_pass``
+        over the equations this node's operation recorded (its vjp rules, in reverse)."""
+        if self._is_custom():
+            return self._pull_back_custom(parents, ct)
+        env = self._env
 
         def value_of(atom: Var | Lit) -> Any:
             return atom.value if isinstance(atom, Lit) else env[atom]
 
-        cts = backward_pass(eqns, value_of, [n._var for n in leaves], [self._var], [seed])
-        for leaf, ct in zip(leaves, cts, strict=True):
-            if ct is not None:
-                leaf._accumulate(ct)
+        return backward_pass(self._eqns, value_of, [p._var for p in parents], [self._var], [ct])
+
+    def _pull_back_custom(self, parents: list[Node], ct: Any) -> list[Any]:
+        """Run a slide-style ``_backward`` closure (``input.grad += f(output.grad)``) with this
+        call's cotangent in ``self.grad`` and zeros in the parents', and read off what it added."""
+        saved, own = [p.grad for p in parents], self.grad
+        try:
+            self.grad = self._zero_grad()
+            self._accumulate(ct)
+            for p in parents:
+                p.grad = p._zero_grad()
+            try:
+                self._backward()
+            except ValueError as e:  # typically NumPy: the shapes of a += do not broadcast
+                shapes = ", ".join(str(p.shape) for p in parents)
+                raise errors.ShapeError(
+                    errors.at_user_line(
+                        f"backward: the _backward of {self.op or 'a custom op'!r} failed: {e}. "
+                        f"Its output.grad has shape {self.shape}; its inputs have shapes {shapes}"
+                    )
+                ) from e
+            added = [p.grad for p in parents]
+        finally:
+            self.grad = own
+            for p, g in zip(parents, saved, strict=True):
+                p.grad = g
+        for p, g in zip(parents, added, strict=True):
+            if np.shape(g) != p.shape:
+                raise errors.ShapeError(
+                    errors.at_user_line(
+                        f"backward: the _backward of {self.op or 'a custom op'!r} gave an input "
+                        f"of shape {p.shape} a gradient of shape {np.shape(g)}; a gradient must "
+                        "have its input's shape"
+                    )
+                )
+        return added
 
     def _seed(self, grad: Any) -> Any:
         aval = self._var.aval
@@ -150,8 +195,17 @@ class Node:
 
     def labels(self) -> dict[Var, str]:
         """The ``label`` of every labelled node in this node's graph, keyed by its Var."""
-        nodes = _reachable(self)
-        return {n._var: n.label for n in nodes if n.label}
+        labels = {}
+        for n in _reachable(self):
+            if n._is_custom():
+                labels[n._var] = (n.label + "\n" if n.label else "") + f"{n.op} (own _backward)"
+            elif n.label:
+                labels[n._var] = n.label
+        return labels
+
+    def _is_custom(self) -> bool:
+        """Made by hand with ``inputs=`` and a ``_backward`` closure, as on the slides."""
+        return not self._eqns and self._backward is not None and bool(self.inputs)
 
 
 def record(op: str, fn: Callable[..., Any], *operands: Any) -> Node:
@@ -188,7 +242,7 @@ def record(op: str, fn: Callable[..., Any], *operands: Any) -> Node:
     cls = scalar if is_scalar else tensor
     node = cls.__new__(cls)
     node.value = out.value
-    node.label, node.op, node.inputs = "", op, nodes
+    node.label, node.op, node.inputs, node._backward = "", op, nodes, None
     node._var, node._eqns, node._env = out.var, tr.eqns, tr.values
     node._order = next(_creation)
     node.grad = node._zero_grad()
@@ -208,10 +262,11 @@ def _reachable(root: Node) -> list[Node]:
 
 
 def _collect(root: Node) -> tuple[list[Node], list[Node]]:
-    """The recorded operations in creation order (a topological order) and the leaves."""
+    """The recorded operations in creation order (a topological order) and the graph's inputs:
+    the leaves, and hand-made nodes (whose ``_backward`` records no equations)."""
     nodes = _reachable(root)
     ops = sorted((n for n in nodes if n._eqns), key=lambda n: n._order)
-    leaves = [n for n in nodes if n.is_leaf]
+    leaves = [n for n in nodes if n.is_leaf or n._is_custom()]  # the graph's inputs
     return ops, leaves
 
 

@@ -25,9 +25,11 @@ class Scalar(Node, kind="scalar"):
         >>> x.grad, y.grad          # equal, since f depends on x + y only
     """
 
-    def __init__(self, value: Any, label: str = ""):
+    def __init__(
+        self, value: Any, label: str = "", *, op: str = "", _backward=None, inputs=()
+    ) -> None:
         self.value = value
-        self._init_leaf(label)
+        self._init_leaf(label, op, inputs, _backward)
 
     @property
     def value(self) -> float:
@@ -56,6 +58,10 @@ class Tensor(Node, kind="tensor"):
     """A NumPy array with a gradient of the same shape, the lecture's ``ag.Tensor``.
 
     Integer and boolean values become float64 (gradients need floats); the value is copied.
+    ``op``, ``inputs`` and ``_backward`` are the slides' way to write an operation by hand
+    (``out = ag.Tensor(np.log(x.value), inputs=[x], op="log")``, then ``out._backward = f``
+    with ``f`` doing ``x.grad += out.grad / x.value``); ``backward()`` runs such closures too.
+    The built-in operations record core primitives instead.
 
     Example:
         >>> z = ag.Tensor(np.random.randn(3), label="z1\\nleaf(z)")
@@ -66,9 +72,11 @@ class Tensor(Node, kind="tensor"):
         >>> z.grad                  # softmax(z) - [1, 0, 0]
     """
 
-    def __init__(self, value: Any, label: str = ""):
+    def __init__(
+        self, value: Any, label: str = "", *, op: str = "", _backward=None, inputs=()
+    ) -> None:
         self.value = np.array(value.value if isinstance(value, Node) else value)
-        self._init_leaf(label)
+        self._init_leaf(label, op, inputs, _backward)
 
     @property
     def value(self) -> np.ndarray:
