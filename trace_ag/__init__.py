@@ -17,6 +17,7 @@ from trace_ag import (  # noqa: F401
     lax,
     numpy,  # noqa: F401  (registers the primitives and tracer operators)
     tree_util,
+    viz,
 )
 from trace_ag.autodiff import grad, value_and_grad, vjp
 from trace_ag.batching import vmap
@@ -70,5 +71,6 @@ __all__ = [
     "tree_util",
     "value_and_grad",
     "vjp",
+    "viz",
     "vmap",
 ]
