@@ -121,7 +121,9 @@ def trace(decay: float, nesterov: bool = False) -> GradientTransformation:
 
 
 def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0) -> GradientTransformation:
-    """Adam's direction ``mu_hat / (sqrt(nu_hat + eps_root) + eps)``. Example: see ``adam``."""
+    """Adam's direction ``mu_hat / (sqrt(nu_hat + eps_root) + eps)``.
+
+    Example: ``chain(scale_by_adam(), scale(-1e-3))`` is ``adam(1e-3)``."""
 
     def init(params):
         return ScaleByAdamState(np.int32(0), _zeros_like(params), _zeros_like(params))
@@ -138,7 +140,9 @@ def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0) -> GradientTransform
 
 
 def scale_by_rms(decay=0.9, eps=1e-8, initial_scale=0.0) -> GradientTransformation:
-    """RMSProp's ``g / sqrt(nu + eps)`` (optax's default ``eps_in_sqrt=True``)."""
+    """RMSProp's ``g / sqrt(nu + eps)`` (optax's default ``eps_in_sqrt=True``).
+
+    Example: ``chain(scale_by_rms(0.9), scale(-1e-3))`` is ``rmsprop(1e-3)``."""
 
     def update(updates, state, params=None):
         nu = tree_map(lambda g, v: (1 - decay) * (g * g) + decay * v, updates, state.nu)
@@ -150,7 +154,9 @@ def scale_by_rms(decay=0.9, eps=1e-8, initial_scale=0.0) -> GradientTransformati
 
 
 def scale_by_stddev(decay=0.9, eps=1e-8, initial_scale=0.0) -> GradientTransformation:
-    """Centered RMSProp's ``g / sqrt(nu - mu**2 + eps)``."""
+    """Centered RMSProp's ``g / sqrt(nu - mu**2 + eps)``.
+
+    Example: ``chain(scale_by_stddev(0.9), scale(-1e-3))`` is ``rmsprop(1e-3, centered=True)``."""
 
     def update(updates, state, params=None):
         mu = tree_map(lambda g, m: (1 - decay) * g + decay * m, updates, state.mu)
@@ -165,7 +171,9 @@ def scale_by_stddev(decay=0.9, eps=1e-8, initial_scale=0.0) -> GradientTransform
 
 
 def add_decayed_weights(weight_decay: float) -> GradientTransformation:
-    """Adds ``weight_decay * params`` to the updates (decoupled weight decay)."""
+    """Adds ``weight_decay * params`` to the updates (decoupled weight decay).
+
+    Example: ``chain(scale_by_adam(), add_decayed_weights(1e-4), scale(-1e-3))``."""
 
     def update(updates, state, params=None):
         if params is None:
