@@ -1,9 +1,9 @@
 """Window primitives: patch extraction (``im2col``) and its transpose (``col2im``), max pooling
 (with its scatter/gather pair) and average pooling (with its transpose).
 
-Every primitive here is linear in its first operand, and each pair is its own vjp: the vjp of
-``im2col`` is ``col2im`` (summing overlaps) and vice versa, so derivatives of any order are
-these same primitives again. Max pooling sends each window's cotangent to the window's *first*
+All but ``max_pool2d`` are linear in their first operand, and each pair is its own vjp: the
+vjp of ``im2col`` is ``col2im`` (summing overlaps) and vice versa, so derivatives of any order
+are these same primitives again. Max pooling sends each window's cotangent to the window's *first*
 maximum in row-major order, which is what ``jax.grad`` of ``lax.reduce_window(max)`` does when
 maxima tie (``jnp.max`` instead splits ties evenly; pooling does not). Average pooling divides
 by the full window size, padding included (``reduce_window(add) / (KH*KW)``).
@@ -29,12 +29,8 @@ def check_window(fn: str, x: Aval, kernel, stride, padding, dilation=(1, 1)) -> 
     """Validate a window over ``x: (N, C, H, W)``; return the output's ``(OH, OW)``."""
     if x.ndim != 4:
         raise shape_error(fn, f"expects an input of shape (N, C, H, W), got shape {x.shape}")
-    for name, pair, low in (
-        ("kernel", kernel, 1),
-        ("stride", stride, 1),
-        ("dilation", dilation, 1),
-    ):
-        if any(v < low for v in pair):
+    for name, pair in (("kernel", kernel), ("stride", stride), ("dilation", dilation)):
+        if any(v < 1 for v in pair):
             raise shape_error(fn, f"{name} must be positive, got {pair}")
     if any(v < 0 for side in padding for v in side):
         raise shape_error(fn, f"padding must be non-negative, got {padding}")
