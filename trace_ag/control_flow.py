@@ -97,6 +97,32 @@ def _cond_vjp(g, out, index, *operands, branches):
     return [None, *cond_p.bind(index, *consts, *g, *operands, branches=graphs)]
 
 
+def _zero_tangents(primals, tangents) -> list:
+    return [np.zeros(np.shape(p), aval_of(p).dtype) if t is None else t
+            for p, t in zip(primals, tangents, strict=True)]
+
+
+def _cond_jvp(primals, tangents, *, branches):
+    """A cond over the branches' jvps, chosen by the same index."""
+    from trace_ag.forward import jvp
+
+    index, operands = primals[0], list(primals[1:])
+    op_tangents = _zero_tangents(operands, tangents[1:])
+    n = len(operands)
+
+    def branch_jvp(branch):
+        def pushforward(*args):
+            out, t_out = jvp(lambda *xs: eval_graph(branch, *xs), list(args[:n]),
+                             list(args[n:]))
+            return (*out, *t_out)
+
+        return pushforward
+
+    outs = switch(index, [branch_jvp(b) for b in branches], *operands, *op_tangents)
+    half = len(outs) // 2
+    return tuple(outs[:half]), tuple(outs[half:])
+
+
 def _cond_jax(index, *operands, branches):
     from jax import lax
 
@@ -140,6 +166,7 @@ cond_p = Primitive(
     ),
     abstract_eval=lambda index, *ops, branches: tuple(a.aval for a in branches[0].outvars),
     vjp=_cond_vjp,
+    jvp=_cond_jvp,
     jax=_cond_jax,
     batch=_cond_batch,
     multiple_results=True,
@@ -217,6 +244,26 @@ def _while_vjp(g, out, *args, **params):
     )
 
 
+def _while_jvp(primals, tangents, *, cond_graph, body_graph, n_cond, n_body):
+    """Loop over (values, tangents): forward mode through a while loop is well defined."""
+    from trace_ag.forward import jvp
+
+    cond_consts, body_consts = primals[:n_cond], list(primals[n_cond:n_cond + n_body])
+    init = list(primals[n_cond + n_body:])
+    const_tangents = _zero_tangents(body_consts, tangents[n_cond:n_cond + n_body])
+    init_tangents = _zero_tangents(init, tangents[n_cond + n_body:])
+
+    def body(state):
+        vals, ts = state
+        out, t_out = jvp(lambda *a: eval_graph(body_graph, *a), [*body_consts, *vals],
+                         [*const_tangents, *ts])
+        return tuple(out), tuple(t_out)
+
+    vals, ts = while_loop(lambda state: eval_graph(cond_graph, *cond_consts, *state[0])[0],
+                          body, (tuple(init), tuple(init_tangents)))
+    return tuple(vals), tuple(ts)
+
+
 def _while_jax(*args, cond_graph, body_graph, n_cond, n_body):
     from jax import lax
 
@@ -258,6 +305,7 @@ while_p = Primitive(
     impl=_while_impl,
     abstract_eval=lambda *args, body_graph, **_: tuple(a.aval for a in body_graph.outvars),
     vjp=_while_vjp,
+    jvp=_while_jvp,
     jax=_while_jax,
     batch=_while_batch,
     multiple_results=True,

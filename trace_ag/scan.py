@@ -112,6 +112,28 @@ def _scan_vjp(g, out, *operands, body, n_consts, n_carry, length, reverse):
     return list(outs)
 
 
+def _scan_jvp(primals, tangents, *, body, n_consts, n_carry, length, reverse):
+    """A scan carrying (carry, carry tangent) over (x, x tangent)."""
+    from trace_ag.control_flow import _zero_tangents
+    from trace_ag.forward import jvp
+
+    consts, init, xs = _split(list(primals), n_consts, n_carry)
+    t_consts, t_init, t_xs = _split(_zero_tangents(primals, tangents), n_consts, n_carry)
+
+    def step(state, x):
+        carry, t_carry = state
+        x_i, t_x = x
+        out, t_out = jvp(lambda *a: eval_graph(body, *a), [*consts, *carry, *x_i],
+                         [*t_consts, *t_carry, *t_x])
+        return (tuple(out[:n_carry]), tuple(t_out[:n_carry])), (tuple(out[n_carry:]),
+                                                                 tuple(t_out[n_carry:]))
+
+    (final, t_final), (ys, t_ys) = scan(step, (tuple(init), tuple(t_init)),
+                                        (tuple(xs), tuple(t_xs)), length=length,
+                                        reverse=reverse)
+    return (*final, *ys), (*t_final, *t_ys)
+
+
 def _scan_jax(*operands, body, n_consts, n_carry, length, reverse):
     from jax import lax
 
@@ -153,6 +175,7 @@ scan_p = Primitive(
     impl=_scan_impl,
     abstract_eval=_scan_aval,
     vjp=_scan_vjp,
+    jvp=_scan_jvp,
     jax=_scan_jax,
     batch=_scan_batch,
     multiple_results=True,
