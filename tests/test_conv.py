@@ -319,3 +319,10 @@ def test_vmap_of_per_example_gradients_matches_jax():
     ours = per_example(OURS, ag.grad, ag.vmap)(x, w)
     theirs = per_example(THEIRS, jax.grad, jax.vmap)(x, w)
     np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_sparse_method_without_scipy_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "scipy", None)
+    _windows.sparse_matrix.cache_clear()
+    with pytest.raises(ImportError, match=r"needs SciPy: pip install 'trace-ag\[conv-sparse\]'"):
+        im2col(np.ones((1, 1, 3, 3)), 2, method="sparse")

@@ -37,6 +37,10 @@ class DenseMatrixTooLargeError(errors.TraceAgError, MemoryError):
     """``method="dense"`` would build an im2col matrix larger than ``DENSE_LIMIT_BYTES``."""
 
 
+class MissingDependencyError(errors.TraceAgError, ImportError):
+    """``method="sparse"`` needs SciPy (the ``conv-sparse`` extra)."""
+
+
 def out_size(n: int, k: int, s: int, pad: Pair, d: int) -> int:
     """The number of window positions along one axis (may be < 1 when the kernel does not fit)."""
     return (n + pad[0] + pad[1] - (d * (k - 1) + 1)) // s + 1
@@ -142,7 +146,7 @@ def sparse_matrix(chw, kernel, stride, padding, dilation, dtype):
     try:
         from scipy import sparse
     except ImportError:
-        raise ImportError(
+        raise MissingDependencyError(
             "im2col: method='sparse' needs SciPy: pip install 'trace-ag[conv-sparse]' "
             "(or use method='strided', the default)"
         ) from None
