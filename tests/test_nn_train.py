@@ -138,3 +138,23 @@ def test_lenet5_example_runs_with_tiny_settings(tmp_path):
         command[:-2] + ["--min-accuracy", "1.01"], capture_output=True, text=True, timeout=300
     )
     assert failing.returncode == 1 and "FAILED: accuracy" in failing.stdout
+
+
+def test_lenet5_on_3x32x32_images_trains_one_epoch():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(64, 3, 32, 32)).astype(np.float32)
+    y = rng.integers(0, 10, 64)
+    model = models.lenet5((3, 32, 32))
+    params, shape = model.init(0, (3, 32, 32))
+    assert shape == (10,) and params[7]["w"].shape == (400, 120)
+    _, history = train.fit(
+        model,
+        params,
+        data.Dataset(x, y, x[:16], y[:16]),
+        optim.adam(1e-3),
+        epochs=2,
+        batch_size=32,
+        progress=False,
+    )
+    assert np.isfinite(history["test_loss"]).all()
+    assert history["train_loss"][1] < history["train_loss"][0]
