@@ -130,10 +130,15 @@ def _cond_jax(index, *operands, branches):
     return tuple(lax.switch(index, fns, *operands))
 
 
-def _vmapped(graph: Graph, in_axes: Sequence) -> Callable:
-    """``graph`` as a function vectorized over ``in_axes`` (outputs batched first)."""
+def _vmapped(graph: Graph, in_axes: Sequence, size: int | None = None) -> Callable:
+    """``graph`` as a function vectorized over ``in_axes`` (outputs batched first; with no
+    mapped input, the outputs are broadcast to ``size``)."""
+    from trace_ag import numpy as tnp
     from trace_ag.batching import vmap
 
+    if all(a is None for a in in_axes):
+        return lambda *xs: [tnp.broadcast_to(o, (size, *np.shape(o)))
+                            for o in eval_graph(graph, *xs)]
     return vmap(lambda *xs: eval_graph(graph, *xs), in_axes=tuple(in_axes))
 
 
@@ -143,7 +148,7 @@ def _cond_batch(vals, dims, *, size, branches):
     from trace_ag import numpy as tnp
 
     index, operands, op_dims = vals[0], vals[1:], dims[1:]
-    fns = [_vmapped(b, op_dims) for b in branches]
+    fns = [_vmapped(b, op_dims, size) for b in branches]
     if dims[0] is None:
         outs = switch(index, [lambda *xs, f=f: tuple(f(*xs)) for f in fns], *operands)
         return tuple(outs), (0,) * len(outs)

@@ -129,7 +129,7 @@ def _custom_vjp_batch(vals, dims, *, size, call, in_tree):
 
 
 def _custom_vjp_no_jvp(primals, tangents, *, call, in_tree):
-    raise TypeError(errors.at_user_line(
+    raise errors.TransformError(errors.at_user_line(
         f"can't apply forward-mode autodiff (jvp, jacfwd, hessian) to the custom_vjp function "
         f"{call.name}, as in JAX: use custom_jvp to define forward mode, or jacrev"))
 

@@ -30,6 +30,10 @@ class DTypeError(TraceAgError, TypeError):
     """An operation got operands of dtypes it does not accept."""
 
 
+class TransformError(TraceAgError, TypeError):
+    """A transform that a function does not support (forward mode of a custom_vjp function)."""
+
+
 class ConcretizationTypeError(TraceAgError, TypeError):
     """Python needed a concrete value (``if x > 0``, ``float(x)``) of an abstract tracer."""
 
