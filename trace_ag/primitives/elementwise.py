@@ -182,9 +182,21 @@ def _select_aval(c, x, y):
     return Aval(broadcast_avals("select", c, Aval(aval.shape, c.dtype)).shape, x.dtype)
 
 
+def _select_impl(c, x, y):
+    """``np.where`` by bit masks for floats: exact (NaN payloads too) and branch-free, which on
+    irregular masks is several times faster than ``np.where``'s per-element branch."""
+    dtype = np.result_type(x, y)
+    if dtype.kind != "f" or np.size(c) < 4096:
+        return np.where(c, x, y)
+    bits = np.dtype(f"u{dtype.itemsize}")
+    mask = np.negative(np.asarray(c).astype(bits))  # True -> all ones
+    x_bits, y_bits = np.asarray(x, dtype).view(bits), np.asarray(y, dtype).view(bits)
+    return ((x_bits & mask) | (y_bits & ~mask)).view(dtype)
+
+
 select = Primitive(
     "select",
-    impl=np.where,
+    impl=_select_impl,
     abstract_eval=_select_aval,
     vjp=(
         None,
