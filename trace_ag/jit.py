@@ -84,6 +84,7 @@ class Jitted:
         self.shardings = (in_shardings, out_shardings)
         self.trace_count = 0
         self._cache: OrderedDict[Signature, Compiled] = OrderedDict()
+        self._fast: dict[tuple, Compiled] = {}
         self._cache_size = config.read("jit_cache_size")
         try:
             self._arg_names = list(inspect.signature(fn).parameters)
@@ -189,13 +190,30 @@ class Jitted:
             self._cache[sig] = entry
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
+                self._fast.clear()  # rebuilt from the cache by the next calls
         return entry, leaves
 
     def _dyn_arg_names(self) -> list[str]:
         return [n for i, n in enumerate(self._arg_names) if i not in self.static_argnums]
 
+    def _fast_lookup(self, args: tuple) -> tuple[Compiled | None, list]:
+        """The hot path for calls with array arguments only: one dict lookup keyed by the
+        tree structure and the (shape, dtype) of each leaf, no avals built."""
+        leaves, tree = tree_flatten((args, {}))
+        try:
+            key = (tree, tuple([(x.shape, x.dtype) for x in leaves]))
+        except AttributeError:  # a Python number: take the general path
+            return None, leaves
+        return self._fast.get(key), leaves
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        entry, leaves = self._lookup(args, kwargs)
+        entry = None
+        if not kwargs and not self.static_argnums:
+            entry, leaves = self._fast_lookup(args)
+        if entry is None:
+            entry, leaves = self._lookup(args, kwargs)
+            if not kwargs and not self.static_argnums and entry.run is not None:
+                self._remember_fast(args, entry)
         if entry.run is None or any(isinstance(x, Tracer) for x in leaves):
             outs = eval_graph(entry.graph, *leaves)  # replayed into the enclosing transform
         elif self.backend == "numpy":
@@ -209,8 +227,14 @@ class Jitted:
         entry, _ = self._lookup(args, kwargs)
         return Lowered(entry)
 
+    def _remember_fast(self, args: tuple, entry: Compiled) -> None:
+        leaves, tree = tree_flatten((args, {}))
+        if all(hasattr(x, "shape") and not isinstance(x, Tracer) for x in leaves):
+            self._fast[(tree, tuple([(x.shape, x.dtype) for x in leaves]))] = entry
+
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._fast.clear()
 
     def cache_size(self) -> int:
         return len(self._cache)
