@@ -36,8 +36,10 @@ def median_time(fn, repeats: int, warmup: int = 3) -> float:
 
 def lecture_problem(dtype=np.float64):
     rng = np.random.default_rng(42)
-    params = {k: rng.standard_normal(s).astype(dtype)
-              for k, s in [("w1", 20), ("b1", 20), ("w2", 20), ("b2", ())]}
+    params = {
+        k: rng.standard_normal(s).astype(dtype)
+        for k, s in [("w1", 20), ("b1", 20), ("w2", 20), ("b2", ())]
+    }
     x = np.linspace(-2, 2, 100).astype(dtype)
     return params, x, np.sin(2 * x)
 
@@ -64,8 +66,10 @@ def sgd_step(loss_grad, lr):
 def big_problem(batch=128, dtype=np.float32):
     rng = np.random.default_rng(0)
     sizes = [784, 256, 256, 10]
-    params = [{"w": (rng.standard_normal((m, n)) / np.sqrt(m)).astype(dtype),
-               "b": np.zeros(n, dtype)} for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
+    params = [
+        {"w": (rng.standard_normal((m, n)) / np.sqrt(m)).astype(dtype), "b": np.zeros(n, dtype)}
+        for m, n in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
     x = rng.standard_normal((batch, 784)).astype(dtype)
     labels = rng.integers(0, 10, batch)
     return params, x, np.eye(10, dtype=dtype)[labels]
@@ -97,8 +101,10 @@ def handwritten_step(params, x, y, lr=0.01):
     g2 = (g3 @ l3["w"].T) * (z2 > 0)
     g1 = (g2 @ l2["w"].T) * (z1 > 0)
     grads = [(x.T @ g1, g1.sum(0)), (h1.T @ g2, g2.sum(0)), (h2.T @ g3, g3.sum(0))]
-    return [{"w": layer["w"] - lr * gw, "b": layer["b"] - lr * gb}
-            for layer, (gw, gb) in zip(params, grads, strict=True)]
+    return [
+        {"w": layer["w"] - lr * gw, "b": layer["b"] - lr * gb}
+        for layer, (gw, gb) in zip(params, grads, strict=True)
+    ]
 
 
 def jax_peer(loss_np, lr):
@@ -128,13 +134,22 @@ def run(repeats: int) -> list[tuple[str, str, float]]:
         "jax.jit": jax_peer(lecture_loss, 0.05),
     }
     for name, fn in variants.items():
-        rows.append(("lecture MLP (1-20-1, 100 points, f64)", name,
-                     median_time(lambda fn=fn: fn(params, x, y), repeats)))
+        rows.append(
+            (
+                "lecture MLP (1-20-1, 100 points, f64)",
+                name,
+                median_time(lambda fn=fn: fn(params, x, y), repeats),
+            )
+        )
 
     params, x, y = big_problem()
     loss = big_loss(tnp, tnp.log_softmax)
     eager = sgd_step(ag.grad(loss), 0.01)
     jitted_numpy = ag.jit(eager)
+    ag.config.update("jit_reuse_buffers", False)
+    jitted_no_reuse = ag.jit(eager)
+    jitted_no_reuse(params, x, y)  # compiled now, without the buffer plan
+    ag.config.update("jit_reuse_buffers", True)
     jitted_jax = ag.jit(eager, backend="jax")
     jax_step = jax_peer(big_loss, 0.01)
     jax_params = jax.device_put(params)
@@ -142,6 +157,7 @@ def run(repeats: int) -> list[tuple[str, str, float]]:
         "hand-written NumPy": lambda: handwritten_step(params, x, y),
         "trace_ag eager": lambda: eager(params, x, y),
         "trace_ag jit (numpy)": lambda: jitted_numpy(params, x, y),
+        "trace_ag jit (numpy), no buffer reuse": lambda: jitted_no_reuse(params, x, y),
         "trace_ag jit (jax)": lambda: jax.block_until_ready(jitted_jax(jax_params, x, y)),
         "jax.jit": lambda: jax.block_until_ready(jax_step(jax_params, x, y)),
     }
@@ -161,9 +177,13 @@ def main() -> None:
         if prob != problem:
             problem = prob
             base = {n: s for p, n, s in rows if p == prob}
-            print(f"\n{prob}\n| variant | step time | vs eager | vs jit (numpy) |\n|---|---|---|---|")
-        print(f"| {name} | {seconds * 1e3:.3f} ms | {base['trace_ag eager'] / seconds:.2f}x "
-              f"faster | {seconds / base['trace_ag jit (numpy)']:.2f}x the time |")
+            print(
+                f"\n{prob}\n| variant | step time | vs eager | vs jit (numpy) |\n|---|---|---|---|"
+            )
+        print(
+            f"| {name} | {seconds * 1e3:.3f} ms | {base['trace_ag eager'] / seconds:.2f}x "
+            f"faster | {seconds / base['trace_ag jit (numpy)']:.2f}x the time |"
+        )
 
 
 if __name__ == "__main__":

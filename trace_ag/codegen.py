@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from trace_ag import config
 from trace_ag.core import Eqn, Graph, Lit, Var
 from trace_ag.interpret import last_uses
 
@@ -83,7 +84,7 @@ class _Emitter:
 
     def reusable_input(self, i: int, eqn: Eqn) -> Var | None:
         """A dead, owned, same-aval, non-0-d input whose buffer the output can take."""
-        if not isinstance(eqn.primitive.impl, np.ufunc):
+        if not isinstance(eqn.primitive.impl, np.ufunc) or not config.read("jit_reuse_buffers"):
             return None
         out = eqn.outputs[0].aval
         for atom in eqn.inputs:

@@ -3,7 +3,9 @@
 - ``log_compiles``: log (logger ``trace_ag.jit``, level WARNING) each time jit traces a function;
 - ``explain_cache_misses``: on each retrace, log which argument's shape, dtype, structure or
   static value differs from the closest cached signature;
-- ``jit_cache_size``: how many signatures each jitted function keeps (least recently used out).
+- ``jit_cache_size``: how many signatures each jitted function keeps (least recently used out);
+- ``jit_reuse_buffers``: let generated NumPy code write into dead buffers (``out=``); turning it
+  off measures what the buffer plan buys (``benchmarks/mlp.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ _values: dict[str, Any] = {
     "log_compiles": False,
     "explain_cache_misses": False,
     "jit_cache_size": 64,
+    "jit_reuse_buffers": True,
 }
 
 
