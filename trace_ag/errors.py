@@ -10,8 +10,15 @@ import linecache
 import os
 import sys
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_LIBRARY_DIRS = [os.path.dirname(os.path.abspath(__file__)) + os.sep]
 _SKIP_PARTS = (os.sep + "numpy" + os.sep, os.sep + "jax" + os.sep, os.sep + "contextlib.py")
+
+
+def register_library_dir(path: str) -> None:
+    """Skip frames under ``path`` too when looking for the user's line (``nn`` does this)."""
+    directory = os.path.dirname(os.path.abspath(path)) + os.sep
+    if directory not in _LIBRARY_DIRS:
+        _LIBRARY_DIRS.append(directory)
 
 
 class TraceAgError(Exception):
@@ -59,7 +66,9 @@ def user_frame() -> str:
     frame = sys._getframe(1)
     while frame is not None:
         filename = os.path.abspath(frame.f_code.co_filename)
-        inside = filename.startswith(_PACKAGE_DIR) or any(p in filename for p in _SKIP_PARTS)
+        inside = filename.startswith(tuple(_LIBRARY_DIRS)) or any(
+            p in filename for p in _SKIP_PARTS
+        )
         if not inside and not filename.startswith("<frozen"):
             source = linecache.getline(filename, frame.f_lineno).strip()
             where = f"{filename}:{frame.f_lineno} in {frame.f_code.co_name}"
