@@ -23,7 +23,6 @@ from trace_ag.core import (
     Tracer,
     aval_of,
     current_interpreter,
-    escaped_tracer_error,
     use_interpreter,
 )
 from trace_ag.tracing import as_input_value
@@ -92,10 +91,8 @@ class BatchTrace(Interpreter):
     def lift(self, x: Any) -> tuple[Any, int | None]:
         if isinstance(x, BatchTracer) and x.trace is self:
             return x.value, x.bdim
-        if isinstance(x, Tracer) and not (
-            getattr(x.trace, "alive", True) and x.trace.is_ancestor_of(self)
-        ):
-            raise escaped_tracer_error(x)
+        if isinstance(x, Tracer):
+            self.check_enclosing(x)
         return x, None
 
     def process(self, prim: Primitive, args: Sequence, params: dict) -> Any:

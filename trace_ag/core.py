@@ -225,6 +225,12 @@ class Interpreter:
     def process(self, prim: Primitive, args: Sequence, params: dict) -> Any:
         raise NotImplementedError
 
+    def check_enclosing(self, tracer: Tracer) -> None:
+        """A tracer that is not this interpreter's must belong to a live enclosing one; any
+        other tracer escaped its transform."""
+        if not (getattr(tracer.trace, "alive", True) and tracer.trace.is_ancestor_of(self)):
+            raise escaped_tracer_error(tracer)
+
     def is_ancestor_of(self, other: Interpreter) -> bool:
         node = other.parent
         while node is not None:

@@ -22,7 +22,6 @@ from trace_ag.core import (
     Tracer,
     aval_of,
     current_interpreter,
-    escaped_tracer_error,
     is_float,
     use_interpreter,
 )
@@ -87,10 +86,8 @@ class JVPTrace(Interpreter):
     def lift(self, x: Any) -> tuple[Any, Any]:
         if isinstance(x, JVPTracer) and x.trace is self:
             return x.primal, x.tangent
-        if isinstance(x, Tracer) and not (
-            getattr(x.trace, "alive", True) and x.trace.is_ancestor_of(self)
-        ):
-            raise escaped_tracer_error(x)
+        if isinstance(x, Tracer):
+            self.check_enclosing(x)
         return x, None
 
     def process(self, prim: Primitive, args: Sequence, params: dict) -> Any:

@@ -26,7 +26,6 @@ from trace_ag.core import (
     Var,
     aval_of,
     current_interpreter,
-    escaped_tracer_error,
     use_interpreter,
 )
 from trace_ag.tree_util import tree_flatten, tree_unflatten
@@ -76,8 +75,7 @@ class GraphTrace(Interpreter):
         if isinstance(x, Tracer):
             if x.trace is self:
                 return x.var
-            if not (getattr(x.trace, "alive", True) and x.trace.is_ancestor_of(self)):
-                raise escaped_tracer_error(x)
+            self.check_enclosing(x)
         elif np.ndim(x) == 0:
             return Lit(x)
         var = self._const_ids.get(id(x))
