@@ -285,3 +285,26 @@ def test_stop_gradient_under_every_transform(mode):
     close(JITS[mode](ag.hessian(ours))(x), jax.hessian(theirs)(x))
     close(JITS[mode](ag.vmap(ag.grad(ours)))(np.stack([x, 2 * x])),
           jax.vmap(jax.grad(theirs))(np.stack([x, 2 * x])))
+
+
+def test_tracers_escaping_jvp_and_vmap_are_reported():
+    leaked = []
+
+    def keep(x):
+        leaked.append(x)
+        return x * 2.0
+
+    ag.jvp(keep, (1.0,), (1.0,))
+    ag.vmap(keep)(np.ones(2))
+    for tracer in leaked:
+        with pytest.raises(ag.UnexpectedTracerError, match="escaped"):
+            tnp.sin(tracer)
+        with pytest.raises(ag.UnexpectedTracerError, match="outside the transform"):
+            ag.grad(lambda y, t=tracer: tnp.sum(y * t))(1.0)
+
+
+def test_switch_picks_a_branch_and_differentiates():
+    branches = [tnp.sin, tnp.cos, lambda v: v**2]
+    for i, want in enumerate((np.cos(0.5), -np.sin(0.5), 1.0)):
+        assert np.isclose(ag.grad(lambda x, i=i: ag.lax.switch(i, branches, x))(0.5), want)
+    assert np.isclose(ag.jit(lambda i, x: ag.lax.switch(i, branches, x))(7, 0.5), 0.25)  # clamped
