@@ -1,6 +1,7 @@
 """The training loop: ``fit`` runs minibatch steps (jit-compiled when ``trace_ag.jit`` exists),
 shows a tqdm progress bar, evaluates on the held-out split after every epoch, optionally saves a
-checkpoint, and returns the trained parameters with the per-epoch history.
+checkpoint, and returns the trained parameters with the per-epoch history. The same step runs
+on NumPy, on JAX, or data-parallel over JAX devices and processes (``nn.distributed``).
 
 A step is one pure function ``(params, opt_state, x, y) -> (params, opt_state, loss, acc)``:
 ``ag.value_and_grad`` of the loss, the optimizer's update, ``apply_updates``.
@@ -9,15 +10,15 @@ A step is one pure function ``(params, opt_state, x, y) -> (params, opt_state, l
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 import trace_ag
 import trace_ag as ag
-from nn import layers, losses, optim
+from nn import distributed, layers, losses, optim
 from nn.checkpoint import save_checkpoint
 from nn.data import Dataset, batches
 from trace_ag.tree_util import tree_map
@@ -71,8 +72,10 @@ def evaluate(
     loss_fn: Callable = losses.cross_entropy,
     batch_size: int = 500,
     jit: bool = True,
+    backend: str = "numpy",
 ) -> tuple[float, float]:
-    """Mean loss and accuracy of ``model`` on ``(x, y)``, in batches.
+    """Mean loss and accuracy of ``model`` on ``(x, y)``, in batches (compiled with
+    ``backend`` when ``jit``).
 
     Example:
         >>> loss, acc = evaluate(model, params, data.x_test, data.y_test)
@@ -83,12 +86,82 @@ def evaluate(
         logits = apply(params, xb)
         return loss_fn(logits, yb), losses.accuracy(logits, yb)
 
-    metrics = _maybe_jit(metrics, jit)
+    metrics = _maybe_jit(metrics, jit, backend=backend)
     total_loss = total_acc = 0.0
     for xb, yb in batches(x, y, batch_size):
         loss, acc = metrics(params, xb, yb)
         total_loss, total_acc = total_loss + float(loss) * len(xb), total_acc + float(acc) * len(xb)
     return total_loss / len(x), total_acc / len(x)
+
+
+class _Placement(NamedTuple):
+    """Where ``fit`` runs: the backend, the data-parallel mesh (or None) and this process."""
+
+    backend: str
+    dp: distributed.DataParallel | None
+    process_index: int
+    process_count: int
+
+
+def _placement(
+    backend: str,
+    devices: int | str | None,
+    processes: tuple[int | None, int | None, str | None],
+    batch_size: int,
+    timeout_s: float,
+) -> _Placement:
+    """Check fit's backend/devices/process arguments; join the processes; build the mesh."""
+    num_processes, process_id, coordinator = processes
+    if backend not in ("numpy", "jax"):
+        raise ValueError(f"fit: backend must be 'numpy' or 'jax', got {backend!r}")
+    if backend == "numpy" and (devices is not None or num_processes is not None):
+        raise ValueError(
+            f"fit: devices={devices!r} and num_processes={num_processes!r} need backend='jax' "
+            "(the numpy backend runs on one CPU)"
+        )
+    if num_processes is not None:
+        if process_id is None or coordinator is None:
+            raise ValueError(
+                f"fit: num_processes={num_processes} also needs process_id and coordinator "
+                f"(got process_id={process_id!r}, coordinator={coordinator!r})"
+            )
+        distributed.initialize(num_processes, process_id, coordinator, timeout_s=int(timeout_s))
+        devices = "all" if devices is None else devices
+    elif process_id is not None or coordinator is not None:
+        raise ValueError("fit: process_id and coordinator need num_processes")
+    if backend == "numpy":
+        return _Placement(backend, None, 0, 1)
+    dp = None if devices is None else distributed.data_parallel(devices, batch_size, "fit")
+    jax = distributed.import_jax()
+    return _Placement(backend, dp, jax.process_index(), jax.process_count())
+
+
+def _compile_step(step: Callable, use_jit: bool, where: _Placement) -> Callable:
+    """The step compiled for ``where``: parameters and optimizer state replicated, batches
+    split along the mesh, so GSPMD inserts the gradient all-reduce."""
+    if where.dp is None:
+        return _maybe_jit(step, use_jit, donate_argnums=(0, 1), backend=where.backend)
+    rep, batch = where.dp.replicated, where.dp.batch
+    return ag.jit(
+        step,
+        backend="jax",
+        donate_argnums=(0, 1),
+        in_shardings=(rep, rep, batch, batch),
+        out_shardings=rep,
+    )
+
+
+def _train_batches(data: Dataset, batch_size: int, seed: int, where: _Placement) -> Iterator:
+    """This process's rows of each shuffled global batch (all of them with one process)."""
+    rows = slice(None) if where.dp is None else where.dp.local_rows(batch_size)
+    ids = np.arange(len(data.x_train))
+    for index, _ in batches(ids, ids, batch_size, seed=seed, drop_last=True):
+        yield data.x_train[index[rows]], data.y_train[index[rows]]
+
+
+def _scalar(x: Any) -> float:
+    """A replicated scalar as a float, read from this process's own copy."""
+    return float(distributed.to_host(x))
 
 
 def fit(
@@ -106,6 +179,12 @@ def fit(
     checkpoint: str | Path | None = None,
     eval_batch_size: int = 500,
     augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+    backend: str = "numpy",
+    devices: int | str | None = None,
+    num_processes: int | None = None,
+    process_id: int | None = None,
+    coordinator: str | None = None,
+    timeout_s: float = 120.0,
 ) -> tuple[Any, History]:
     """Train ``model`` (a layer, or ``apply(params, x, *, rng, training)``) on ``data``.
 
@@ -114,45 +193,74 @@ def fit(
     split. ``jit=None`` compiles the step when ``trace_ag.jit`` exists and the model draws no
     dropout masks. ``checkpoint`` saves the params after every epoch.
 
-    Returns ``(params, history)`` with per-epoch ``train_loss``, ``train_accuracy``,
-    ``test_loss``, ``test_accuracy`` and ``seconds``. ``augment(x_batch, rng)`` transforms
-    each training batch before the step (e.g. ``nn.data.random_shift``).
+    ``backend="jax"`` compiles the step through JAX/XLA. ``devices=N`` (or ``"all"``) trains
+    data-parallel over a 1-D mesh of N devices: each batch is split along it (``batch_size``
+    must divide by N), parameters and optimizer state are replicated, and XLA inserts the
+    gradient all-reduce; the result equals one device's on the same batches. With
+    ``num_processes``, ``process_id`` and ``coordinator="HOST:PORT"`` the processes join through
+    ``jax.distributed`` (``devices`` then defaults to all of theirs); each process reads only
+    its own rows of every global batch, and only process 0 shows progress and writes the
+    checkpoint. ``timeout_s`` bounds the wait for the others and for a stalled step: a process
+    that dies ends the others with an error instead of a hang. See docs/scaling_out.md.
+
+    Returns ``(params, history)`` with NumPy params and per-epoch ``train_loss``,
+    ``train_accuracy``, ``test_loss``, ``test_accuracy`` and ``seconds``. ``augment(x_batch,
+    rng)`` transforms each training batch (this process's rows of it) before the step (e.g.
+    ``nn.data.random_shift``).
 
     Example:
         >>> params, history = fit(model, params, load_digits(), optim.adam(1e-3), epochs=5)
+        >>> params, history = fit(model, params, data, opt, backend="jax", devices=8)
     """
     from tqdm.auto import tqdm
 
-    use_jit = (jit if jit is not None else not _is_stochastic(model)) and hasattr(trace_ag, "jit")
+    where = _placement(
+        backend, devices, (num_processes, process_id, coordinator), batch_size, timeout_s
+    )
+    stochastic = _is_stochastic(model)
+    if backend == "jax" and (jit is False or stochastic):
+        raise ValueError(
+            f"fit: backend='jax' compiles the step, but jit={jit!r} and the model "
+            f"{'draws' if stochastic else 'does not draw'} dropout masks with NumPy; use "
+            "backend='numpy' for an eager step"
+        )
+    use_jit = (jit if jit is not None else not stochastic) and hasattr(trace_ag, "jit")
     rng = np.random.default_rng(seed)
-    step = make_train_step(model, optimizer, loss_fn, rng)
-    step = _maybe_jit(step, use_jit, donate_argnums=(0, 1))
+    step = _compile_step(make_train_step(model, optimizer, loss_fn, rng), use_jit, where)
     params = tree_map(np.array, params)  # the step may reuse (donate) these buffers
     opt_state = tree_map(np.array, optimizer.init(params))
+    if where.dp is not None:
+        params, opt_state = where.dp.replicate(params), where.dp.replicate(opt_state)
+    main = where.process_index == 0
     history: History = {
         k: [] for k in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds")
     }
     steps = len(data.x_train) // batch_size
     for epoch in range(epochs):
         start, seen_loss, seen_acc = time.perf_counter(), [], []
-        bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress)
-        for xb, yb in batches(
-            data.x_train, data.y_train, batch_size, seed=seed + epoch, drop_last=True
-        ):
+        bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{epochs}", disable=not (progress and main))
+        for i, (xb, yb) in enumerate(_train_batches(data, batch_size, seed + epoch, where)):
             xb = augment(xb, rng) if augment is not None else xb
-            params, opt_state, loss, acc = step(params, opt_state, xb, yb)
-            seen_loss.append(float(loss))
-            seen_acc.append(float(acc))
+            if where.dp is not None:
+                xb, yb = where.dp.shard(xb, batch_size), where.dp.shard(yb, batch_size)
+            guard = timeout_s if where.process_count > 1 and (epoch or i) else None  # not compile
+            what = f"fit: step {i} of epoch {epoch + 1} in process {where.process_index}"
+            with distributed.Watchdog(guard, what):
+                params, opt_state, loss, acc = step(params, opt_state, xb, yb)
+                seen_loss.append(_scalar(loss))
+            seen_acc.append(_scalar(acc))
             bar.update(1)
             bar.set_postfix(loss=f"{seen_loss[-1]:.4f}", acc=f"{seen_acc[-1]:.3f}", refresh=False)
+        host_params = distributed.to_host(params) if backend == "jax" else params
         test_loss, test_acc = evaluate(
             model,
-            params,
+            host_params,
             data.x_test,
             data.y_test,
             loss_fn=loss_fn,
             batch_size=eval_batch_size,
             jit=use_jit,
+            backend=backend,
         )
         bar.set_postfix(loss=f"{np.mean(seen_loss):.4f}", test_acc=f"{test_acc:.4f}")
         bar.close()
@@ -168,6 +276,6 @@ def fit(
             strict=True,
         ):
             history[key].append(float(value))
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, params)
-    return params, history
+        if checkpoint is not None and main:
+            save_checkpoint(checkpoint, host_params)
+    return (distributed.to_host(params) if backend == "jax" else params), history

@@ -155,7 +155,10 @@ class Jitted:
             return Compiled(traced, graph, out_tree, compiled.fn, compiled.source, donated)
         from trace_ag.backends.jax import compile_graph
 
-        run = compile_graph(graph, [i for i, d in enumerate(donated) if d], *self.shardings)
+        donate = [i for i, d in enumerate(donated) if d]
+        run = compile_graph(
+            graph, donate, *self.shardings, in_tree=sig.tree, out_tree=out_tree, name=self.name
+        )
         return Compiled(traced, graph, out_tree, run, None, donated)
 
     def _donated_leaves(self, dyn_args: tuple, n_leaves: int) -> list[bool]:
