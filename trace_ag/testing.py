@@ -48,13 +48,23 @@ def _shifted(args: Any, direction: Any, step: float) -> Any:
     )
 
 
+def _difference_quotient(eps: float) -> Callable:
+    def quotient(plus: Any, minus: Any) -> Any:
+        plus, minus = np.asarray(plus), np.asarray(minus)
+        if not np.issubdtype(plus.dtype, np.floating):
+            return np.zeros(plus.shape)  # integer or boolean outputs: no derivative
+        return (plus - minus) / (2 * eps)
+
+    return quotient
+
+
 def _check_vjp(f: Callable, args: tuple, eps: float, atol: float, rtol: float, rng) -> None:
     out, vjp_fn = vjp(f, *args)
     cotangent = _random_like(out, rng)
     direction = _random_like(args, rng)
     reverse = _inner(vjp_fn(cotangent), direction)
     plus, minus = f(*_shifted(args, direction, eps)), f(*_shifted(args, direction, -eps))
-    numeric_jvp = tree_map(lambda p, m: (np.asarray(p) - np.asarray(m)) / (2 * eps), plus, minus)
+    numeric_jvp = tree_map(_difference_quotient(eps), plus, minus)
     numeric = _inner(cotangent, numeric_jvp)
     if not abs(reverse - numeric) <= atol + rtol * max(abs(reverse), abs(numeric)):
         name = getattr(f, "__name__", "f")

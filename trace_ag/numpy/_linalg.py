@@ -47,11 +47,33 @@ def _expand_ellipsis(subscripts: str, ndims: Sequence[int]) -> str:
     return ",".join(terms) + "->" + output
 
 
+def _broadcast_size_one(spec: str, operands: list) -> list:
+    """NumPy and JAX broadcast an index of size 1 against the size another operand gives it
+    (``'...ij,...jk'`` with batch shapes ``(2, 1)`` and ``(4,)``); make that explicit, so the
+    einsum primitive sees one size per index and ``broadcast_to``'s vjp sums the gradient."""
+    terms = spec.split("->")[0].split(",")
+    if len(terms) != len(operands) or any(
+        len(t) != np.ndim(x) for t, x in zip(terms, operands, strict=True)
+    ):
+        return operands  # the primitive's shape rule reports the mismatch
+    sizes: dict[str, int] = {}
+    for term, x in zip(terms, operands, strict=True):
+        for c, n in zip(term, np.shape(x), strict=True):
+            if n != 1:
+                sizes.setdefault(c, n)
+    return [
+        shp.broadcast_to(
+            x, tuple(sizes.get(c, 1) if n == 1 else n for c, n in zip(t, np.shape(x), strict=True))
+        )
+        for t, x in zip(terms, operands, strict=True)
+    ]
+
+
 def einsum(subscripts: str, *operands: Any, optimize: Any = None) -> Any:
     """Einstein summation, e.g. ``einsum('bij,bjk->bik', x, y)`` (ellipsis supported)."""
     operands = promote(*operands)
     spec = _expand_ellipsis(subscripts, [np.ndim(o) for o in operands])
-    return la.einsum.bind(*operands, subscripts=spec)
+    return la.einsum.bind(*_broadcast_size_one(spec, operands), subscripts=spec)
 
 
 def tensordot(a: Any, b: Any, axes: int | Sequence = 2) -> Any:

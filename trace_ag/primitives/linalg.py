@@ -113,10 +113,7 @@ def _einsum_aval(*operands: Aval, subscripts: str) -> Aval:
                 f"{letters!r} has {len(letters)} axes but the operand has shape {aval.shape}",
             )
         for c, n in zip(letters, aval.shape, strict=True):
-            known = sizes.setdefault(c, n)
-            if known == 1 or n == 1:  # size-1 axes broadcast, as in NumPy's einsum
-                sizes[c] = max(known, n)
-            elif known != n:
+            if sizes.setdefault(c, n) != n:
                 raise shape_error(
                     "einsum",
                     f"index {c!r} has sizes {sizes[c]} and {n} in "
@@ -129,8 +126,9 @@ def _einsum_aval(*operands: Aval, subscripts: str) -> Aval:
 
 def _einsum_vjp(g, out, *operands, subscripts):
     """Operand i's cotangent is the einsum of g with the other operands, onto i's indices;
-    indices that only operand i has were summed out, so they come back by broadcasting, and
-    size-1 axes that einsum broadcast are summed back."""
+    indices that only operand i has were summed out, so they come back by broadcasting.
+    (Operands reach the primitive with one size per index: ``tnp.einsum`` broadcasts size-1
+    axes first, so ``broadcast_to``'s vjp sums those back.)"""
     inputs, output = parse_subscripts(subscripts)
     cotangents = []
     for i, (letters, x) in enumerate(zip(inputs, operands, strict=True)):
@@ -144,10 +142,6 @@ def _einsum_vjp(g, out, *operands, subscripts):
         kept = "".join(c for c in letters if c in present)
         spec = ",".join([output, *others]) + "->" + kept
         ct = tnp.einsum(spec, g, *[o for j, o in enumerate(operands) if j != i])
-        shape = dict(zip(letters, np.shape(x), strict=True))
-        broadcast = tuple(k for k, c in enumerate(kept) if shape[c] == 1 and np.shape(ct)[k] != 1)
-        if broadcast:  # a size-1 axis of x that einsum broadcast: sum its cotangent back
-            ct = tnp.sum(ct, axis=broadcast, keepdims=True)
         if kept != letters:
             with_ones = tuple(
                 n if c in kept else 1 for c, n in zip(letters, np.shape(x), strict=True)

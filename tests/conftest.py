@@ -1,0 +1,19 @@
+"""Shared test setup: JAX, the oracle of the gradient tests, computes in float64."""
+
+import pytest
+
+try:
+    import jax
+except ImportError:  # the tests that need JAX skip themselves with pytest.importorskip
+    jax = None
+else:
+    # Must run before JAX creates any array: float64 values are the reference for trace_ag.
+    jax.config.update("jax_enable_x64", True)
+
+
+@pytest.fixture
+def rng():
+    """A seeded NumPy random generator, fresh for each test."""
+    import numpy as np
+
+    return np.random.default_rng(0)
