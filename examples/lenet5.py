@@ -6,8 +6,9 @@ accuracy and a checkpoint.
     python examples/lenet5.py --dataset fashion-mnist --epochs 5
     python examples/lenet5.py --epochs 1 --train-size 256 --test-size 128   # a smoke test
 
-Defaults: Adam with a cosine-decayed learning rate, batch 32, random shifts of up to 2 pixels
-(MNIST-sized images only). ``--min-accuracy`` makes the script exit with status 1 below it.
+Defaults (``nn.recipes``, shared with the ``trace-ag train`` command): Adam with a
+cosine-decayed learning rate, batch 32, random shifts of up to 2 pixels (MNIST-sized images
+only). ``--min-accuracy`` makes the script exit with status 1 below it.
 """
 
 from __future__ import annotations
@@ -17,30 +18,20 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a source checkout
 
-from nn import checkpoint, data, models, optim, train  # noqa: E402
-
-DATASETS = {
-    "mnist-sample": lambda args: data.load_mnist_sample(),
-    "digits": lambda args: data.load_digits(),
-    "fashion-mnist": lambda args: data.load_fashion_mnist(),
-    "mnist": lambda args: data.load_mnist(args.folder),
-    "cifar10": lambda args: data.load_cifar10(args.folder),
-}
-DEFAULT_EPOCHS = {"mnist-sample": 15, "digits": 15, "fashion-mnist": 5, "mnist": 5, "cifar10": 10}
+from nn import checkpoint, recipes  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", choices=sorted(DATASETS), default="mnist-sample")
-    parser.add_argument("--folder", help="data folder for --dataset mnist or cifar10")
+    parser.add_argument("--dataset", choices=recipes.DATASETS, default="mnist-sample")
+    parser.add_argument("--folder", help="data folder for --dataset mnist, cifar10, fashion-mnist")
     parser.add_argument("--epochs", type=int, help="default: 15 (samples), 5 (full MNIST)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, help="peak learning rate (default 2e-3; digits 3e-3)")
-    parser.add_argument("--method", choices=["strided", "sparse", "dense"], default="strided")
+    parser.add_argument("--optimizer", choices=recipes.OPTIMIZERS, default="adam")
+    parser.add_argument("--method", choices=recipes.CONV_METHODS, default="strided")
     parser.add_argument("--train-size", type=int, help="use only this many training examples")
     parser.add_argument("--test-size", type=int, help="evaluate on only this many examples")
     parser.add_argument("--no-augment", action="store_true", help="no random shifts")
@@ -52,47 +43,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def cosine(peak: float, total_steps: int):
-    """A learning rate decaying from ``peak`` to 0 along half a cosine."""
-    return lambda n: peak * 0.5 * (1 + np.cos(np.pi * np.minimum(n, total_steps) / total_steps))
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    dataset = DATASETS[args.dataset](args)
-    dataset = data.Dataset(
-        dataset.x_train[: args.train_size],
-        dataset.y_train[: args.train_size],
-        dataset.x_test[: args.test_size],
-        dataset.y_test[: args.test_size],
-    )
-    shape = dataset.x_train.shape[1:]
-    model = (
-        models.lenet5_small(method=args.method)
-        if shape[1:] == (8, 8)
-        else models.lenet5(shape, method=args.method)
-    )
-    params, _ = model.init(args.seed, shape)
-    epochs = args.epochs or DEFAULT_EPOCHS[args.dataset]
-    steps = epochs * (len(dataset.x_train) // args.batch_size)
-    lr = args.lr or (3e-3 if shape[1:] == (8, 8) else 2e-3)
-    augment = None if args.no_augment or shape[1:] == (8, 8) else data.random_shift
+    spec = f"{args.dataset}:{args.folder}" if args.folder else args.dataset
+    dataset = recipes.subset(recipes.load_dataset(spec), args.train_size, args.test_size)
+    epochs = args.epochs or recipes.DEFAULT_EPOCHS[args.dataset]
     print(
         f"{args.dataset}: {len(dataset.x_train)} train / {len(dataset.x_test)} test images of "
-        f"shape {shape}; {epochs} epochs, batch {args.batch_size}, method {args.method}"
+        f"shape {dataset.x_train.shape[1:]}; {epochs} epochs, batch {args.batch_size}, "
+        f"{args.optimizer}, method {args.method}"
     )
     start = time.perf_counter()
-    params, history = train.fit(
-        model,
-        params,
+    params, history, _ = recipes.train_lenet5(
         dataset,
-        optim.adam(cosine(lr, max(steps, 1))),
+        dataset_name=args.dataset,
         epochs=epochs,
         batch_size=args.batch_size,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        method=args.method,
         seed=args.seed,
-        jit=not args.no_jit,
+        augment=not args.no_augment,
         progress=not args.quiet,
-        augment=augment,
+        jit=not args.no_jit,
     )
     seconds = time.perf_counter() - start
     accuracy = history["test_accuracy"][-1]

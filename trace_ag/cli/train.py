@@ -1,0 +1,162 @@
+"""``trace-ag train``: train LeNet-5 with ``nn.recipes`` (the MNIST sample by default, nothing
+downloaded), show a progress bar and the held-out accuracy per epoch, print a summary line, and
+optionally save the parameters (``--save``) and the loss/accuracy curves (``--plot``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from trace_ag.cli._common import CLIError, first_line, positive_float, positive_int, require
+
+DESCRIPTION = (
+    "Train LeNet-5 with trace_ag and nn.train.fit: a progress bar per epoch showing the "
+    "held-out accuracy, and a final summary line. The defaults (Adam with a cosine learning "
+    "rate, batch 32, random shifts of up to 2 pixels) reach ~97.5% on the MNIST sample in 15 "
+    "epochs. Errors (a bad option, a missing data folder) are one line, exit status 2."
+)
+
+
+def dataset_spec(spec: str) -> str:
+    """An argparse type: a dataset name (``NAME`` or ``NAME:DIR``), its folder checked."""
+    from nn.recipes import parse_dataset
+
+    try:
+        parse_dataset(spec)
+    except (ValueError, FileNotFoundError) as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return spec
+
+
+def add_parser(commands: Any) -> None:
+    """Declare ``train`` and its options on the ``trace-ag`` subcommands."""
+    from nn.recipes import CONV_METHODS, DATASET_HELP, OPTIMIZERS
+
+    p = commands.add_parser(
+        "train",
+        help="train LeNet-5 (MNIST sample by default, no download)",
+        description=DESCRIPTION,
+    )
+    p.add_argument(
+        "--dataset",
+        type=dataset_spec,
+        default="mnist-sample",
+        metavar="NAME[:DIR]",
+        help=f"{DATASET_HELP} (default: mnist-sample, 4,000 + 1,000 real digits)",
+    )
+    p.add_argument(
+        "--epochs",
+        type=positive_int,
+        metavar="N",
+        help="default: 15 for the samples, 5 for MNIST and Fashion-MNIST, 10 for CIFAR-10",
+    )
+    p.add_argument("--batch-size", type=positive_int, default=32, metavar="N", help="default: 32")
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        help="peak of the cosine learning-rate schedule (default: adam and adamw 2e-3, 3e-3 on "
+        "digits; sgd 0.1; momentum 0.02; rmsprop 1e-3)",
+    )
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default: adam")
+    p.add_argument(
+        "--backend",
+        choices=("numpy", "jax"),
+        default="numpy",
+        help="run the jit-compiled steps as generated NumPy code or with JAX/XLA (default: numpy)",
+    )
+    p.add_argument(
+        "--conv-method",
+        choices=CONV_METHODS,
+        default="strided",
+        help="how convolutions extract patches (default: strided)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="initialization and shuffling (default: 0)")
+    p.add_argument("--plot", type=Path, metavar="FILE.png", help="save loss/accuracy curves")
+    p.add_argument("--save", type=Path, metavar="FILE.npz", help="save the trained parameters")
+    p.add_argument("--train-size", type=positive_int, metavar="N", help="train on N images only")
+    p.add_argument("--test-size", type=positive_int, metavar="N", help="evaluate on N only")
+    p.add_argument("--no-augment", action="store_true", help="no random shifts")
+    p.add_argument("--no-jit", action="store_true", help="run the steps eagerly (slow)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars: a table at the end")
+    p.set_defaults(run=run)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _check_requirements(args: argparse.Namespace) -> None:
+    for module in ("tqdm", "mlxtend", "sklearn"):
+        require(module, "trace-ag train", "nn")
+    if args.plot:
+        require("matplotlib", "--plot", "nn")
+    if args.backend == "jax":
+        require("jax", "--backend jax", "jax")
+    if args.conv_method == "sparse":
+        require("scipy", "--conv-method sparse", "conv-sparse")
+    for path in (args.plot, args.save):
+        if path is not None and path.parent.exists() and not path.parent.is_dir():
+            raise CLIError(f"cannot write {path}: {path.parent} is not a folder")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``trace-ag train`` with parsed options; returns the exit status."""
+    _check_requirements(args)
+    from nn import DataError, checkpoint, recipes
+
+    try:
+        dataset = recipes.load_dataset(args.dataset)
+    except (FileNotFoundError, DataError, ModuleNotFoundError, ValueError) as e:
+        raise CLIError(first_line(e)) from None
+    dataset = recipes.subset(dataset, args.train_size, args.test_size)
+    name = args.dataset.partition(":")[0]
+    epochs = args.epochs or recipes.DEFAULT_EPOCHS[name]
+    lr = args.lr or recipes.default_lr(args.optimizer, dataset.x_train.shape[1:])
+    setting = (
+        f"{args.optimizer} (peak lr {lr:g}, cosine), batch {args.batch_size}, "
+        f"{args.backend} backend, {args.conv_method} im2col"
+    )
+    shape = "x".join(map(str, dataset.x_train.shape[1:]))
+    print(
+        f"{name}: {len(dataset.x_train)} train / {len(dataset.x_test)} held-out images {shape}; "
+        f"{_plural(epochs, 'epoch')}, {setting}",
+        flush=True,
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        # Adam's bias correction (nn.optim) is computed in float64, which JAX without x64
+        # truncates to float32 with a warning at each compile: harmless here.
+        warnings.filterwarnings("ignore", "Explicitly requested dtype float64", UserWarning)
+        params, history, _ = recipes.train_lenet5(
+            dataset,
+            dataset_name=name,
+            epochs=epochs,
+            batch_size=args.batch_size,
+            lr=lr,
+            optimizer=args.optimizer,
+            method=args.conv_method,
+            seed=args.seed,
+            augment=not args.no_augment,
+            progress=not args.quiet,
+            jit=not args.no_jit,
+            backend=args.backend,
+        )
+    seconds = time.perf_counter() - start
+    if args.quiet:
+        rows = zip(history["test_accuracy"], history["test_loss"], strict=True)
+        for i, (acc, loss) in enumerate(rows):
+            print(f"epoch {i + 1:3d}/{epochs}: held-out accuracy {acc:.2%} (loss {loss:.4f})")
+    if args.save:
+        print(f"saved the parameters to {checkpoint.save_checkpoint(args.save, params)}")
+    if args.plot:
+        title = f"LeNet-5 on {name} with trace_ag: {setting}"
+        print(f"saved the curves to {recipes.plot_history(history, args.plot, title)}")
+    print(
+        f"trained LeNet-5 on {name}: held-out accuracy {history['test_accuracy'][-1]:.2%} "
+        f"(loss {history['test_loss'][-1]:.4f}) after {_plural(epochs, 'epoch')} in {seconds:.1f} s"
+    )
+    return 0
