@@ -63,9 +63,7 @@ def step_case(out: Path) -> None:
     xs, ys = jax.device_put(x, bat), jax.device_put(y, bat)
     results = sharded(params, state, xs, ys)
     results_prefix = prefix(params, state, x, y)
-    compiled = next(iter(sharded._cache.values())).run
-    leaves = tree_leaves((params, state, xs, ys))
-    hlo = compiled.lower(*leaves).compile().as_text()
+    hlo = sharded.lower(params, state, xs, ys).as_text("hlo")
     with jax.transfer_guard("disallow"):  # results and batch are already where step 2 wants them
         again = sharded(results[0], results[1], xs, ys)
     try:  # the control: a host batch must be transferred, which the guard refuses

@@ -21,8 +21,7 @@ import pytest
 
 import trace_ag as ag
 from nn import data, models, optim, train
-from trace_ag.backends.jax import flat_shardings
-from trace_ag.tree_util import tree_leaves, tree_structure
+from trace_ag.tree_util import tree_leaves
 
 jax = pytest.importorskip("jax")
 from jax.sharding import Mesh, NamedSharding  # noqa: E402
@@ -171,27 +170,6 @@ def test_a_process_that_hangs_ends_the_other_by_the_watchdog(tmp_path):
 # ---------------------------------------------------------------- in this process (1 device)
 
 
-def test_sharding_pytrees_are_flattened_to_the_leaves():
-    tree = tree_structure(({"b": 0, "w": 0}, 0, None, [0, 0]))
-    assert flat_shardings("r", tree, "in_shardings") == ["r"] * 5
-    assert flat_shardings(("r", "b", None, "c"), tree, "in_shardings") == [
-        "r",
-        "r",
-        "b",
-        "c",
-        "c",
-    ]
-    assert flat_shardings([{"b": "x", "w": None}, "b", None, ["c", "d"]], tree, "in") == [
-        "x",
-        None,
-        "b",
-        "c",
-        "d",
-    ]
-    with pytest.raises(ValueError, match=r"jit\(step\): in_shardings must be one sharding or"):
-        flat_shardings(("r", "b"), tree, "in_shardings", "step")
-
-
 def test_jit_shardings_on_one_device_and_structure_errors():
     mesh = Mesh(np.array(jax.devices()[:1]), ("batch",))
     rep, bat = NamedSharding(mesh, P()), NamedSharding(mesh, P("batch"))
@@ -206,7 +184,7 @@ def test_jit_shardings_on_one_device_and_structure_errors():
     assert isinstance(new["w"], jax.Array) and new["b"].sharding.is_equivalent_to(rep, 1)
     assert float(total) == 12.0
     bad = ag.jit(step, backend="jax", in_shardings=(rep,), out_shardings=rep)
-    with pytest.raises(ValueError, match=r"jit\(step\): in_shardings .*expected tuple of 1 child"):
+    with pytest.raises(ValueError, match=r"jit\(step\): .*in_shardings .*tree prefix"):
         bad(params, x)
 
 

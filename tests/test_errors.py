@@ -49,7 +49,9 @@ def test_shape_mismatch_names_op_shapes_and_user_line():
         ag.grad(f)(np.ones(3), np.ones(4))
     message = str(info.value)
     assert "add: shapes (3,) and (4,) do not broadcast" in message
-    assert THIS_FILE in message and "return tnp.sum(x + y)  # the line the error must show" in message
+    assert (
+        THIS_FILE in message and "return tnp.sum(x + y)  # the line the error must show" in message
+    )
 
 
 def test_shape_mismatch_in_eager_numpy_call():

@@ -20,7 +20,7 @@ import numpy as np
 
 from trace_ag import config, errors, passes, tracing
 from trace_ag.codegen import CompiledGraph
-from trace_ag.core import Aval, Graph, Tracer, aval_of
+from trace_ag.core import EVAL, Aval, Graph, Tracer, aval_of, current_interpreter
 from trace_ag.interpret import eval_graph
 from trace_ag.tree_util import PyTreeDef, tree_flatten, tree_leaves, tree_unflatten
 
@@ -85,6 +85,7 @@ class Jitted:
         self.trace_count = 0
         self._cache: OrderedDict[Signature, Compiled] = OrderedDict()
         self._fast: dict[tuple, Compiled] = {}
+        self._jax_jitted: Callable | None = None
         self._cache_size = config.read("jit_cache_size")
         try:
             self._arg_names = list(inspect.signature(fn).parameters)
@@ -153,13 +154,10 @@ class Jitted:
         if self.backend == "numpy":
             compiled = CompiledGraph(graph, donated)
             return Compiled(traced, graph, out_tree, compiled.fn, compiled.source, donated)
-        from trace_ag.backends.jax import compile_graph
+        from trace_ag.backends.jax import lower
 
-        donate = [i for i, d in enumerate(donated) if d]
-        run = compile_graph(
-            graph, donate, *self.shardings, in_tree=sig.tree, out_tree=out_tree, name=self.name
-        )
-        return Compiled(traced, graph, out_tree, run, None, donated)
+        # evaluated on JAX tracers inside ``jax.jit`` (see ``_jax_entry``), so XLA compiles it
+        return Compiled(traced, graph, out_tree, lower(graph), None, donated)
 
     def _donated_leaves(self, dyn_args: tuple, n_leaves: int) -> list[bool]:
         positions = [
@@ -209,9 +207,38 @@ class Jitted:
             return None, leaves
         return self._fast.get(key), leaves
 
+    def _jax_entry(self) -> Callable:
+        """``jax.jit`` of a function that looks up (or traces) this function's graph for the
+        JAX tracers it receives and evaluates the graph's JAX lowering: JAX's own dispatch
+        (pytrees, static arguments, donation, shardings) then serves every later call."""
+        if self._jax_jitted is None:
+            from trace_ag.backends.jax import import_jax
+
+            def body(*args: Any, **kwargs: Any) -> Any:
+                entry, leaves = self._lookup(args, kwargs)
+                return tree_unflatten(entry.out_tree, list(entry.run(*leaves)))
+
+            in_shardings, out_shardings = self.shardings
+            options: dict[str, Any] = {}
+            if in_shardings is not None:
+                options["in_shardings"] = in_shardings
+            if out_shardings is not None:
+                options["out_shardings"] = out_shardings
+            self._jax_jitted = import_jax().jit(
+                body, static_argnums=self.static_argnums, static_argnames=self.static_argnames,
+                donate_argnums=self.donate_argnums, **options)
+        return self._jax_jitted
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.backend == "jax" and current_interpreter() is EVAL:
+            try:  # no enclosing trace_ag transform: JAX dispatches
+                return self._jax_entry()(*args, **kwargs)
+            except ValueError as e:
+                if "shardings" in str(e).split("\n", 1)[0]:
+                    raise ValueError(f"jit({self.name}): {str(e).splitlines()[0]}") from None
+                raise
         entry = None
-        if not kwargs and not self.static_argnums:
+        if not kwargs and not self.static_argnums and self.backend == "numpy":
             entry, leaves = self._fast_lookup(args)
         if entry is None:
             entry, leaves = self._lookup(args, kwargs)
@@ -228,7 +255,8 @@ class Jitted:
     def lower(self, *args: Any, **kwargs: Any) -> Lowered:
         """The traced and optimized graphs (and generated source) for these arguments."""
         entry, _ = self._lookup(args, kwargs)
-        return Lowered(entry)
+        jax_lowered = self._jax_entry().lower(*args, **kwargs) if self.backend == "jax" else None
+        return Lowered(entry, jax_lowered)
 
     def _remember_fast(self, args: tuple, entry: Compiled) -> None:
         leaves, tree = tree_flatten((args, {}))
@@ -238,6 +266,7 @@ class Jitted:
     def clear_cache(self) -> None:
         self._cache.clear()
         self._fast.clear()
+        self._jax_jitted = None
 
     def cache_size(self) -> int:
         return len(self._cache)
@@ -259,17 +288,22 @@ def _numpy_leaves(leaves: list, donated: list[bool]) -> list:
 class Lowered:
     """What ``jitted.lower(*args)`` returns: the graphs and code for one signature."""
 
-    def __init__(self, entry: Compiled):
+    def __init__(self, entry: Compiled, jax_lowered: Any = None):
         self.traced_graph = entry.traced
         self.graph = entry.graph
         self.source = entry.source
+        self.jax_lowered = jax_lowered  # jax.stages.Lowered (backend="jax")
 
     def as_text(self, kind: str = "graph") -> str:
         """``"graph"``: the optimized graph that runs; ``"traced"``: before the passes;
-        ``"source"``: the generated NumPy code (numpy backend)."""
-        texts = {"graph": self.graph, "traced": self.traced_graph, "source": self.source}
+        ``"source"``: the generated NumPy code (numpy backend); ``"hlo"``: the program XLA
+        compiled, after its own optimizations (jax backend)."""
+        texts = {"graph": self.graph, "traced": self.traced_graph, "source": self.source,
+                 "hlo": self.jax_lowered}
         if kind not in texts or texts[kind] is None:
             raise ValueError(f"as_text: kind must be one of {sorted(k for k in texts if texts[k])}")
+        if kind == "hlo":
+            return self.jax_lowered.compile().as_text()
         return str(texts[kind])
 
 
