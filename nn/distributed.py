@@ -85,8 +85,8 @@ def select_devices(devices: int | str, fn: str = "fit") -> list:
         raise ValueError(f"{fn}: devices must be a positive int or 'all', got {devices!r}")
     if devices > len(available):
         raise ValueError(
-            f"{fn}: devices={devices} but only {len(available)} devices exist "
-            f"({', '.join(sorted({d.platform for d in available}))}; see jax.devices())"
+            f"{fn}: devices={devices} but only {len(available)} available (jax.devices(): "
+            f"{', '.join(sorted({d.platform for d in available}))})"
         )
     count = jax.process_count()
     if count == 1:
@@ -117,6 +117,7 @@ class DataParallel:
 
     @property
     def device_count(self) -> int:
+        """The number of devices in the mesh (of all processes)."""
         return self.mesh.devices.size
 
     def local_rows(self, batch_size: int) -> slice:

@@ -200,8 +200,9 @@ def fit(
     ``num_processes``, ``process_id`` and ``coordinator="HOST:PORT"`` the processes join through
     ``jax.distributed`` (``devices`` then defaults to all of theirs); each process reads only
     its own rows of every global batch, and only process 0 shows progress and writes the
-    checkpoint. ``timeout_s`` bounds the wait for the others and for a stalled step: a process
-    that dies ends the others with an error instead of a hang. See docs/scaling_out.md.
+    checkpoint. ``timeout_s`` is the wait for the others to join and the heartbeat timeout
+    after which a dead process ends the others; a step stalled for ``2 * timeout_s`` (a peer
+    that hangs) ends this process (exit code 75): errors instead of a hang. See docs/scaling_out.md.
 
     Returns ``(params, history)`` with NumPy params and per-epoch ``train_loss``,
     ``train_accuracy``, ``test_loss``, ``test_accuracy`` and ``seconds``. ``augment(x_batch,
@@ -243,7 +244,8 @@ def fit(
             xb = augment(xb, rng) if augment is not None else xb
             if where.dp is not None:
                 xb, yb = where.dp.shard(xb, batch_size), where.dp.shard(yb, batch_size)
-            guard = timeout_s if where.process_count > 1 and (epoch or i) else None  # not compile
+            # Not the first step (compilation); after the heartbeat, which names a dead peer.
+            guard = 2 * timeout_s if where.process_count > 1 and (epoch or i) else None
             what = f"fit: step {i} of epoch {epoch + 1} in process {where.process_index}"
             with distributed.Watchdog(guard, what):
                 params, opt_state, loss, acc = step(params, opt_state, xb, yb)

@@ -82,6 +82,7 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--no-augment", action="store_true", help="no random shifts")
     p.add_argument("--no-jit", action="store_true", help="run the steps eagerly (slow)")
     p.add_argument("--quiet", action="store_true", help="no progress bars: a table at the end")
+    add_scaling_options(p)
     p.set_defaults(run=run)
 
 
@@ -106,6 +107,7 @@ def _check_requirements(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``trace-ag train`` with parsed options; returns the exit status."""
     _check_requirements(args)
+    scaling = scaling_options(args)
     from nn import DataError, checkpoint, recipes
 
     try:
@@ -121,11 +123,12 @@ def run(args: argparse.Namespace) -> int:
         f"{args.backend} backend, {args.conv_method} im2col"
     )
     shape = "x".join(map(str, dataset.x_train.shape[1:]))
-    print(
-        f"{name}: {len(dataset.x_train)} train / {len(dataset.x_test)} held-out images {shape}; "
-        f"{_plural(epochs, 'epoch')}, {setting}",
-        flush=True,
-    )
+    if is_main_process(args):
+        print(
+            f"{name}: {len(dataset.x_train)} train / {len(dataset.x_test)} held-out images "
+            f"{shape}; {_plural(epochs, 'epoch')}, {setting}",
+            flush=True,
+        )
     start = time.perf_counter()
     with warnings.catch_warnings():
         # Adam's bias correction (nn.optim) is computed in float64, which JAX without x64
@@ -144,8 +147,11 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             jit=not args.no_jit,
             backend=args.backend,
+            **scaling,
         )
     seconds = time.perf_counter() - start
+    if not is_main_process(args):
+        return 0  # only process 0 reports, saves and plots
     if args.quiet:
         rows = zip(history["test_accuracy"], history["test_loss"], strict=True)
         for i, (acc, loss) in enumerate(rows):
@@ -160,3 +166,90 @@ def run(args: argparse.Namespace) -> int:
         f"(loss {history['test_loss'][-1]:.4f}) after {_plural(epochs, 'epoch')} in {seconds:.1f} s"
     )
     return 0
+
+
+# ---------------------------------------------------------------- scaling out (docs/scaling_out.md)
+
+
+def devices_spec(text: str) -> int | str:
+    """An argparse type: a positive device count or ``all``.
+
+    Example:
+        >>> devices_spec("8"), devices_spec("all")
+        (8, 'all')
+    """
+    return "all" if text == "all" else positive_int(text)
+
+
+def add_scaling_options(p: argparse.ArgumentParser) -> None:
+    """``--devices``, ``--num-processes``, ``--process-id``, ``--coordinator`` for
+    ``nn.train.fit``'s data-parallel training on JAX.
+
+    Example:
+        >>> add_scaling_options(parser)    # then: trace-ag train --backend jax --devices 8
+    """
+    group = p.add_argument_group("scaling out (with --backend jax; see docs/scaling_out.md)")
+    group.add_argument(
+        "--devices",
+        type=devices_spec,
+        metavar="N|all",
+        help="train data-parallel over N JAX devices (the batch size must divide by N)",
+    )
+    group.add_argument(
+        "--num-processes", type=positive_int, metavar="P", help="processes in a multi-process run"
+    )
+    group.add_argument("--process-id", type=int, metavar="I", help="this process: 0 .. P-1")
+    group.add_argument(
+        "--coordinator", metavar="HOST:PORT", help="address of process 0 (all processes agree)"
+    )
+
+
+def is_main_process(args: argparse.Namespace) -> bool:
+    """Whether this process reports and writes files (process 0, or the only one).
+
+    Example:
+        >>> is_main_process(argparse.Namespace(process_id=1))
+        False
+    """
+    return not args.process_id
+
+
+def scaling_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``nn.train.fit``'s scaling keyword arguments from the options, checked up front: one-line
+    errors for a missing ``--backend jax``, an incomplete process triple, too many devices or
+    a batch size that does not divide by them.
+
+    Example:
+        >>> args = make_parser().parse_args(["train", "--backend", "jax", "--devices", "1"])
+        >>> scaling_options(args)
+        {'devices': 1}
+    """
+    given = {
+        k: v
+        for k, v in (
+            ("devices", args.devices),
+            ("num_processes", args.num_processes),
+            ("process_id", args.process_id),
+            ("coordinator", args.coordinator),
+        )
+        if v is not None
+    }
+    if given and args.backend != "jax":
+        names = ", ".join("--" + k.replace("_", "-") for k in given)
+        raise CLIError(f"{names} {'needs' if len(given) == 1 else 'need'} --backend jax")
+    triple = ("num_processes", "process_id", "coordinator")
+    if any(k in given for k in triple) and not all(k in given for k in triple):
+        raise CLIError("--num-processes, --process-id and --coordinator go together")
+    if "num_processes" in given and not 0 <= args.process_id < args.num_processes:
+        raise CLIError(
+            f"--process-id {args.process_id} must be in 0..{args.num_processes - 1} for "
+            f"--num-processes {args.num_processes}"
+        )
+    if "devices" in given and "num_processes" not in given:  # JAX may start only after joining
+        from nn.distributed import data_parallel
+
+        try:
+            data_parallel(args.devices, args.batch_size, "--devices")
+        except ValueError as e:
+            raise CLIError(first_line(e)) from None
+    return given
