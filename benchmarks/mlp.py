@@ -3,7 +3,7 @@
 Two problems: the lecture's MLP (1-D input, 20 hidden ReLU units, 100 points, MSE, gradient
 descent) and a 784-256-256-10 MLP with softmax cross-entropy at batch 128 (float32). Peers: a
 hand-written NumPy forward+backward, and the same step written in JAX under ``jax.jit``.
-Ratios are medians of repeated timings taken in this one process.
+Variants take turns (``--repeats`` rounds of 3 calls each; medians), in this one process.
 
 Run:  python benchmarks/mlp.py [--repeats 30]
 """
@@ -20,15 +20,19 @@ import trace_ag as ag
 import trace_ag.numpy as tnp
 
 
-def median_time(fn, repeats: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+def interleaved_medians(variants: dict, rounds: int, steps: int = 3) -> dict[str, float]:
+    """Median seconds per call of each variant, timed in turns (round after round, each
+    variant a few calls), so that load changes on a shared machine hit every row alike."""
+    for fn in variants.values():
+        fn(), fn()  # warm up: compile, fill caches
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(rounds):
+        for name, fn in variants.items():
+            start = time.perf_counter()
+            for _ in range(steps):
+                fn()
+            times[name].append((time.perf_counter() - start) / steps)
+    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 # ---------------------------------------------------------------- the lecture's MLP
@@ -133,14 +137,13 @@ def run(repeats: int) -> list[tuple[str, str, float]]:
         "trace_ag jit (jax)": ag.jit(eager, backend="jax"),
         "jax.jit": jax_peer(lecture_loss, 0.05),
     }
-    for name, fn in variants.items():
-        rows.append(
-            (
-                "lecture MLP (1-20-1, 100 points, f64)",
-                name,
-                median_time(lambda fn=fn: fn(params, x, y), repeats),
-            )
-        )
+    # JAX dispatches asynchronously: wait for every result, on every row alike
+    calls = {
+        name: (lambda fn=fn: jax.block_until_ready(fn(params, x, y)))
+        for name, fn in variants.items()
+    }
+    for name, seconds in interleaved_medians(calls, repeats).items():
+        rows.append(("lecture MLP (1-20-1, 100 points, f64)", name, seconds))
 
     params, x, y = big_problem()
     loss = big_loss(tnp, tnp.log_softmax)
@@ -161,9 +164,35 @@ def run(repeats: int) -> list[tuple[str, str, float]]:
         "trace_ag jit (jax)": lambda: jax.block_until_ready(jitted_jax(jax_params, x, y)),
         "jax.jit": lambda: jax.block_until_ready(jax_step(jax_params, x, y)),
     }
-    for name, fn in variants.items():
-        rows.append(("784-256-256-10 MLP, batch 128, f32", name, median_time(fn, repeats)))
+    for name, seconds in interleaved_medians(variants, repeats).items():
+        rows.append(("784-256-256-10 MLP, batch 128, f32", name, seconds))
     return rows
+
+
+def paired_jax(repeats: int) -> list[tuple[str, float, float]]:
+    """The JAX backend against jax.jit alone, in turns: (problem, ours, jax.jit) seconds."""
+    import jax
+
+    pairs = []
+    params, x, y = lecture_problem()
+    ours = ag.jit(sgd_step(ag.grad(lecture_loss(tnp)), 0.05), backend="jax")
+    peer = jax_peer(lecture_loss, 0.05)
+    big = big_problem()
+    big_ours = ag.jit(sgd_step(ag.grad(big_loss(tnp, tnp.log_softmax)), 0.01), backend="jax")
+    big_peer = jax_peer(big_loss, 0.01)
+    for problem, a, b, args in (
+        ("lecture MLP", ours, peer, (params, x, y)),
+        ("784-256-256-10 MLP", big_ours, big_peer, big),
+    ):
+        times = interleaved_medians(
+            {
+                "ours": lambda a=a, args=args: jax.block_until_ready(a(*args)),
+                "peer": lambda b=b, args=args: jax.block_until_ready(b(*args)),
+            },
+            repeats,
+        )
+        pairs.append((problem, times["ours"], times["peer"]))
+    return pairs
 
 
 def main() -> None:
@@ -171,6 +200,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
     rows = run(args.repeats)
+    pairs = paired_jax(args.repeats)
     print(f"machine: {platform.processor() or platform.machine()}, numpy {np.__version__}")
     problem = None
     for prob, name, seconds in rows:
@@ -184,6 +214,12 @@ def main() -> None:
             f"| {name} | {seconds * 1e3:.3f} ms | {base['trace_ag eager'] / seconds:.2f}x "
             f"faster | {seconds / base['trace_ag jit (numpy)']:.2f}x the time |"
         )
+    print(
+        "\nJAX backend vs jax.jit, timed in turns on their own\n| problem | trace_ag jit (jax) "
+        "| jax.jit | ratio |\n|---|---|---|---|"
+    )
+    for problem, ours, peer in pairs:
+        print(f"| {problem} | {ours * 1e3:.3f} ms | {peer * 1e3:.3f} ms | {ours / peer:.2f}x |")
 
 
 if __name__ == "__main__":
