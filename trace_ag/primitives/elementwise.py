@@ -217,12 +217,18 @@ integer_pow = Primitive(
     batch=elementwise_batch("integer_pow"),
 )
 
+def _astype_jax(x, *, dtype):
+    from jax import dtypes
+
+    return x.astype(dtypes.canonicalize_dtype(dtype))  # int64 is int32 unless x64 is on
+
+
 astype = Primitive(
     "astype",
     impl=lambda x, *, dtype: x.astype(dtype),
     abstract_eval=lambda x, *, dtype: Aval(x.shape, np.dtype(dtype)),
     vjp=(lambda g, out, x, *, dtype: tnp.astype(g, x.dtype),),
-    jax=lambda x, *, dtype: x.astype(dtype),
+    jax=_astype_jax,
     jvp=linear_jvp("astype"),
     batch=elementwise_batch("astype"),
 )
