@@ -3,6 +3,8 @@ trace_ag against JAX with chex, so a run that finishes is a run that agreed), an
 committed with their outputs cleared."""
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,22 +29,32 @@ def test_notebook_is_committed_without_outputs(path):
     assert "chex.assert_trees_all_close" in path.read_text()
 
 
+RUN = """
+import sys, nbclient, nbformat
+notebook = nbformat.read(sys.argv[1], as_version=4)
+client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                                 resources={"metadata": {"path": sys.argv[2]}})
+client.execute()  # raises CellExecutionError, naming the failing cell and its traceback
+errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
+sys.exit(1 if errors else 0)
+"""
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs(path, tmp_path, monkeypatch):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    for module in ("ipykernel", "jax", "optax", "chex", "matplotlib"):
+def test_notebook_runs(path, tmp_path):
+    for module in ("nbformat", "nbclient", "ipykernel", "jax", "optax", "chex", "matplotlib"):
         pytest.importorskip(module)
-    # The kernel is a new process: make this checkout importable there, installed or not.
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        notebook,
-        timeout=120,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},
+    # A separate process runs the client (its zmq sockets and threads stay out of pytest's),
+    # and its kernel imports this checkout, installed or not.
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, str(path), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
-    client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
-    errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
-    assert errors == []
+    assert done.returncode == 0, done.stderr[-3000:]

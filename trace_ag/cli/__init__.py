@@ -21,7 +21,7 @@ from trace_ag.cli._common import CLIError, Parser
 
 PROG = "trace-ag"
 EPILOG = """examples:
-  trace-ag train                          LeNet-5 on the MNIST sample: ~97.5% in about 35 s
+  trace-ag train                          LeNet-5 on the MNIST sample: 97.5% in under 30 s
   trace-ag train --plot curves.png --save lenet5.npz
   trace-ag train --dataset digits --epochs 3 --optimizer momentum
   trace-ag train --dataset mnist:~/data/mnist --backend jax

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -130,25 +129,21 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
     start = time.perf_counter()
-    with warnings.catch_warnings():
-        # Adam's bias correction (nn.optim) is computed in float64, which JAX without x64
-        # truncates to float32 with a warning at each compile: harmless here.
-        warnings.filterwarnings("ignore", "Explicitly requested dtype float64", UserWarning)
-        params, history, _ = recipes.train_lenet5(
-            dataset,
-            dataset_name=name,
-            epochs=epochs,
-            batch_size=args.batch_size,
-            lr=lr,
-            optimizer=args.optimizer,
-            method=args.conv_method,
-            seed=args.seed,
-            augment=not args.no_augment,
-            progress=not args.quiet,
-            jit=not args.no_jit,
-            backend=args.backend,
-            **scaling,
-        )
+    params, history, _ = recipes.train_lenet5(
+        dataset,
+        dataset_name=name,
+        epochs=epochs,
+        batch_size=args.batch_size,
+        lr=lr,
+        optimizer=args.optimizer,
+        method=args.conv_method,
+        seed=args.seed,
+        augment=not args.no_augment,
+        progress=not args.quiet,
+        jit=not args.no_jit,
+        backend=args.backend,
+        **scaling,
+    )
     seconds = time.perf_counter() - start
     if not is_main_process(args):
         return 0  # only process 0 reports, saves and plots
