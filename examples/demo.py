@@ -53,8 +53,10 @@ def main() -> None:
     args = parser.parse_args()
 
     dfdx, dfdy = ag.grad(lecture_f, argnums=(0, 1))(1.5, -0.3)
-    print(f"f(x, y) = log(1 + exp(-(x+y))) * (x+y) at (1.5, -0.3): df/dx = {dfdx:.6f}, "
-          f"df/dy = {dfdy:.6f}")
+    print(
+        f"f(x, y) = log(1 + exp(-(x+y))) * (x+y) at (1.5, -0.3): df/dx = {dfdx:.6f}, "
+        f"df/dy = {dfdy:.6f}"
+    )
     print("\nThe traced graph of f:")
     print(ag.make_ir(lecture_f)(1.5, -0.3))
     print("\nThe graph of grad(f) (forward and backward):")

@@ -1,6 +1,11 @@
-"""Shared test setup: JAX, the oracle of the gradient tests, computes in float64."""
+"""Shared test setup: JAX, the oracle of the gradient tests, computes in float64; hypothesis
+draws the same examples on every run (CI reproduces exactly what passed locally)."""
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("deterministic", derandomize=True, print_blob=True)
+settings.load_profile("deterministic")
 
 try:
     import jax
