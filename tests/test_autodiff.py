@@ -15,8 +15,9 @@ jax.config.update("jax_enable_x64", True)
 
 
 def assert_close(actual, expected, rtol=1e-10, atol=1e-12):
-    for a, e in zip(jax.tree_util.tree_leaves(actual), jax.tree_util.tree_leaves(expected),
-                    strict=True):
+    for a, e in zip(
+        jax.tree_util.tree_leaves(actual), jax.tree_util.tree_leaves(expected), strict=True
+    ):
         np.testing.assert_allclose(np.asarray(a), np.asarray(e), rtol=rtol, atol=atol)
 
 
@@ -106,8 +107,9 @@ def relu_net(np_):
 
 def test_one_hidden_layer_relu_net_gradients():
     rng = np.random.default_rng(42)
-    params = {k: rng.standard_normal(s) for k, s in
-              [("w1", 20), ("b1", 20), ("w2", 20), ("b2", ())]}
+    params = {
+        k: rng.standard_normal(s) for k, s in [("w1", 20), ("b1", 20), ("w2", 20), ("b2", ())]
+    }
     x = np.linspace(-2, 2, 100)
     y = np.sin(x)
     loss, grads = ag.value_and_grad(relu_net(tnp))(params, x, y)
@@ -186,7 +188,8 @@ def test_has_aux_and_argnums_tuple():
         return tnp.sum(x * y), {"norm": tnp.sum(x * x)}
 
     (value, aux), grads = ag.value_and_grad(f, argnums=(0, 1), has_aux=True)(
-        np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+        np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    )
     assert value == 11.0 and aux["norm"] == 5.0
     np.testing.assert_array_equal(grads[0], [3.0, 4.0])
     grad_x, aux = ag.grad(f, has_aux=True)(np.array([1.0, 2.0]), np.array([3.0, 4.0]))

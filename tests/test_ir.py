@@ -13,7 +13,9 @@ def lecture_f(x, y):
 
 
 def test_lecture_function_prints_like_a_jaxpr():
-    assert str(ag.make_ir(lecture_f)(1.5, -0.3)) == """\
+    assert (
+        str(ag.make_ir(lecture_f)(1.5, -0.3))
+        == """\
 { lambda a:f64[] b:f64[] . let
     c:f64[] = add a b
     d:f64[] = neg c
@@ -22,25 +24,32 @@ def test_lecture_function_prints_like_a_jaxpr():
     g:f64[] = log f
     h:f64[] = mul g c
   in ( h ) }"""
+    )
 
 
 def test_params_shapes_dtypes_and_constants_are_printed():
     x, w = np.ones((2, 3), np.float32), np.ones((3, 4), np.float32)
     graph = ag.make_ir(lambda x, w: tnp.sum(tnp.tanh(x @ w) ** 2, axis=0))(x, w)
-    assert str(graph) == """\
+    assert (
+        str(graph)
+        == """\
 { lambda a:f32[2,3] b:f32[3,4] . let
     c:f32[2,4] = matmul a b
     d:f32[2,4] = tanh c
     e:f32[2,4] = integer_pow[y=2] d
     f:f32[4] = sum[axis=(0,) keepdims=False] e
   in ( f ) }"""
+    )
     idx = np.array([0, 0, 1])
     graph = ag.make_ir(lambda x: x[idx, 1:] * 2)(np.ones((3, 3), np.float32))
-    assert str(graph) == """\
+    assert (
+        str(graph)
+        == """\
 { lambda a:f32[3,3] ; b:i64[3] . let
     c:f32[3,2] = getitem[spec=[#0,1:]] a b
     d:f32[3,2] = mul c 2.0
   in ( d ) }"""
+    )
     assert graph.constvals[0] is idx
 
 

@@ -53,8 +53,12 @@ def test_jvp_matches_jax(spec, data):
     out, tangent = ag.jvp(with_fixed(f, args, positions), primals, tangents)
     jax_out, jax_tangent = jax.jvp(with_fixed(ref, args, positions), primals, tangents)
     table.assert_matches(out, jax_out, spec.rtol, f"{spec.name}: jvp value")
-    table.assert_matches(float_leaves(tangent), float_leaves(jax_tangent), spec.grad_rtol,
-                         f"{spec.name}: jvp tangent")
+    table.assert_matches(
+        float_leaves(tangent),
+        float_leaves(jax_tangent),
+        spec.grad_rtol,
+        f"{spec.name}: jvp tangent",
+    )
 
 
 def draw_batch(spec, data, size=3):
@@ -64,8 +68,12 @@ def draw_batch(spec, data, size=3):
     domains = (spec.domain,) * spec.arity if isinstance(spec.domain, str) else spec.domain
     batch = [args]
     for _ in range(size - 1):
-        batch.append([np.asarray(table.DOMAINS[dom](d.rng, np.shape(a))).astype(a.dtype)
-                      for dom, a in zip(domains, args, strict=True)])
+        batch.append(
+            [
+                np.asarray(table.DOMAINS[dom](d.rng, np.shape(a))).astype(a.dtype)
+                for dom, a in zip(domains, args, strict=True)
+            ]
+        )
     return batch, kwargs
 
 
@@ -100,6 +108,9 @@ def test_jit_matches_eager_on_both_backends(spec, data):
     eager = f(*args)
     for backend in ("numpy", "jax"):
         jitted = ag.jit(f, backend=backend)(*args)
-        table.assert_matches([np.asarray(x) for x in table.leaves(jitted)],
-                             [np.asarray(x) for x in table.leaves(eager)], spec.rtol,
-                             f"{spec.name}: jit ({backend})")
+        table.assert_matches(
+            [np.asarray(x) for x in table.leaves(jitted)],
+            [np.asarray(x) for x in table.leaves(eager)],
+            spec.rtol,
+            f"{spec.name}: jit ({backend})",
+        )

@@ -46,8 +46,10 @@ def mlp(np_):
 def problem():
     rng = np.random.default_rng(0)
     sizes = [3, 5, 4]
-    params = [(rng.standard_normal((m, n)) / np.sqrt(m), rng.standard_normal(n) * 0.1)
-              for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
+    params = [
+        (rng.standard_normal((m, n)) / np.sqrt(m), rng.standard_normal(n) * 0.1)
+        for m, n in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
     x = rng.standard_normal((6, 3))
     y = np.eye(4)[rng.integers(0, 4, 6)]
     return params, x, y
@@ -79,8 +81,7 @@ def test_linearize_and_forward_over_reverse():
     out, f_jvp = ag.linearize(tnp.sin, 0.5)
     assert out == np.sin(0.5) and np.isclose(f_jvp(2.0), 2 * np.cos(0.5))
     hvp = ag.jvp(ag.grad(lambda x: tnp.sum(tnp.sin(x) * x)), (np.arange(3.0),), (np.ones(3),))
-    want = jax.jvp(jax.grad(lambda x: jnp.sum(jnp.sin(x) * x)), (np.arange(3.0),),
-                   (np.ones(3),))
+    want = jax.jvp(jax.grad(lambda x: jnp.sum(jnp.sin(x) * x)), (np.arange(3.0),), (np.ones(3),))
     close(hvp, want)
 
 
@@ -147,13 +148,15 @@ def test_per_example_gradients_with_integer_labels():
         return lambda w, xi, label: -log_softmax(xi @ w)[label]
 
     rng = np.random.default_rng(1)
-    w, xs, labels = rng.standard_normal((4, 3)), rng.standard_normal((5, 4)), np.array(
-        [0, 2, 2, 1, 0])
+    w, xs, labels = (
+        rng.standard_normal((4, 3)),
+        rng.standard_normal((5, 4)),
+        np.array([0, 2, 2, 1, 0]),
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # every primitive on this path has a batching rule
         ours = ag.vmap(ag.grad(loss(tnp, tnp.log_softmax)), in_axes=(None, 0, 0))(w, xs, labels)
-    want = jax.vmap(jax.grad(loss(jnp, jax.nn.log_softmax)), in_axes=(None, 0, 0))(w, xs,
-                                                                                   labels)
+    want = jax.vmap(jax.grad(loss(jnp, jax.nn.log_softmax)), in_axes=(None, 0, 0))(w, xs, labels)
     close(ours, want)
 
 
@@ -174,16 +177,23 @@ def test_vmap_errors_name_the_function():
 
     with pytest.raises(ValueError, match=r"vmap\(f\): mapped axes have different sizes"):
         ag.vmap(f)(np.ones(3), np.ones(4))
-    with pytest.raises(ag.ShapeError, match=r"vmap\(f\): in_axes 2 is out of range .*shape "
-                                            r"\(3, 4\)"):
+    with pytest.raises(
+        ag.ShapeError,
+        match=r"vmap\(f\): in_axes 2 is out of range .*shape "
+        r"\(3, 4\)",
+    ):
         ag.vmap(f, in_axes=(2, None))(np.ones((3, 4)), 1.0)
     with pytest.raises(ValueError, match=r"in_axes has 1 entries but the function got 2"):
         ag.vmap(f, in_axes=(0,))(np.ones(3), np.ones(3))
 
 
 def test_primitive_without_batching_rule_falls_back_to_a_loop_and_warns_once():
-    cube = Primitive("test_cube", impl=lambda x: x**3, abstract_eval=lambda x: Aval(
-        x.shape, x.dtype), vjp=(lambda g, out, x: g * 3 * x**2,))
+    cube = Primitive(
+        "test_cube",
+        impl=lambda x: x**3,
+        abstract_eval=lambda x: Aval(x.shape, x.dtype),
+        vjp=(lambda g, out, x: g * 3 * x**2,),
+    )
     xs = np.arange(6.0).reshape(3, 2)
     with pytest.warns(UserWarning, match="primitive 'test_cube' has no batching rule"):
         out = ag.vmap(lambda x: cube.bind(x) + 1.0)(xs)
@@ -201,8 +211,9 @@ def test_custom_vjp_under_grad_jit_vmap():
     def clip_gradient(x, lo, hi):
         return x
 
-    clip_gradient.defvjp(lambda x, lo, hi: (x, (lo, hi)),
-                         lambda res, g: (tnp.clip(g, res[0], res[1]), None, None))
+    clip_gradient.defvjp(
+        lambda x, lo, hi: (x, (lo, hi)), lambda res, g: (tnp.clip(g, res[0], res[1]), None, None)
+    )
 
     def f(x):
         return tnp.sum(clip_gradient(x, -1.0, 1.0) * tnp.array([5.0, 0.5, -3.0]))
@@ -221,8 +232,11 @@ def test_custom_vjp_bwd_with_wrong_structure_is_named():
         return x * y
 
     mul.defvjp(lambda x, y: (x * y, (x, y)), lambda r, g: (g * r[1],))
-    with pytest.raises(TypeError, match=r"custom_vjp mul: bwd must return a tuple with one "
-                                        r"cotangent per argument \(2\), got tuple of length 1"):
+    with pytest.raises(
+        TypeError,
+        match=r"custom_vjp mul: bwd must return a tuple with one "
+        r"cotangent per argument \(2\), got tuple of length 1",
+    ):
         ag.grad(mul)(1.0, 2.0)
 
 
@@ -242,8 +256,7 @@ def test_custom_jvp_safe_log1pexp_everywhere():
         for mode in JITS.values():
             close(mode(ag.vmap(ag.grad(log1pexp)))(xs), want)
         assert ag.grad(log1pexp)(1000.0) == 1.0  # the naive gradient would be nan
-    close(ag.grad(ag.grad(log1pexp))(0.3), jax.grad(jax.grad(lambda x: jnp.logaddexp(0.0, x)))(
-        0.3))
+    close(ag.grad(ag.grad(log1pexp))(0.3), jax.grad(jax.grad(lambda x: jnp.logaddexp(0.0, x)))(0.3))
 
 
 def test_checkpoint_keeps_fewer_residuals_and_same_gradients(problem):
@@ -280,11 +293,15 @@ def test_stop_gradient_under_every_transform(mode):
     ours, theirs = f(tnp, ag.stop_gradient), f(jnp, jax.lax.stop_gradient)
     x = np.array([0.3, -0.7])
     close(JITS[mode](ag.grad(ours))(x), jax.grad(theirs)(x))
-    close(JITS[mode](lambda x: ag.jvp(ours, (x,), (np.ones(2),)))(x),
-          jax.jvp(theirs, (x,), (np.ones(2),)))
+    close(
+        JITS[mode](lambda x: ag.jvp(ours, (x,), (np.ones(2),)))(x),
+        jax.jvp(theirs, (x,), (np.ones(2),)),
+    )
     close(JITS[mode](ag.hessian(ours))(x), jax.hessian(theirs)(x))
-    close(JITS[mode](ag.vmap(ag.grad(ours)))(np.stack([x, 2 * x])),
-          jax.vmap(jax.grad(theirs))(np.stack([x, 2 * x])))
+    close(
+        JITS[mode](ag.vmap(ag.grad(ours)))(np.stack([x, 2 * x])),
+        jax.vmap(jax.grad(theirs))(np.stack([x, 2 * x])),
+    )
 
 
 def test_tracers_escaping_jvp_and_vmap_are_reported():

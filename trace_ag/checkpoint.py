@@ -70,8 +70,10 @@ def checkpoint(fn: Callable) -> Callable:
         flat, in_tree = tree_flatten(args)
         flat = [tracing.as_input_value(x, "checkpoint") for x in flat]
         graph, consts, out_tree = trace_closed(
-            lambda *xs: fn(*tree_unflatten(in_tree, list(xs))), [aval_of(x) for x in flat],
-            "checkpoint")
+            lambda *xs: fn(*tree_unflatten(in_tree, list(xs))),
+            [aval_of(x) for x in flat],
+            "checkpoint",
+        )
         outs = remat_p.bind(*consts, *flat, graph=graph)
         return tree_unflatten(out_tree, list(outs))
 

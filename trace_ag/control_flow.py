@@ -98,8 +98,10 @@ def _cond_vjp(g, out, index, *operands, branches):
 
 
 def _zero_tangents(primals, tangents) -> list:
-    return [np.zeros(np.shape(p), aval_of(p).dtype) if t is None else t
-            for p, t in zip(primals, tangents, strict=True)]
+    return [
+        np.zeros(np.shape(p), aval_of(p).dtype) if t is None else t
+        for p, t in zip(primals, tangents, strict=True)
+    ]
 
 
 def _cond_jvp(primals, tangents, *, branches):
@@ -112,8 +114,7 @@ def _cond_jvp(primals, tangents, *, branches):
 
     def branch_jvp(branch):
         def pushforward(*args):
-            out, t_out = jvp(lambda *xs: eval_graph(branch, *xs), list(args[:n]),
-                             list(args[n:]))
+            out, t_out = jvp(lambda *xs: eval_graph(branch, *xs), list(args[:n]), list(args[n:]))
             return (*out, *t_out)
 
         return pushforward
@@ -137,8 +138,9 @@ def _vmapped(graph: Graph, in_axes: Sequence, size: int | None = None) -> Callab
     from trace_ag.batching import vmap
 
     if all(a is None for a in in_axes):
-        return lambda *xs: [tnp.broadcast_to(o, (size, *np.shape(o)))
-                            for o in eval_graph(graph, *xs)]
+        return lambda *xs: [
+            tnp.broadcast_to(o, (size, *np.shape(o))) for o in eval_graph(graph, *xs)
+        ]
     return vmap(lambda *xs: eval_graph(graph, *xs), in_axes=tuple(in_axes))
 
 
@@ -187,8 +189,9 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
     """
     index = asarray_or_tracer(index)
     if index.shape != ():
-        raise TypeError(errors.at_user_line(f"cond: pred must be a scalar, got shape "
-                                            f"{index.shape}"))
+        raise TypeError(
+            errors.at_user_line(f"cond: pred must be a scalar, got shape {index.shape}")
+        )
     flat, in_tree = tree_flatten(operands)
     flat = [tracing.as_input_value(x, "cond") for x in flat]
     traced, signatures = [], []
@@ -205,8 +208,7 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
         _check_same("cond", names[i], signatures[i], names[0], signatures[0])
     graphs, consts = _join_branches(traced)
     if not np.issubdtype(index.dtype, np.integer):
-        raise TypeError(errors.at_user_line(f"switch: index must be an integer, got "
-                                            f"{index.dtype}"))
+        raise TypeError(errors.at_user_line(f"switch: index must be an integer, got {index.dtype}"))
     outs = cond_p.bind(index.astype(np.int32), *consts, *flat, branches=graphs)
     return tree_unflatten(signatures[0][0], list(outs))
 
@@ -220,8 +222,7 @@ def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> 
     """
     pred = asarray_or_tracer(pred)
     if pred.shape != ():
-        raise TypeError(errors.at_user_line(f"cond: pred must be a scalar, got shape "
-                                            f"{pred.shape}"))
+        raise TypeError(errors.at_user_line(f"cond: pred must be a scalar, got shape {pred.shape}"))
     truth = pred if pred.dtype == np.bool_ else pred != 0
     return switch(truth.astype(np.int32), [false_fun, true_fun], *operands)
 
@@ -253,19 +254,23 @@ def _while_jvp(primals, tangents, *, cond_graph, body_graph, n_cond, n_body):
     """Loop over (values, tangents): forward mode through a while loop is well defined."""
     from trace_ag.forward import jvp
 
-    cond_consts, body_consts = primals[:n_cond], list(primals[n_cond:n_cond + n_body])
-    init = list(primals[n_cond + n_body:])
-    const_tangents = _zero_tangents(body_consts, tangents[n_cond:n_cond + n_body])
-    init_tangents = _zero_tangents(init, tangents[n_cond + n_body:])
+    cond_consts, body_consts = primals[:n_cond], list(primals[n_cond : n_cond + n_body])
+    init = list(primals[n_cond + n_body :])
+    const_tangents = _zero_tangents(body_consts, tangents[n_cond : n_cond + n_body])
+    init_tangents = _zero_tangents(init, tangents[n_cond + n_body :])
 
     def body(state):
         vals, ts = state
-        out, t_out = jvp(lambda *a: eval_graph(body_graph, *a), [*body_consts, *vals],
-                         [*const_tangents, *ts])
+        out, t_out = jvp(
+            lambda *a: eval_graph(body_graph, *a), [*body_consts, *vals], [*const_tangents, *ts]
+        )
         return tuple(out), tuple(t_out)
 
-    vals, ts = while_loop(lambda state: eval_graph(cond_graph, *cond_consts, *state[0])[0],
-                          body, (tuple(init), tuple(init_tangents)))
+    vals, ts = while_loop(
+        lambda state: eval_graph(cond_graph, *cond_consts, *state[0])[0],
+        body,
+        (tuple(init), tuple(init_tangents)),
+    )
     return tuple(vals), tuple(ts)
 
 
@@ -288,18 +293,22 @@ def _while_batch(vals, dims, *, size, cond_graph, body_graph, n_cond, n_body):
     from trace_ag import numpy as tnp
     from trace_ag.primitives._transform_rules import to_front
 
-    cond_consts, body_consts = vals[:n_cond], vals[n_cond:n_cond + n_body]
-    cond_dims, body_dims = dims[:n_cond], dims[n_cond:n_cond + n_body]
-    init = [to_front(v, d, size) for v, d in zip(vals[n_cond + n_body:],
-                                                  dims[n_cond + n_body:], strict=True)]
+    cond_consts, body_consts = vals[:n_cond], vals[n_cond : n_cond + n_body]
+    cond_dims, body_dims = dims[:n_cond], dims[n_cond : n_cond + n_body]
+    init = [
+        to_front(v, d, size)
+        for v, d in zip(vals[n_cond + n_body :], dims[n_cond + n_body :], strict=True)
+    ]
     preds = _vmapped(cond_graph, (*cond_dims, *[0] * len(init)))
     step = _vmapped(body_graph, (*body_dims, *[0] * len(init)))
 
     def body(state):
         pred = preds(*cond_consts, *state)[0]
         new = step(*body_consts, *state)
-        return tuple(tnp.where(tnp.reshape(pred, (size,) + (1,) * (np.ndim(o) - 1)), n, o)
-                     for n, o in zip(new, state, strict=True))
+        return tuple(
+            tnp.where(tnp.reshape(pred, (size,) + (1,) * (np.ndim(o) - 1)), n, o)
+            for n, o in zip(new, state, strict=True)
+        )
 
     outs = while_loop(lambda state: tnp.any(preds(*cond_consts, *state)[0]), body, tuple(init))
     return tuple(outs), (0,) * len(outs)

@@ -45,7 +45,8 @@ class _Custom:
             from trace_ag.control_flow import trace_closed
 
             self._traced[key] = trace_closed(
-                lambda *xs: self.fun(*tree_unflatten(in_tree, list(xs))), avals, self.name)
+                lambda *xs: self.fun(*tree_unflatten(in_tree, list(xs))), avals, self.name
+            )
         return self._traced[key]
 
     def out_avals(self, in_tree, avals: list[Aval]) -> tuple[tuple, Any]:
@@ -80,22 +81,35 @@ def _check_cotangents(call: _Custom, cts: Any, primals: list, in_tree) -> list:
     """The user's bwd must return one cotangent per argument, shaped like the argument."""
     args = tree_unflatten(in_tree, list(primals))
     if not isinstance(cts, (tuple, list)) or len(cts) != len(args):
-        raise TypeError(errors.at_user_line(
-            f"custom_vjp {call.name}: bwd must return a tuple with one cotangent per argument "
-            f"({len(args)}), got {type(cts).__name__}"
-            + (f" of length {len(cts)}" if isinstance(cts, (tuple, list)) else "")))
-    cts = tuple(np.zeros(np.shape(a), aval_of(a).dtype) if c is None and not isinstance(
-        a, (tuple, list, dict)) else c for c, a in zip(cts, args, strict=True))
+        raise TypeError(
+            errors.at_user_line(
+                f"custom_vjp {call.name}: bwd must return a tuple with one cotangent per argument "
+                f"({len(args)}), got {type(cts).__name__}"
+                + (f" of length {len(cts)}" if isinstance(cts, (tuple, list)) else "")
+            )
+        )
+    cts = tuple(
+        np.zeros(np.shape(a), aval_of(a).dtype)
+        if c is None and not isinstance(a, (tuple, list, dict))
+        else c
+        for c, a in zip(cts, args, strict=True)
+    )
     flat_cts, ct_tree = tree_flatten(cts)
     if ct_tree != in_tree:
-        raise TypeError(errors.at_user_line(
-            f"custom_vjp {call.name}: bwd returned cotangents of structure {ct_tree}, but the "
-            f"arguments have structure {in_tree}"))
+        raise TypeError(
+            errors.at_user_line(
+                f"custom_vjp {call.name}: bwd returned cotangents of structure {ct_tree}, but the "
+                f"arguments have structure {in_tree}"
+            )
+        )
     for ct, p in zip(flat_cts, primals, strict=True):
         if np.shape(ct) != np.shape(p):
-            raise errors.ShapeError(errors.at_user_line(
-                f"custom_vjp {call.name}: bwd returned a cotangent of shape {np.shape(ct)} for "
-                f"an argument of shape {np.shape(p)}"))
+            raise errors.ShapeError(
+                errors.at_user_line(
+                    f"custom_vjp {call.name}: bwd returned a cotangent of shape {np.shape(ct)} for "
+                    f"an argument of shape {np.shape(p)}"
+                )
+            )
     return [_cast_like(ct, p) for ct, p in zip(flat_cts, primals, strict=True)]
 
 
@@ -129,9 +143,12 @@ def _custom_vjp_batch(vals, dims, *, size, call, in_tree):
 
 
 def _custom_vjp_no_jvp(primals, tangents, *, call, in_tree):
-    raise errors.TransformError(errors.at_user_line(
-        f"can't apply forward-mode autodiff (jvp, jacfwd, hessian) to the custom_vjp function "
-        f"{call.name}, as in JAX: use custom_jvp to define forward mode, or jacrev"))
+    raise errors.TransformError(
+        errors.at_user_line(
+            f"can't apply forward-mode autodiff (jvp, jacfwd, hessian) to the custom_vjp function "
+            f"{call.name}, as in JAX: use custom_jvp to define forward mode, or jacrev"
+        )
+    )
 
 
 custom_vjp_call = Primitive(
@@ -171,10 +188,13 @@ class custom_vjp(_Custom):
 
 
 def _tangents_out(call: _Custom, primals: list, tangents: list, in_tree) -> tuple[list, list]:
-    tangents = [np.zeros(np.shape(p), aval_of(p).dtype) if t is None else t
-                for p, t in zip(primals, tangents, strict=True)]
-    out, t_out = call.jvp_rule(tree_unflatten(in_tree, list(primals)),
-                               tree_unflatten(in_tree, tangents))
+    tangents = [
+        np.zeros(np.shape(p), aval_of(p).dtype) if t is None else t
+        for p, t in zip(primals, tangents, strict=True)
+    ]
+    out, t_out = call.jvp_rule(
+        tree_unflatten(in_tree, list(primals)), tree_unflatten(in_tree, tangents)
+    )
     return tree_flatten(out)[0], tree_flatten(t_out)[0]
 
 

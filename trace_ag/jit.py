@@ -225,8 +225,12 @@ class Jitted:
             if out_shardings is not None:
                 options["out_shardings"] = out_shardings
             self._jax_jitted = import_jax().jit(
-                body, static_argnums=self.static_argnums, static_argnames=self.static_argnames,
-                donate_argnums=self.donate_argnums, **options)
+                body,
+                static_argnums=self.static_argnums,
+                static_argnames=self.static_argnames,
+                donate_argnums=self.donate_argnums,
+                **options,
+            )
         return self._jax_jitted
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -298,8 +302,12 @@ class Lowered:
         """``"graph"``: the optimized graph that runs; ``"traced"``: before the passes;
         ``"source"``: the generated NumPy code (numpy backend); ``"hlo"``: the program XLA
         compiled, after its own optimizations (jax backend)."""
-        texts = {"graph": self.graph, "traced": self.traced_graph, "source": self.source,
-                 "hlo": self.jax_lowered}
+        texts = {
+            "graph": self.graph,
+            "traced": self.traced_graph,
+            "source": self.source,
+            "hlo": self.jax_lowered,
+        }
         if kind not in texts or texts[kind] is None:
             raise ValueError(f"as_text: kind must be one of {sorted(k for k in texts if texts[k])}")
         if kind == "hlo":

@@ -123,14 +123,17 @@ def _scan_jvp(primals, tangents, *, body, n_consts, n_carry, length, reverse):
     def step(state, x):
         carry, t_carry = state
         x_i, t_x = x
-        out, t_out = jvp(lambda *a: eval_graph(body, *a), [*consts, *carry, *x_i],
-                         [*t_consts, *t_carry, *t_x])
-        return (tuple(out[:n_carry]), tuple(t_out[:n_carry])), (tuple(out[n_carry:]),
-                                                                 tuple(t_out[n_carry:]))
+        out, t_out = jvp(
+            lambda *a: eval_graph(body, *a), [*consts, *carry, *x_i], [*t_consts, *t_carry, *t_x]
+        )
+        return (tuple(out[:n_carry]), tuple(t_out[:n_carry])), (
+            tuple(out[n_carry:]),
+            tuple(t_out[n_carry:]),
+        )
 
-    (final, t_final), (ys, t_ys) = scan(step, (tuple(init), tuple(t_init)),
-                                        (tuple(xs), tuple(t_xs)), length=length,
-                                        reverse=reverse)
+    (final, t_final), (ys, t_ys) = scan(
+        step, (tuple(init), tuple(t_init)), (tuple(xs), tuple(t_xs)), length=length, reverse=reverse
+    )
     return (*final, *ys), (*t_final, *t_ys)
 
 

@@ -43,9 +43,11 @@ def elementwise_jvp(name: str) -> Callable:
         out = prim.bind(*primals, **params)
         shape = np.shape(out)
         wide = [tnp.broadcast_to(p, shape) for p in primals]
-        terms = [rule(tnp.broadcast_to(t, shape), out, *wide, **params)
-                 for rule, t in zip(rules, tangents, strict=True)
-                 if rule is not None and t is not None]
+        terms = [
+            rule(tnp.broadcast_to(t, shape), out, *wide, **params)
+            for rule, t in zip(rules, tangents, strict=True)
+            if rule is not None and t is not None
+        ]
         return out, _add_all(terms) if terms else None
 
     return jvp
@@ -58,8 +60,10 @@ def linear_jvp(name: str, linear: Sequence[int] | None = None, **tangent_params)
         prim = PRIMITIVES[name]
         out = prim.bind(*primals, **params)
         positions = range(len(primals)) if linear is None else linear
-        args = [(_zeros_like(p) if t is None else t) if i in positions else p
-                for i, (p, t) in enumerate(zip(primals, tangents, strict=True))]
+        args = [
+            (_zeros_like(p) if t is None else t) if i in positions else p
+            for i, (p, t) in enumerate(zip(primals, tangents, strict=True))
+        ]
         return out, prim.bind(*args, **{**params, **tangent_params})
 
     return jvp
@@ -71,8 +75,11 @@ def multilinear_jvp(name: str) -> Callable:
     def jvp(primals, tangents, **params):
         prim = PRIMITIVES[name]
         out = prim.bind(*primals, **params)
-        terms = [prim.bind(*primals[:i], t, *primals[i + 1:], **params)
-                 for i, t in enumerate(tangents) if t is not None]
+        terms = [
+            prim.bind(*primals[:i], t, *primals[i + 1 :], **params)
+            for i, t in enumerate(tangents)
+            if t is not None
+        ]
         return out, _add_all(terms)
 
     return jvp

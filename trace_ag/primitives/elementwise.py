@@ -217,6 +217,7 @@ integer_pow = Primitive(
     batch=elementwise_batch("integer_pow"),
 )
 
+
 def _astype_jax(x, *, dtype):
     from jax import dtypes
 

@@ -154,8 +154,9 @@ def _einsum_vjp(g, out, *operands, subscripts):
 def _einsum_batch(vals, dims, *, size, subscripts):
     """A fresh index letter for the batch axis, on the batched operands and the output."""
     inputs, output = parse_subscripts(subscripts)
-    letter = next(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba"
-                  if c not in subscripts)
+    letter = next(
+        c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba" if c not in subscripts
+    )
     operands, terms = [], []
     for v, d, term in zip(vals, dims, inputs, strict=True):
         operands.append(v if d is None else to_front(v, d, size))
