@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from relu_fit import init as init_mlp  # the lecture's ReLU net, shared with relu_fit.py
+from relu_fit import mse
 
 import trace_ag as ag
 import trace_ag.numpy as tnp
@@ -24,26 +26,6 @@ def cross_entropy_first_class(z):
     """-log(exp(z)[0] / sum(exp(z))), the lecture's 3-class cross-entropy."""
     p = tnp.exp(z) / tnp.sum(tnp.exp(z))
     return -tnp.log(p[0])
-
-
-def init_mlp(n_hidden: int, seed: int = 42) -> dict:
-    rng = np.random.default_rng(seed)
-    return {
-        "w1": rng.standard_normal(n_hidden),
-        "b1": rng.standard_normal(n_hidden),
-        "w2": rng.standard_normal(n_hidden) / np.sqrt(n_hidden),
-        "b2": np.zeros(()),
-    }
-
-
-def mlp(params: dict, x):
-    """f(x) = w2 . relu(w1 x + b1) + b2 for a batch of scalars x."""
-    hidden = tnp.maximum(tnp.outer(x, params["w1"]) + params["b1"], 0.0)
-    return hidden @ params["w2"] + params["b2"]
-
-
-def mse(params: dict, x, y):
-    return tnp.mean((mlp(params, x) - y) ** 2)
 
 
 def main() -> None:
