@@ -25,19 +25,11 @@ from trace_ag.core import (
     current_interpreter,
     use_interpreter,
 )
+from trace_ag.primitives._transform_rules import to_front
 from trace_ag.tracing import as_input_value
 from trace_ag.tree_util import tree_flatten, tree_unflatten
 
 _warned: set[str] = set()
-
-
-def move_axis_to_front(x: Any, bdim: int | None, size: int) -> Any:
-    """``x`` with its batch axis first (broadcast along a new first axis when unbatched)."""
-    from trace_ag import numpy as tnp
-
-    if bdim is None:
-        return tnp.broadcast_to(x, (size, *np.shape(x)))
-    return x if bdim == 0 else tnp.moveaxis(x, bdim, 0)
 
 
 def batch_by_looping(prim: Primitive, vals: list, dims: list, size: int, **params):
@@ -208,5 +200,5 @@ def _place(value: Any, bdim: int | None, out_axis: int | None, size: int, name: 
                 )
             )
         return _to_user(value)
-    value = move_axis_to_front(value, bdim, size)
+    value = to_front(value, bdim, size)
     return _to_user(tnp.moveaxis(value, 0, out_axis) if out_axis != 0 else value)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from trace_ag.core import Graph, Lit, Var
@@ -77,8 +77,3 @@ def last_uses(graph: Graph) -> dict[Var, int]:
         if isinstance(atom, Var):
             last[atom] = len(graph.eqns)
     return last
-
-
-def graph_inputs_used(graph: Graph) -> Sequence[bool]:
-    used = {a for e in graph.eqns for a in e.inputs} | set(graph.outvars)
-    return [v in used for v in graph.invars]

@@ -133,18 +133,20 @@ def as_input_value(x: Any, fn_name: str) -> Any:
 
 def trace(
     fn: Callable, args: Sequence, concrete: bool, fn_name: str
-) -> tuple[GraphTrace, list[Var], list[Any], Any]:
-    """Call ``fn(*args)`` on fresh tracers; returns the trace, input vars, flat outputs, out tree.
-
-    The outputs are left as the function returned them (tracers, constants); the caller lifts
-    them and then calls ``end(trace)``.
+) -> tuple[GraphTrace, list[Var], Any]:
+    """Call ``fn(*args)`` on fresh tracers (``args`` may hold values or avals); returns the
+    trace, the input vars and the output exactly as ``fn`` returned it. The caller lifts the
+    outputs and then calls ``end(trace)``.
     """
     flat, in_tree = tree_flatten(tuple(args))
     tr = GraphTrace(current_interpreter(), concrete)
     if concrete:
         tracers = [tr.new_input(as_input_value(x, fn_name)) for x in flat]
     else:
-        tracers = [tr.new_input(x if isinstance(x, Aval) else aval_of(x)) for x in flat]
+        tracers = [
+            tr.new_input(x if isinstance(x, Aval) else aval_of(as_input_value(x, fn_name)))
+            for x in flat
+        ]
     with use_interpreter(tr):
         out = fn(*tree_unflatten(in_tree, tracers))
     return tr, [t.var for t in tracers], out
@@ -175,12 +177,7 @@ def make_ir(fn: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[
             it = iter(dyn)
             return fn(*[a if i in static else next(it) for i, a in enumerate(args)])
 
-        avals = [
-            aval_of(as_input_value(x, "make_ir")) if not isinstance(x, Aval) else x
-            for x in tree_flatten(tuple(dynamic))[0]
-        ]
-        avals_tree = tree_unflatten(tree_flatten(tuple(dynamic))[1], avals)
-        tr, invars, out = trace(with_static, avals_tree, concrete=False, fn_name="make_ir")
+        tr, invars, out = trace(with_static, dynamic, concrete=False, fn_name="make_ir")
         outvars = [tr.lift(o) for o in tree_flatten(out)[0]]
         end(tr)
         return tr.to_graph(invars, outvars)
