@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from trace_ag import errors, tracing
-from trace_ag.core import Eqn, Lit, Var, dtype_of, is_float
+from trace_ag.core import Eqn, Lit, Var, dtype_of, is_float, zeros_like
 from trace_ag.tree_util import tree_flatten, tree_map, tree_unflatten
 
 
@@ -88,10 +88,6 @@ def backward_pass(
     return [cts.get(v) for v in invars]
 
 
-def _zeros_like_value(value: Any) -> Any:
-    return np.zeros(np.shape(value), dtype_of(value))
-
-
 def _to_user(x: Any) -> Any:
     """Results leave transforms as NumPy arrays; 0-d arrays become NumPy scalars."""
     return x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x
@@ -152,7 +148,7 @@ def vjp(fn: Callable, *primals: Any, has_aux: bool = False):
             cts.append(ct.astype(v.aval.dtype) if dtype_of(ct) != v.aval.dtype else ct)
         in_cts = backward_pass(tr.eqns, tr.value_of, invars, outvars, cts)
         in_cts = [
-            _to_user(_zeros_like_value(tr.values[v]) if ct is None else ct)
+            _to_user(zeros_like(tr.values[v]) if ct is None else ct)
             for v, ct in zip(invars, in_cts, strict=True)
         ]
         return tree_unflatten(in_tree, in_cts)

@@ -16,7 +16,7 @@ from trace_ag import tracing
 from trace_ag.autodiff import vjp
 from trace_ag.control_flow import _vmapped, run_graph, trace_closed
 from trace_ag.core import Primitive, aval_of
-from trace_ag.forward import jvp
+from trace_ag.forward import instantiate_all, jvp
 from trace_ag.interpret import eval_graph
 from trace_ag.tree_util import tree_flatten, tree_unflatten
 
@@ -26,7 +26,7 @@ def _remat_vjp(g, out, *args, graph):
 
 
 def _remat_jvp(primals, tangents, *, graph):
-    tangents = [t if t is not None else 0 * p for p, t in zip(primals, tangents, strict=True)]
+    tangents = instantiate_all(primals, tangents)
     out, t_out = jvp(lambda *xs: eval_graph(graph, *xs), list(primals), tangents)
     return tuple(out), tuple(t_out)
 

@@ -97,19 +97,12 @@ def _cond_vjp(g, out, index, *operands, branches):
     return [None, *cond_p.bind(index, *consts, *g, *operands, branches=graphs)]
 
 
-def _zero_tangents(primals, tangents) -> list:
-    return [
-        np.zeros(np.shape(p), aval_of(p).dtype) if t is None else t
-        for p, t in zip(primals, tangents, strict=True)
-    ]
-
-
 def _cond_jvp(primals, tangents, *, branches):
     """A cond over the branches' jvps, chosen by the same index."""
-    from trace_ag.forward import jvp
+    from trace_ag.forward import instantiate_all, jvp
 
     index, operands = primals[0], list(primals[1:])
-    op_tangents = _zero_tangents(operands, tangents[1:])
+    op_tangents = instantiate_all(operands, tangents[1:])
     n = len(operands)
 
     def branch_jvp(branch):
@@ -252,12 +245,12 @@ def _while_vjp(g, out, *args, **params):
 
 def _while_jvp(primals, tangents, *, cond_graph, body_graph, n_cond, n_body):
     """Loop over (values, tangents): forward mode through a while loop is well defined."""
-    from trace_ag.forward import jvp
+    from trace_ag.forward import instantiate_all, jvp
 
     cond_consts, body_consts = primals[:n_cond], list(primals[n_cond : n_cond + n_body])
     init = list(primals[n_cond + n_body :])
-    const_tangents = _zero_tangents(body_consts, tangents[n_cond : n_cond + n_body])
-    init_tangents = _zero_tangents(init, tangents[n_cond + n_body :])
+    const_tangents = instantiate_all(body_consts, tangents[n_cond : n_cond + n_body])
+    init_tangents = instantiate_all(init, tangents[n_cond + n_body :])
 
     def body(state):
         vals, ts = state

@@ -65,6 +65,13 @@ def aval_of(x: Any) -> Aval:
     return Aval(arr.shape, arr.dtype)
 
 
+def zeros_like(x: Any) -> np.ndarray:
+    """Concrete zeros shaped like ``x`` (an array, tracer or number): the materialized form
+    of a zero cotangent or tangent."""
+    aval = aval_of(x)
+    return np.zeros(aval.shape, aval.dtype)
+
+
 def dtype_of(x: Any) -> np.dtype:
     """The dtype of an array, tracer or Python number (NumPy's default for numbers)."""
     dtype = getattr(x, "dtype", None)

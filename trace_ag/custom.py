@@ -20,7 +20,8 @@ import numpy as np
 
 from trace_ag import errors, tracing
 from trace_ag.autodiff import grad
-from trace_ag.core import Aval, Graph, Primitive, aval_of
+from trace_ag.core import Aval, Graph, Primitive, aval_of, zeros_like
+from trace_ag.forward import instantiate_all
 from trace_ag.tree_util import tree_flatten, tree_unflatten
 
 
@@ -89,9 +90,7 @@ def _check_cotangents(call: _Custom, cts: Any, primals: list, in_tree) -> list:
             )
         )
     cts = tuple(
-        np.zeros(np.shape(a), aval_of(a).dtype)
-        if c is None and not isinstance(a, (tuple, list, dict))
-        else c
+        zeros_like(a) if c is None and not isinstance(a, (tuple, list, dict)) else c
         for c, a in zip(cts, args, strict=True)
     )
     flat_cts, ct_tree = tree_flatten(cts)
@@ -188,10 +187,7 @@ class custom_vjp(_Custom):
 
 
 def _tangents_out(call: _Custom, primals: list, tangents: list, in_tree) -> tuple[list, list]:
-    tangents = [
-        np.zeros(np.shape(p), aval_of(p).dtype) if t is None else t
-        for p, t in zip(primals, tangents, strict=True)
-    ]
+    tangents = instantiate_all(primals, tangents)
     out, t_out = call.jvp_rule(
         tree_unflatten(in_tree, list(primals)), tree_unflatten(in_tree, tangents)
     )
@@ -211,7 +207,7 @@ def _custom_jvp_vjp(g, out, *primals, call, in_tree):
         terms = [(t * ct).sum() for t, ct in zip(t_out, g, strict=True)]
         return sum(terms[1:], terms[0])
 
-    zeros = [np.zeros(np.shape(p), aval_of(p).dtype) for p in primals]
+    zeros = [zeros_like(p) for p in primals]
     return list(grad(pairing, argnums=tuple(range(len(primals))))(*zeros))
 
 

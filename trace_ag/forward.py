@@ -24,6 +24,7 @@ from trace_ag.core import (
     current_interpreter,
     is_float,
     use_interpreter,
+    zeros_like,
 )
 from trace_ag.tracing import as_input_value
 from trace_ag.tree_util import tree_flatten, tree_unflatten
@@ -46,13 +47,13 @@ class JVPTracer(Tracer):
         return p.concrete_value() if isinstance(p, Tracer) else p
 
 
-def zeros_like_aval(aval: Aval):
-    return np.zeros(aval.shape, aval.dtype)
-
-
 def instantiate(tangent: Any, primal: Any) -> Any:
     """A symbolic zero tangent made concrete."""
-    return zeros_like_aval(aval_of(primal)) if tangent is None else tangent
+    return zeros_like(primal) if tangent is None else tangent
+
+
+def instantiate_all(primals: Sequence, tangents: Sequence) -> list:
+    return [instantiate(t, p) for p, t in zip(primals, tangents, strict=True)]
 
 
 def jvp_by_transposing_vjp(prim: Primitive, primals, tangents, **params):
@@ -68,7 +69,7 @@ def jvp_by_transposing_vjp(prim: Primitive, primals, tangents, **params):
         terms = [(cts[i] * tangents[i]).sum() for i in active if cts[i] is not None]
         return sum(terms[1:], terms[0]) if terms else np.zeros(())
 
-    seeds = [zeros_like_aval(aval_of(o)) for o in outs]
+    seeds = [zeros_like(o) for o in outs]
     t_out = [
         t if is_float(aval_of(o).dtype) else None
         for t, o in zip(grad(pairing, argnums=tuple(range(len(outs))))(*seeds), outs, strict=True)
@@ -170,6 +171,6 @@ def linearize(fn: Callable, *primals: Any):
         >>> out, f_jvp = ag.linearize(tnp.sin, 0.5)
         >>> f_jvp(1.0)   # cos(0.5)
     """
-    zeros = [np.zeros(np.shape(x), np.result_type(x)) for x in primals]
+    zeros = [zeros_like(x) for x in primals]
     out, _ = jvp(fn, primals, zeros)
     return out, lambda *tangents: jvp(fn, primals, tangents)[1]

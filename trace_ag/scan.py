@@ -114,11 +114,10 @@ def _scan_vjp(g, out, *operands, body, n_consts, n_carry, length, reverse):
 
 def _scan_jvp(primals, tangents, *, body, n_consts, n_carry, length, reverse):
     """A scan carrying (carry, carry tangent) over (x, x tangent)."""
-    from trace_ag.control_flow import _zero_tangents
-    from trace_ag.forward import jvp
+    from trace_ag.forward import instantiate_all, jvp
 
     consts, init, xs = _split(list(primals), n_consts, n_carry)
-    t_consts, t_init, t_xs = _split(_zero_tangents(primals, tangents), n_consts, n_carry)
+    t_consts, t_init, t_xs = _split(instantiate_all(primals, tangents), n_consts, n_carry)
 
     def step(state, x):
         carry, t_carry = state

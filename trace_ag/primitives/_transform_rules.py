@@ -17,14 +17,9 @@ from typing import Any
 import numpy as np
 
 from trace_ag import numpy as tnp
-from trace_ag.core import PRIMITIVES, Aval, aval_of
+from trace_ag.core import PRIMITIVES, Aval, aval_of, zeros_like
 
 # ---------------------------------------------------------------- jvp
-
-
-def _zeros_like(x: Any):
-    aval = aval_of(x)
-    return np.zeros(aval.shape, aval.dtype)
 
 
 def _add_all(terms: list) -> Any:
@@ -61,7 +56,7 @@ def linear_jvp(name: str, linear: Sequence[int] | None = None, **tangent_params)
         out = prim.bind(*primals, **params)
         positions = range(len(primals)) if linear is None else linear
         args = [
-            (_zeros_like(p) if t is None else t) if i in positions else p
+            (zeros_like(p) if t is None else t) if i in positions else p
             for i, (p, t) in enumerate(zip(primals, tangents, strict=True))
         ]
         return out, prim.bind(*args, **{**params, **tangent_params})
