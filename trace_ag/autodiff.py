@@ -165,7 +165,23 @@ def _residual_count(tr: tracing.GraphTrace) -> int:
     return sum(1 for v in tr.values if v in produced)
 
 
-def _check_grad_inputs(args: Sequence, argnums: tuple[int, ...], fn_name: str) -> None:
+def argnums_tuple(argnums: int | Sequence[int]) -> tuple[int, ...]:
+    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+
+def of_argnums(fn: Callable, args: Sequence, argnums: tuple[int, ...]) -> Callable:
+    """``fn`` as a function of the arguments at ``argnums``, the others fixed to ``args``."""
+
+    def partial(*chosen: Any) -> Any:
+        full = list(args)
+        for i, a in zip(argnums, chosen, strict=True):
+            full[i] = a
+        return fn(*full)
+
+    return partial
+
+
+def check_diff_args(args: Sequence, argnums: tuple[int, ...], fn_name: str) -> None:
     for i in argnums:
         if i >= len(args) or i < -len(args):
             raise ValueError(
@@ -189,18 +205,11 @@ def value_and_grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool
     Example:
         >>> loss, grads = ag.value_and_grad(loss_fn)(params, batch)
     """
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    nums = argnums_tuple(argnums)
 
     def value_and_grad_fn(*args: Any):
-        _check_grad_inputs(args, nums, "grad")
-
-        def partial_fn(*diff_args):
-            full = list(args)
-            for i, a in zip(nums, diff_args, strict=True):
-                full[i] = a
-            return fn(*full)
-
-        result = vjp(partial_fn, *[args[i] for i in nums], has_aux=has_aux)
+        check_diff_args(args, nums, "grad")
+        result = vjp(of_argnums(fn, args, nums), *[args[i] for i in nums], has_aux=has_aux)
         out, vjp_fn = result[0], result[1]
         shape = np.shape(out)
         if shape != () or not is_float(dtype_of(out)):

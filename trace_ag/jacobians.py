@@ -9,11 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from trace_ag import errors
 from trace_ag import numpy as tnp
-from trace_ag.autodiff import vjp
+from trace_ag.autodiff import argnums_tuple, check_diff_args, of_argnums, vjp
 from trace_ag.batching import vmap
-from trace_ag.core import dtype_of, is_float
+from trace_ag.core import dtype_of
 from trace_ag.forward import jvp
 from trace_ag.tracing import as_input_value
 from trace_ag.tree_util import tree_flatten, tree_unflatten
@@ -21,24 +20,11 @@ from trace_ag.tree_util import tree_flatten, tree_unflatten
 
 def _partial(fn: Callable, args: tuple, argnums: tuple[int, ...], name: str):
     """``fn`` as a function of the flat leaves of the differentiated arguments."""
-    dyn = tuple(args[i] for i in argnums)
-    flat, tree = tree_flatten(dyn)
+    check_diff_args(args, argnums, name)
+    flat, tree = tree_flatten(tuple(args[i] for i in argnums))
     flat = [as_input_value(x, name) for x in flat]
-    for x in flat:
-        if not is_float(dtype_of(x)):
-            raise TypeError(
-                errors.at_user_line(
-                    f"{name} requires float inputs, got a leaf of dtype {dtype_of(x)}"
-                )
-            )
-
-    def partial(*leaves):
-        full = list(args)
-        for i, a in zip(argnums, tree_unflatten(tree, list(leaves)), strict=True):
-            full[i] = a
-        return fn(*full)
-
-    return partial, flat, tree
+    chosen = of_argnums(fn, args, argnums)
+    return (lambda *leaves: chosen(*tree_unflatten(tree, list(leaves)))), flat, tree
 
 
 def _unit_vectors(leaves: Sequence, dtype) -> np.ndarray:
@@ -62,17 +48,13 @@ def _nest(blocks: list[list], out_tree, in_tree, single_in: bool):
     return tree_unflatten(out_tree, inner)
 
 
-def _argnums(argnums: int | Sequence[int]) -> tuple[int, ...]:
-    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
-
-
 def jacfwd(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
     """The Jacobian of ``fn`` by forward mode: one jvp per input element, batched by vmap.
 
     Example:
         >>> ag.jacfwd(lambda x: tnp.sin(x) * x)(np.arange(3.0))   # a 3x3 diagonal matrix
     """
-    nums = _argnums(argnums)
+    nums = argnums_tuple(argnums)
 
     def jac_fn(*args: Any):
         partial, flat, in_tree = _partial(fn, args, nums, "jacfwd")
@@ -119,7 +101,7 @@ def jacrev(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
     Example:
         >>> ag.jacrev(lambda x: tnp.sin(x) * x)(np.arange(3.0))
     """
-    nums = _argnums(argnums)
+    nums = argnums_tuple(argnums)
 
     def jac_fn(*args: Any):
         partial, flat, in_tree = _partial(fn, args, nums, "jacrev")

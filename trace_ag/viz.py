@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from trace_ag import errors
-from trace_ag.autodiff import vjp
+from trace_ag.autodiff import argnums_tuple, of_argnums, vjp
 from trace_ag.core import Graph, Lit, Var, current_interpreter
 from trace_ag.ir_print import _format_index, _format_lit, _format_param
 from trace_ag.tracing import make_ir
@@ -263,19 +263,13 @@ def grad_graph(
     Example:
         >>> dot = grad_graph(lambda x, y: tnp.sin(x) * y, argnums=(0, 1))(1.0, 2.0)
     """
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    nums = argnums_tuple(argnums)
 
     def make(*args: Any) -> Dot:
         split: list[int] = []
 
         def value_and_grads(*all_args):
-            def partial(*diff):
-                full = list(all_args)
-                for i, d in zip(nums, diff, strict=True):
-                    full[i] = d
-                return fn(*full)
-
-            out, pullback = vjp(partial, *[all_args[i] for i in nums])
+            out, pullback = vjp(of_argnums(fn, all_args, nums), *[all_args[i] for i in nums])
             if np.shape(out) != ():
                 raise TypeError(
                     errors.at_user_line(
