@@ -7,8 +7,10 @@
   gzipped (Debian's ``dataset-fashion-mnist`` installs Fashion-MNIST this way);
 - ``load_cifar10(folder)``: the CIFAR-10 python batches, read by a restricted unpickler.
 
-A file that is missing, truncated or corrupt raises ``FileNotFoundError`` or ``nn.DataError``
-naming the file and what was expected. ``batches`` shuffles with an explicit seed.
+A file that is missing, truncated or corrupt, or whose pixels or labels are out of range (float
+pixels, values above 255, labels outside ``0..num_classes - 1``), raises ``FileNotFoundError``
+or ``nn.DataError`` naming the file and what was expected; sizes are checked against the file
+before anything is allocated (``nn.files``). ``batches`` shuffles with an explicit seed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nn.errors import DataError, at_user_line
-from nn.files import load_idx, missing_file, read_cifar_batch  # noqa: F401
+from nn.files import (  # noqa: F401
+    check_labels,
+    check_pixels,
+    data_error,
+    load_idx,
+    missing_file,
+    read_cifar_batch,
+)
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 
@@ -87,8 +96,10 @@ def load_mnist_sample(test_size: int = 1000, seed: int = 0, as_float: bool = Tru
         raise DataError(
             at_user_line(f"load_mnist_sample: {path} has shape {table.shape}, expected (N, 785)")
         )
+    check_pixels(table[:, :-1], 255, "load_mnist_sample", path)
+    labels = check_labels(table[:, -1], len(table), 10, "load_mnist_sample", path)
     x = table[:, :-1].astype(np.uint8).reshape(-1, 1, 28, 28)
-    return split(_images(x, 255, as_float), table[:, -1], test_size, seed)
+    return split(_images(x, 255, as_float), labels, test_size, seed)
 
 
 def load_digits(test_size: int = 360, seed: int = 0, as_float: bool = True) -> Dataset:
@@ -102,8 +113,12 @@ def load_digits(test_size: int = 360, seed: int = 0, as_float: bool = True) -> D
 
     digits = sklearn_digits()
     x = digits.images.reshape(-1, 1, 8, 8)
+    where = Path("sklearn.datasets.load_digits()")
+    if x.size and (x.min() < 0 or x.max() > 16 or not np.all(x == np.round(x))):
+        raise data_error("load_digits", where, "pixel values outside the integers 0..16")
+    y = check_labels(digits.target, len(x), 10, "load_digits", where)
     x = _images(x, 16, as_float) if as_float else x.astype(np.uint8)
-    return split(x, digits.target.astype(np.int64), test_size, seed)
+    return split(x, y, test_size, seed)
 
 
 # ---------------------------------------------------------------- IDX (MNIST, Fashion-MNIST)
@@ -116,10 +131,11 @@ def _idx_file(folder: Path, stem: str, fn: str) -> Path:
     raise missing_file(folder / stem, fn, f" (nor {stem}.gz)")
 
 
-def load_mnist(folder: str | Path, as_float: bool = True) -> Dataset:
+def load_mnist(folder: str | Path, as_float: bool = True, *, num_classes: int = 10) -> Dataset:
     """MNIST (or any dataset in its layout) from the four standard IDX files in ``folder``:
     ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``,
-    ``t10k-labels-idx1-ubyte``, each plain or ``.gz``.
+    ``t10k-labels-idx1-ubyte``, each plain or ``.gz``. Images must be integer pixels 0..255,
+    labels integers ``0..num_classes - 1``.
 
     Example:
         >>> data = load_mnist("~/data/mnist")
@@ -127,8 +143,9 @@ def load_mnist(folder: str | Path, as_float: bool = True) -> Dataset:
     folder = Path(folder).expanduser()
     arrays = []
     for part in ("train", "t10k"):
-        images = load_idx(_idx_file(folder, f"{part}-images-idx3-ubyte", "load_mnist"))
-        labels = load_idx(_idx_file(folder, f"{part}-labels-idx1-ubyte", "load_mnist"))
+        images_path = _idx_file(folder, f"{part}-images-idx3-ubyte", "load_mnist")
+        labels_path = _idx_file(folder, f"{part}-labels-idx1-ubyte", "load_mnist")
+        images, labels = load_idx(images_path), load_idx(labels_path)
         if images.ndim != 3 or labels.shape != images.shape[:1]:
             raise DataError(
                 at_user_line(
@@ -136,11 +153,15 @@ def load_mnist(folder: str | Path, as_float: bool = True) -> Dataset:
                     f"shape {labels.shape} do not fit: expected (N, H, W) and (N,)"
                 )
             )
-        arrays += [_images(images[:, None], 255, as_float), labels.astype(np.int64)]
+        check_pixels(images, 255, "load_mnist", images_path)
+        labels = check_labels(labels, len(images), num_classes, "load_mnist", labels_path)
+        arrays += [_images(images[:, None].astype(np.uint8), 255, as_float), labels]
     return Dataset(*arrays)
 
 
-def load_fashion_mnist(folder: str | Path = FASHION_MNIST_DIR, as_float: bool = True) -> Dataset:
+def load_fashion_mnist(
+    folder: str | Path = FASHION_MNIST_DIR, as_float: bool = True, *, num_classes: int = 10
+) -> Dataset:
     """Fashion-MNIST (60,000 + 10,000 28x28 images) from its IDX files.
 
     Example:
@@ -154,22 +175,23 @@ def load_fashion_mnist(folder: str | Path = FASHION_MNIST_DIR, as_float: bool = 
             ": install it with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or "
             "pass folder= a folder holding its four IDX files",
         )
-    return load_mnist(folder, as_float)
+    return load_mnist(folder, as_float, num_classes=num_classes)
 
 
 # ---------------------------------------------------------------- CIFAR-10
 
 
-def load_cifar10(folder: str | Path, as_float: bool = True) -> Dataset:
+def load_cifar10(folder: str | Path, as_float: bool = True, *, num_classes: int = 10) -> Dataset:
     """CIFAR-10 from its python batches (``data_batch_1`` ... ``data_batch_5``,
-    ``test_batch``); images are ``(N, 3, 32, 32)``, channels R, G, B.
+    ``test_batch``); images are ``(N, 3, 32, 32)``, channels R, G, B. Each batch must hold
+    integer pixels 0..255 and integer labels ``0..num_classes - 1``.
 
     Example:
         >>> data = load_cifar10("~/data/cifar-10-batches-py")
     """
     folder = Path(folder).expanduser()
-    train = [read_cifar_batch(folder / f"data_batch_{i}") for i in range(1, 6)]
-    x_test, y_test = read_cifar_batch(folder / "test_batch")
+    train = [read_cifar_batch(folder / f"data_batch_{i}", num_classes) for i in range(1, 6)]
+    x_test, y_test = read_cifar_batch(folder / "test_batch", num_classes)
     x_train = np.concatenate([x for x, _ in train])
     y_train = np.concatenate([y for _, y in train])
     return Dataset(_images(x_train, 255, as_float), y_train, _images(x_test, 255, as_float), y_test)

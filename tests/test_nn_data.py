@@ -67,7 +67,7 @@ def test_idx_errors_name_the_file(tmp_path):
     with pytest.raises(DataError, match="train-images-idx3-ubyte is not an IDX file"):
         data.load_idx(path)
     gz = tmp_path / "x.gz"
-    gz.write_bytes(gzip.compress(b"\0\0\x08\x01" + b"\0" * 40)[:20])
+    gz.write_bytes(gzip.compress(b"\0\0\x08\x01\0\0\0\x28" + b"\0" * 40)[:20])
     with pytest.raises(DataError, match=r"x.gz is a truncated or corrupt gzip file"):
         data.load_idx(gz)
     with pytest.raises(FileNotFoundError, match=r"t10k-images-idx3-ubyte does not exist \(nor"):
