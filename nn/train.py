@@ -1,7 +1,9 @@
 """The training loop: ``fit`` runs minibatch steps (jit-compiled when ``trace_ag.jit`` exists),
-shows a tqdm progress bar, evaluates on the held-out split after every epoch, optionally saves a
-checkpoint, and returns the trained parameters with the per-epoch history. The same step runs
-on NumPy, on JAX, or data-parallel over JAX devices and processes (``nn.distributed``).
+shows a tqdm progress bar in a terminal (one line per epoch in a log), evaluates on the held-out
+split after every epoch, optionally saves a checkpoint, stops with ``NonFiniteLossError``
+when the loss becomes NaN or infinite, and returns the trained parameters with the per-epoch
+history. The same step runs on NumPy, on JAX, or data-parallel over JAX devices and processes
+(``nn.distributed``).
 
 A step is one pure function ``(params, opt_state, x, y) -> (params, opt_state, loss, acc)``:
 ``ag.value_and_grad`` of the loss, the optimizer's update, ``apply_updates``.
@@ -9,6 +11,8 @@ A step is one pure function ``(params, opt_state, x, y) -> (params, opt_state, l
 
 from __future__ import annotations
 
+import math
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,11 +23,27 @@ import numpy as np
 import trace_ag
 import trace_ag as ag
 from nn import distributed, layers, losses, optim
-from nn.checkpoint import save_checkpoint
+from nn.checkpoint import checkpoint_path, save_checkpoint
 from nn.data import Dataset, batches
+from nn.errors import at_user_line
+from trace_ag import errors
 from trace_ag.tree_util import tree_map
 
 History = dict[str, list[float]]
+
+
+class NonFiniteLossError(errors.TraceAgError, FloatingPointError):
+    """Training diverged: a step's loss was NaN or infinite (``fit`` stops; the checkpoint, if
+    any, keeps the last epoch whose losses were all finite)."""
+
+
+def _interactive() -> bool:
+    """Whether a progress bar can redraw itself: stdout and stderr are both terminals (not a
+    pipe, ``| tee``, a file or a CI log, where each redraw would be a line of its own)."""
+    try:
+        return sys.stdout.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed streams
+        return False
 
 
 def _apply_fn(model: Any) -> Callable:
@@ -191,7 +211,10 @@ def fit(
     Each epoch shuffles the training split with ``seed + epoch`` (the last partial batch is
     dropped, so every step has one shape and jit compiles once), then evaluates on the test
     split. ``jit=None`` compiles the step when ``trace_ag.jit`` exists and the model draws no
-    dropout masks. ``checkpoint`` saves the params after every epoch.
+    dropout masks. ``checkpoint`` saves the params after every epoch (atomically: an
+    interrupted save keeps the previous one). ``progress`` shows a tqdm bar when stdout and
+    stderr are terminals, else prints one line per epoch. A step whose loss is NaN or infinite
+    raises ``NonFiniteLossError`` (the checkpoint keeps the last finite epoch).
 
     ``backend="jax"`` compiles the step through JAX/XLA. ``devices=N`` (or ``"all"``) trains
     data-parallel over a 1-D mesh of N devices: each batch is split along it (``batch_size``
@@ -237,22 +260,38 @@ def fit(
         k: [] for k in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds")
     }
     steps = len(data.x_train) // batch_size
+    if steps == 0:
+        raise ValueError(
+            at_user_line(
+                f"fit: {len(data.x_train)} training examples are fewer than batch_size="
+                f"{batch_size}, so no step would run (the last partial batch is dropped)"
+            )
+        )
+    show_bar = progress and main and _interactive()
     for epoch in range(epochs):
         start, seen_loss, seen_acc = time.perf_counter(), [], []
-        bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{epochs}", disable=not (progress and main))
-        for i, (xb, yb) in enumerate(_train_batches(data, batch_size, seed + epoch, where)):
-            xb = augment(xb, rng) if augment is not None else xb
-            if where.dp is not None:
-                xb, yb = where.dp.shard(xb, batch_size), where.dp.shard(yb, batch_size)
-            # Not the first step (compilation); after the heartbeat, which names a dead peer.
-            guard = 2 * timeout_s if where.process_count > 1 and (epoch or i) else None
-            what = f"fit: step {i} of epoch {epoch + 1} in process {where.process_index}"
-            with distributed.Watchdog(guard, what):
-                params, opt_state, loss, acc = step(params, opt_state, xb, yb)
-                seen_loss.append(_scalar(loss))
-            seen_acc.append(_scalar(acc))
-            bar.update(1)
-            bar.set_postfix(loss=f"{seen_loss[-1]:.4f}", acc=f"{seen_acc[-1]:.3f}", refresh=False)
+        bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{epochs}", disable=not show_bar)
+        try:
+            for i, (xb, yb) in enumerate(_train_batches(data, batch_size, seed + epoch, where)):
+                xb = augment(xb, rng) if augment is not None else xb
+                if where.dp is not None:
+                    xb, yb = where.dp.shard(xb, batch_size), where.dp.shard(yb, batch_size)
+                # Not the first step (compilation); after the heartbeat, which names a dead peer.
+                guard = 2 * timeout_s if where.process_count > 1 and (epoch or i) else None
+                what = f"fit: step {i} of epoch {epoch + 1} in process {where.process_index}"
+                with distributed.Watchdog(guard, what):
+                    params, opt_state, loss, acc = step(params, opt_state, xb, yb)
+                    seen_loss.append(_scalar(loss))
+                if not math.isfinite(seen_loss[-1]):
+                    raise _diverged(seen_loss[-1], i, epoch, checkpoint)
+                seen_acc.append(_scalar(acc))
+                bar.update(1)
+                bar.set_postfix(
+                    loss=f"{seen_loss[-1]:.4f}", acc=f"{seen_acc[-1]:.3f}", refresh=False
+                )
+        except BaseException:
+            bar.close()
+            raise
         host_params = distributed.to_host(params) if backend == "jax" else params
         test_loss, test_acc = evaluate(
             model,
@@ -266,6 +305,13 @@ def fit(
         )
         bar.set_postfix(loss=f"{np.mean(seen_loss):.4f}", test_acc=f"{test_acc:.4f}")
         bar.close()
+        if progress and main and not show_bar:
+            print(
+                f"epoch {epoch + 1}/{epochs}: loss {np.mean(seen_loss):.4f}, accuracy "
+                f"{np.mean(seen_acc):.3f}; held-out accuracy {test_acc:.4f} (loss {test_loss:.4f})"
+                f" in {time.perf_counter() - start:.1f} s",
+                flush=True,
+            )
         for key, value in zip(
             history,
             (
@@ -281,3 +327,20 @@ def fit(
         if checkpoint is not None and main:
             save_checkpoint(checkpoint, host_params)
     return (distributed.to_host(params) if backend == "jax" else params), history
+
+
+def _diverged(
+    loss: float, step: int, epoch: int, checkpoint: str | Path | None
+) -> NonFiniteLossError:
+    if checkpoint is None:
+        kept = ""
+    elif epoch == 0:
+        kept = "; no checkpoint was written"
+    else:
+        kept = f"; {checkpoint_path(checkpoint)} keeps the parameters after epoch {epoch}"
+    return NonFiniteLossError(
+        at_user_line(
+            f"fit: the training loss is {loss} at step {step + 1} of epoch {epoch + 1}, so "
+            f"training stopped (try a smaller learning rate){kept}"
+        )
+    )

@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except CLIError as e:
         sys.stderr.write(f"{PROG} {args.command}: error: {e}\n")
-        return 2
+        return e.status
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG} {args.command}: interrupted\n")
         return 130

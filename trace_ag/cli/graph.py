@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from trace_ag.cli._common import CLIError, first_line
+from trace_ag.cli._common import CLIError, check_output, first_line, non_negative_int
 
 DOT_SUFFIXES = (".dot", ".gv")
 PICTURE_SUFFIXES = (".svg", ".png", ".pdf")
@@ -100,7 +100,9 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--grad", action="store_true", help="draw value_and_grad's graph")
     p.add_argument("--argnums", default="0", help="arguments --grad differentiates (e.g. 0,1)")
     p.add_argument("--dtype", default="float64", choices=("float64", "float32"))
-    p.add_argument("--seed", type=int, default=0, help="for the random argument values")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=0, help="for the random argument values"
+    )
     p.add_argument("--title", help="a caption under the picture")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write the graph")
     p.set_defaults(run=run)
@@ -109,6 +111,7 @@ def add_parser(commands: Any) -> None:
 def _output_kind(out: Path | None) -> str:
     if out is None:
         return "stdout"
+    check_output("-o", out)
     if out.suffix.lower() in DOT_SUFFIXES:
         return "dot"
     if out.suffix.lower() not in PICTURE_SUFFIXES:

@@ -1,6 +1,11 @@
 """``trace-ag train``: train LeNet-5 with ``nn.recipes`` (the MNIST sample by default, nothing
-downloaded), show a progress bar and the held-out accuracy per epoch, print a summary line, and
-optionally save the parameters (``--save``) and the loss/accuracy curves (``--plot``).
+downloaded), show a progress bar and the held-out accuracy per epoch (one line per epoch when
+the output is not a terminal), print a summary line, and optionally save the parameters
+(``--save``, after every epoch) and the loss/accuracy curves (``--plot``).
+
+Everything that can be checked before training is: output paths, a training split smaller
+than one batch, non-finite numbers. A loss that becomes NaN or infinite stops training with a
+one-line error and exit status 1 (``--save`` keeps the last finite epoch).
 """
 
 from __future__ import annotations
@@ -10,13 +15,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-from trace_ag.cli._common import CLIError, first_line, positive_float, positive_int, require
+from trace_ag.cli._common import (
+    CLIError,
+    check_output,
+    first_line,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    require,
+)
 
 DESCRIPTION = (
     "Train LeNet-5 with trace_ag and nn.train.fit: a progress bar per epoch showing the "
     "held-out accuracy, and a final summary line. The defaults (Adam with a cosine learning "
     "rate, batch 32, random shifts of up to 2 pixels) reach ~97.5% on the MNIST sample in 15 "
-    "epochs. Errors (a bad option, a missing data folder) are one line, exit status 2."
+    "epochs. Errors (a bad option, a missing data folder) are one line, exit status 2; a loss "
+    "that becomes NaN or infinite stops training with exit status 1."
 )
 
 
@@ -73,9 +87,13 @@ def add_parser(commands: Any) -> None:
         default="strided",
         help="how convolutions extract patches (default: strided)",
     )
-    p.add_argument("--seed", type=int, default=0, help="initialization and shuffling (default: 0)")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=0, help="initialization and shuffling (default: 0)"
+    )
     p.add_argument("--plot", type=Path, metavar="FILE.png", help="save loss/accuracy curves")
-    p.add_argument("--save", type=Path, metavar="FILE.npz", help="save the trained parameters")
+    p.add_argument(
+        "--save", type=Path, metavar="FILE.npz", help="save the parameters (after every epoch)"
+    )
     p.add_argument("--train-size", type=positive_int, metavar="N", help="train on N images only")
     p.add_argument("--test-size", type=positive_int, metavar="N", help="evaluate on N only")
     p.add_argument("--no-augment", action="store_true", help="no random shifts")
@@ -98,9 +116,34 @@ def _check_requirements(args: argparse.Namespace) -> None:
         require("jax", "--backend jax", "jax")
     if args.conv_method == "sparse":
         require("scipy", "--conv-method sparse", "conv-sparse")
-    for path in (args.plot, args.save):
-        if path is not None and path.parent.exists() and not path.parent.is_dir():
-            raise CLIError(f"cannot write {path}: {path.parent} is not a folder")
+    if args.save is not None:
+        from nn.checkpoint import checkpoint_path
+
+        check_output("--save", checkpoint_path(args.save))
+    if args.plot is not None:
+        check_output("--plot", args.plot, make_folders=True)  # plot_history makes its folder
+        _check_plot_format(args.plot)
+
+
+def _check_plot_format(path: Path) -> None:
+    suffix = path.suffix.lower().lstrip(".")
+    if not suffix:
+        return  # matplotlib's default format
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    formats = FigureCanvasAgg.get_supported_filetypes()
+    if suffix not in formats:
+        raise CLIError(f"--plot {path}: the suffix must be one of .{', .'.join(sorted(formats))}")
+
+
+def _check_batches(args: argparse.Namespace, n_train: int) -> None:
+    """A training split smaller than one batch would train zero steps."""
+    if n_train >= args.batch_size:
+        return
+    given = f"--train-size {args.train_size}" if args.train_size else f"the {n_train} images"
+    raise CLIError(
+        f"{given} is smaller than --batch-size {args.batch_size}: no training step would run"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,12 +151,14 @@ def run(args: argparse.Namespace) -> int:
     _check_requirements(args)
     scaling = scaling_options(args)
     from nn import DataError, checkpoint, recipes
+    from nn.train import NonFiniteLossError
 
     try:
         dataset = recipes.load_dataset(args.dataset)
     except (FileNotFoundError, DataError, ModuleNotFoundError, ValueError) as e:
         raise CLIError(first_line(e)) from None
     dataset = recipes.subset(dataset, args.train_size, args.test_size)
+    _check_batches(args, len(dataset.x_train))
     name = args.dataset.partition(":")[0]
     epochs = args.epochs or recipes.DEFAULT_EPOCHS[name]
     lr = args.lr or recipes.default_lr(args.optimizer, dataset.x_train.shape[1:])
@@ -123,27 +168,17 @@ def run(args: argparse.Namespace) -> int:
     )
     shape = "x".join(map(str, dataset.x_train.shape[1:]))
     if is_main_process(args):
+        # Two lines that each fit in 80 columns.
         print(
             f"{name}: {len(dataset.x_train)} train / {len(dataset.x_test)} held-out images "
-            f"{shape}; {_plural(epochs, 'epoch')}, {setting}",
+            f"{shape}, {_plural(epochs, 'epoch')}\n{setting}",
             flush=True,
         )
     start = time.perf_counter()
-    params, history, _ = recipes.train_lenet5(
-        dataset,
-        dataset_name=name,
-        epochs=epochs,
-        batch_size=args.batch_size,
-        lr=lr,
-        optimizer=args.optimizer,
-        method=args.conv_method,
-        seed=args.seed,
-        augment=not args.no_augment,
-        progress=not args.quiet,
-        jit=not args.no_jit,
-        backend=args.backend,
-        **scaling,
-    )
+    try:
+        _, history = _train(args, dataset, name, epochs, lr, scaling)
+    except NonFiniteLossError as e:
+        raise CLIError(first_line(e).removeprefix("fit: "), status=1) from None
     seconds = time.perf_counter() - start
     if not is_main_process(args):
         return 0  # only process 0 reports, saves and plots
@@ -152,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
         for i, (acc, loss) in enumerate(rows):
             print(f"epoch {i + 1:3d}/{epochs}: held-out accuracy {acc:.2%} (loss {loss:.4f})")
     if args.save:
-        print(f"saved the parameters to {checkpoint.save_checkpoint(args.save, params)}")
+        print(f"saved the parameters to {checkpoint.checkpoint_path(args.save)}")
     if args.plot:
         title = f"LeNet-5 on {name} with trace_ag: {setting}"
         print(f"saved the curves to {recipes.plot_history(history, args.plot, title)}")
@@ -161,6 +196,35 @@ def run(args: argparse.Namespace) -> int:
         f"(loss {history['test_loss'][-1]:.4f}) after {_plural(epochs, 'epoch')} in {seconds:.1f} s"
     )
     return 0
+
+
+def _train(args: argparse.Namespace, dataset: Any, name: str, epochs: int, lr: float, scaling):
+    """``recipes.train_lenet5`` with the options; ``--save`` is written after every epoch.
+
+    NumPy's overflow warnings are silenced: ``fit`` itself stops on a non-finite loss, with
+    one line instead of a warning per overflowing operation."""
+    import numpy as np
+
+    from nn import recipes
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        params, history, _ = recipes.train_lenet5(
+            dataset,
+            dataset_name=name,
+            epochs=epochs,
+            batch_size=args.batch_size,
+            lr=lr,
+            optimizer=args.optimizer,
+            method=args.conv_method,
+            seed=args.seed,
+            augment=not args.no_augment,
+            progress=not args.quiet,
+            jit=not args.no_jit,
+            backend=args.backend,
+            checkpoint=args.save,
+            **scaling,
+        )
+    return params, history
 
 
 # ---------------------------------------------------------------- scaling out (docs/scaling_out.md)
