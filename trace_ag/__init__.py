@@ -16,6 +16,7 @@ from trace_ag import (  # noqa: F401
     config,
     lax,
     numpy,  # noqa: F401  (registers the primitives and tracer operators)
+    random,
     tree_util,
     viz,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "lax",
     "make_ir",
     "numpy",
+    "random",
     "remat",
     "stop_gradient",
     "tree_util",

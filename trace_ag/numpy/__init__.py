@@ -42,6 +42,20 @@ from trace_ag.numpy import (
     _methods,  # noqa: E402
     linalg,  # noqa: E402,F401
 )
+from trace_ag.numpy._bits import attach_operators as _bits_operators  # noqa: E402
+from trace_ag.numpy._bits import (  # noqa: E402,F401
+    argsort,
+    bitwise_and,
+    bitwise_invert,
+    bitwise_left_shift,
+    bitwise_not,
+    bitwise_or,
+    bitwise_right_shift,
+    bitwise_xor,
+    invert,
+    left_shift,
+    right_shift,
+)
 from trace_ag.numpy._creation import (  # noqa: E402,F401
     arange,
     array,
@@ -189,6 +203,7 @@ def result_type(*args: _Any) -> _np.dtype:
 
 
 _methods.attach(_sys.modules[__name__])
+_bits_operators()
 
 
 def __getattr__(name: str) -> _Any:

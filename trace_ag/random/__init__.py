@@ -1,0 +1,75 @@
+"""``trace_ag.random``: JAX's counter-based PRNG, bit for bit.
+
+The same key gives the same bits and samples as ``jax.random`` (threefry2x32, the default
+implementation, with JAX's default ``jax_threefry_partitionable=True``; default dtypes as with
+``jax_enable_x64``). Keys are JAX's *raw* keys: ``uint32[2]`` arrays. ``key(seed)`` returns
+that same raw form (trace_ag has no key dtype), and ``key_data``/``wrap_key_data`` are
+identities. Keys are ordinary values, so everything here works under ``jit`` (either backend),
+``vmap`` over a batch of keys, ``lax.scan`` and ``grad`` (no gradient flows into keys; samples
+scaled or shifted by float parameters are differentiable in those parameters).
+
+Example:
+    >>> import trace_ag.random as random
+    >>> key = random.PRNGKey(0)
+    >>> key, sub = random.split(key)
+    >>> random.normal(sub, (2,)).shape
+    (2,)
+"""
+
+from trace_ag.random._keys import (
+    PRNGKey,
+    bits,
+    fold_in,
+    key,
+    key_data,
+    key_impl,
+    split,
+    threefry2x32,
+    threefry_2x32,
+    wrap_key_data,
+)
+from trace_ag.random._samplers import (
+    bernoulli,
+    categorical,
+    choice,
+    exponential,
+    gumbel,
+    laplace,
+    logistic,
+    multivariate_normal,
+    normal,
+    orthogonal,
+    permutation,
+    rademacher,
+    randint,
+    truncated_normal,
+    uniform,
+)
+
+__all__ = [
+    "PRNGKey",
+    "bernoulli",
+    "bits",
+    "categorical",
+    "choice",
+    "exponential",
+    "fold_in",
+    "gumbel",
+    "key",
+    "key_data",
+    "key_impl",
+    "laplace",
+    "logistic",
+    "multivariate_normal",
+    "normal",
+    "orthogonal",
+    "permutation",
+    "rademacher",
+    "randint",
+    "split",
+    "threefry2x32",
+    "threefry_2x32",
+    "truncated_normal",
+    "uniform",
+    "wrap_key_data",
+]
