@@ -195,9 +195,16 @@ def _dtype(spec: Any, *args: Any) -> np.dtype:
     return dtype
 
 
+def _frombuffer(buffer: Any, dtype: Any, shape: Any, order: str) -> np.ndarray:
+    """How protocol-5 pickles write arrays: a view of bytes the pickle holds (no allocation)."""
+    return np.frombuffer(buffer, _dtype(dtype)).reshape(shape, order=order)
+
+
 _CIFAR_GLOBALS = {
     ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
     ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy.core.numeric", "_frombuffer"): _frombuffer,
+    ("numpy._core.numeric", "_frombuffer"): _frombuffer,
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): _dtype,
     ("_codecs", "encode"): _encode,  # how Python 3 writes bytes in protocol-2 pickles

@@ -133,6 +133,14 @@ def test_cifar10_refuses_bad_pixels_and_labels(tmp_path, x, labels, expected):
     assert len(str(info.value).splitlines()) == 2 and "(at " in str(info.value)
 
 
+def test_cifar10_reads_protocol_5_pickles(tmp_path):
+    x = np.arange(3 * 3072).reshape(3, 3072).astype(np.uint8)
+    raw = pickle.dumps({"data": x, "labels": [1, 2, 3]}, protocol=5)
+    _write_cifar(tmp_path, raw=raw)
+    loaded = data.load_cifar10(tmp_path, as_float=False).x_train[3:6]  # data_batch_2
+    np.testing.assert_array_equal(loaded, x.reshape(3, 3, 32, 32))
+
+
 def test_cifar10_accepts_int_arrays_in_range_and_numpy_labels(tmp_path):
     _write_cifar(tmp_path, np.full((3, 3072), 255, np.int64), np.array([0, 9, 3]))
     d = data.load_cifar10(tmp_path, as_float=False)
