@@ -121,7 +121,7 @@ def _write_cifar(folder, x=None, labels=None, raw: bytes | None = None):
         (None, ["cat", "dog", "cat"], r"a label is the str 'cat', not an integer"),
         (None, [0, 1], r"2 labels for 3 images"),
         (None, np.zeros(3), r"labels of type float64, expected integers"),
-        (np.zeros((3, 3072), np.uint8).tolist(), None, r"expected a dict .*got a dict with data of type list"),
+        (np.zeros((3, 3072), np.uint8).tolist(), None, r"expected a dict .*data of type list"),
     ],
     ids=["float-data", "data-300", "label-minus-1", "label-57", "str", "count", "float-labels",
          "list"],
