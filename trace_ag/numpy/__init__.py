@@ -45,6 +45,7 @@ from trace_ag.numpy import (
 from trace_ag.numpy._bits import attach_operators as _bits_operators  # noqa: E402
 from trace_ag.numpy._bits import (  # noqa: E402,F401
     argsort,
+    bitcast_convert_type,
     bitwise_and,
     bitwise_invert,
     bitwise_left_shift,
