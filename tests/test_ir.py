@@ -50,7 +50,9 @@ def test_params_shapes_dtypes_and_constants_are_printed():
     d:f32[3,2] = mul c 2.0
   in ( d ) }"""
     )
-    assert graph.constvals[0] is idx
+    np.testing.assert_array_equal(graph.constvals[0], idx)
+    idx[0] = 2  # captured when traced, as in JAX: later writes are not seen
+    assert graph.constvals[0][0] == 0
 
 
 def test_grad_graph_holds_forward_and_backward():

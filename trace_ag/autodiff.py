@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from trace_ag import errors, tracing
-from trace_ag.core import Eqn, Lit, Var, dtype_of, is_float, zeros_like
+from trace_ag.core import Eqn, Lit, Var, dtype_of, is_float, refuse_complex, zeros_like
 from trace_ag.tree_util import tree_flatten, tree_map, tree_unflatten
 
 
@@ -23,6 +23,7 @@ def active_vars(eqns: Sequence[Eqn], invars: Sequence[Var]) -> set[Var]:
     active = {v for v in invars if is_float(v.aval.dtype)}
     for eqn in eqns:
         if eqn.primitive.differentiable and any(a in active for a in eqn.inputs):
+            refuse_complex([v.aval for v in eqn.outputs], f"grad/vjp of {eqn.primitive.name}")
             active.update(v for v in eqn.outputs if is_float(v.aval.dtype))
     return active
 
@@ -112,10 +113,11 @@ def vjp(fn: Callable, *primals: Any, has_aux: bool = False):
     if has_aux:
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             tracing.end(tr)
+            what = "one array" if hasattr(out, "shape") else f"a {type(out).__name__}"
             raise TypeError(
                 errors.at_user_line(
-                    f"has_aux=True requires {getattr(fn, '__name__', 'fn')} to return a pair "
-                    f"(output, aux), but it returned {type(out).__name__}"
+                    f"has_aux=True requires {_fn_name(fn)} to return a pair (output, aux), but "
+                    f"it returned {what}"
                 )
             )
         out, aux = out
@@ -158,6 +160,13 @@ def vjp(fn: Callable, *primals: Any, has_aux: bool = False):
     return (user_out, vjp_fn, aux) if has_aux else (user_out, vjp_fn)
 
 
+def _fn_name(fn: Callable) -> str:
+    """The user's name for ``fn``, seen through the wrappers transforms put around it."""
+    while hasattr(fn, "__wrapped__"):
+        fn = fn.__wrapped__
+    return getattr(fn, "__name__", "the function")
+
+
 def _residual_count(tr: tracing.GraphTrace) -> int:
     """How many intermediate arrays the backward pass keeps alive (inputs and constants
     excluded): what ``checkpoint`` reduces."""
@@ -165,8 +174,27 @@ def _residual_count(tr: tracing.GraphTrace) -> int:
     return sum(1 for v in tr.values if v in produced)
 
 
-def argnums_tuple(argnums: int | Sequence[int]) -> tuple[int, ...]:
-    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
+def argnums_tuple(argnums: int | Sequence[int], fn_name: str = "grad") -> tuple[int, ...]:
+    """``argnums`` as a tuple of ints, refusing anything else and repeated positions (which
+    would differentiate one argument twice and return zeros for one of them)."""
+    nums = (argnums,) if isinstance(argnums, (int, np.integer)) else argnums
+    try:
+        nums = tuple(nums)
+    except TypeError:
+        nums = None
+    if nums is None or not all(
+        isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in nums
+    ):
+        raise TypeError(
+            errors.at_user_line(
+                f"{fn_name}: argnums must be an int or a tuple of ints, got {argnums!r}"
+            )
+        )
+    if len(set(nums)) != len(nums):
+        raise ValueError(
+            errors.at_user_line(f"{fn_name}: argnums {argnums!r} names an argument twice")
+        )
+    return tuple(int(i) for i in nums)
 
 
 def of_argnums(fn: Callable, args: Sequence, argnums: tuple[int, ...]) -> Callable:
@@ -178,6 +206,7 @@ def of_argnums(fn: Callable, args: Sequence, argnums: tuple[int, ...]) -> Callab
             full[i] = a
         return fn(*full)
 
+    partial.__wrapped__ = fn  # errors name the user's function
     return partial
 
 
@@ -185,8 +214,19 @@ def check_diff_args(args: Sequence, argnums: tuple[int, ...], fn_name: str) -> N
     for i in argnums:
         if i >= len(args) or i < -len(args):
             raise ValueError(
-                f"{fn_name}: argnums={i} but the function was called with {len(args)} arguments"
+                errors.at_user_line(
+                    f"{fn_name}: argnums={i} but the function was called with {len(args)} "
+                    "arguments"
+                )
             )
+    if len({i % len(args) for i in argnums}) != len(argnums):
+        raise ValueError(
+            errors.at_user_line(
+                f"{fn_name}: argnums {argnums} name the same argument twice (with {len(args)} "
+                "arguments)"
+            )
+        )
+    for i in argnums:
         for leaf in tree_flatten(args[i])[0]:
             dtype = dtype_of(tracing.as_input_value(leaf, fn_name))
             if not is_float(dtype):
@@ -205,20 +245,27 @@ def value_and_grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool
     Example:
         >>> loss, grads = ag.value_and_grad(loss_fn)(params, batch)
     """
-    nums = argnums_tuple(argnums)
+    nums = argnums_tuple(argnums, "grad")
 
     def value_and_grad_fn(*args: Any):
         check_diff_args(args, nums, "grad")
         result = vjp(of_argnums(fn, args, nums), *[args[i] for i in nums], has_aux=has_aux)
         out, vjp_fn = result[0], result[1]
-        shape = np.shape(out)
-        if shape != () or not is_float(dtype_of(out)):
+        if not (hasattr(out, "shape") or isinstance(out, (int, float))):
             raise TypeError(
                 errors.at_user_line(
-                    f"grad requires a scalar float output (shape ()), but "
-                    f"{getattr(fn, '__name__', 'the function')} returned shape {shape} and "
-                    f"dtype {dtype_of(out)}. For non-scalar outputs use ag.vjp with a "
-                    "cotangent (or ag.jacrev), or reduce the output, e.g. with tnp.sum."
+                    f"grad requires {_fn_name(fn)} to return one scalar float array, but it "
+                    f"returned a {type(out).__name__}. Return the scalar itself (or use "
+                    "has_aux=True to return (value, aux))."
+                )
+            )
+        if np.shape(out) != () or not is_float(dtype_of(out)):
+            raise TypeError(
+                errors.at_user_line(
+                    f"grad requires a scalar float output (shape ()), but {_fn_name(fn)} "
+                    f"returned shape {np.shape(out)} and dtype {dtype_of(out)}. For non-scalar "
+                    "outputs use ag.vjp with a cotangent (or ag.jacrev), or reduce the output, "
+                    "e.g. with tnp.sum."
                 )
             )
         grads = vjp_fn(np.ones((), dtype_of(out)))

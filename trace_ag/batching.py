@@ -107,32 +107,39 @@ class BatchTrace(Interpreter):
         return value if bdim is None else BatchTracer(self, value, bdim)
 
 
-def _axes_per_leaf(axes: Any, args: tuple, what: str) -> list:
-    """One axis (or None) per leaf of ``args``, from an int/None or a pytree prefix of args."""
-    if axes is None or isinstance(axes, int):
-        return [axes] * len(tree_flatten(args)[0])
-    axes = tuple(axes)
-    if len(axes) != len(args):
+def _axes_per_leaf(axes: Any, args: tuple, what: str, name: str) -> list:
+    """One axis (or None) per leaf of ``args``, from an int/None or a pytree prefix of args
+    (checked as a prefix: a dict's keys must match, not only its number of entries)."""
+    if isinstance(axes, list):
+        axes = tuple(axes)
+    if isinstance(axes, tuple) and len(axes) != len(args):
         raise ValueError(
             errors.at_user_line(
-                f"vmap: {what} has {len(axes)} entries but the function got {len(args)} arguments"
+                f"vmap({name}): {what} has {len(axes)} entries but the function got {len(args)} "
+                "arguments"
             )
         )
-    per_leaf = []
-    for spec, arg in zip(axes, args, strict=True):
-        n_leaves = len(tree_flatten(arg)[0])
-        if spec is None or isinstance(spec, int):
-            per_leaf += [spec] * n_leaves
-        else:
-            spec_leaves, spec_tree = tree_flatten(spec, is_leaf=lambda s: s is None)
-            arg_tree = tree_flatten(arg)[1]
-            if spec_tree.num_leaves != arg_tree.num_leaves:
-                raise ValueError(
-                    errors.at_user_line(
-                        f"vmap: {what} entry {spec_tree} does not match the argument {arg_tree}"
-                    )
+    prefix = axes if isinstance(axes, tuple) else (axes,) * len(args)
+    spec_leaves, spec_tree = tree_flatten(prefix, is_leaf=lambda s: s is None)
+    for spec in spec_leaves:
+        if not (spec is None or (isinstance(spec, (int, np.integer)) and not isinstance(spec, bool))):
+            raise TypeError(
+                errors.at_user_line(
+                    f"vmap({name}): {what} must be an int, None, or a tuple (pytree prefix of "
+                    f"the arguments) whose leaves are ints or None; got a leaf {spec!r}"
                 )
-            per_leaf += spec_leaves
+            )
+    try:
+        subtrees = spec_tree.flatten_up_to(args)
+    except ValueError as e:
+        raise ValueError(
+            errors.at_user_line(
+                f"vmap({name}): {what} is not a tree prefix of the arguments: {e}"
+            )
+        ) from None
+    per_leaf = []
+    for spec, sub in zip(spec_leaves, subtrees, strict=True):
+        per_leaf += [spec] * len(tree_flatten(sub)[0])
     return per_leaf
 
 
@@ -148,7 +155,7 @@ def vmap(fn: Callable, in_axes: Any = 0, out_axes: Any = 0):
     def batched(*args: Any) -> Any:
         flat, in_tree = tree_flatten(args)
         flat = [as_input_value(x, "vmap") for x in flat]
-        axes = _axes_per_leaf(in_axes, args, "in_axes")
+        axes = _axes_per_leaf(in_axes, args, "in_axes", name)
         sizes = {}
         for i, (x, axis) in enumerate(zip(flat, axes, strict=True)):
             if axis is None:
@@ -182,7 +189,7 @@ def vmap(fn: Callable, in_axes: Any = 0, out_axes: Any = 0):
             pairs = [trace.lift(o) for o in out_flat]
         finally:
             trace.alive = False
-        outs_axes = _axes_per_leaf((out_axes,), (out,), "out_axes")
+        outs_axes = _axes_per_leaf((out_axes,), (out,), "out_axes", name)
         results = [_place(v, d, a, size, name) for (v, d), a in zip(pairs, outs_axes, strict=True)]
         return tree_unflatten(out_tree, results)
 

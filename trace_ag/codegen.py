@@ -4,7 +4,9 @@ Each equation is one line calling its primitive's NumPy implementation; nothing 
 per equation at run time. A liveness-based buffer plan lets elementwise ufuncs (and matmul)
 write into a dead input's buffer (``np.add(a, b, out=a)``), and ``del`` frees every other
 array right after its last use. Only buffers the graph owns are written: results of
-equations that allocate (not views such as reshape or slicing) and donated arguments.
+primitives that declare ``allocates`` (ufuncs do by default) and donated arguments. Any other
+result may share memory with any of its inputs (a view, an operand passed through by ``cond``
+or ``checkpoint``): it is never written, and its inputs stay alive as long as it does.
 """
 
 from __future__ import annotations
@@ -19,8 +21,6 @@ from trace_ag import config
 from trace_ag.core import Eqn, Graph, Lit, Var
 from trace_ag.interpret import last_uses
 
-# Primitives whose result may share memory with an input: never write into those.
-VIEW_PRIMITIVES = {"reshape", "transpose", "broadcast_to", "getitem", "stop_gradient", "einsum"}
 _SIMPLE_TYPES = (int, float, bool, str, type(None))
 
 
@@ -32,7 +32,8 @@ def _is_literal_source(value: Any) -> bool:
 
 def _alias_group_last_use(graph: Graph, last: dict[Var, int]) -> dict[Var, int]:
     """For each variable, the last use of any variable that may share its memory (itself and
-    the views taken of it, transitively): its buffer is free only after that."""
+    everything computed by a primitive that does not declare ``allocates``, transitively): its
+    buffer is free only after that."""
     parent: dict[Var, Var] = {}
 
     def find(v: Var) -> Var:
@@ -41,11 +42,12 @@ def _alias_group_last_use(graph: Graph, last: dict[Var, int]) -> dict[Var, int]:
         return v
 
     for eqn in graph.eqns:
-        if eqn.primitive.name in VIEW_PRIMITIVES:
-            sources = eqn.inputs if eqn.primitive.name == "einsum" else eqn.inputs[:1]
-            for atom in sources:
-                if isinstance(atom, Var):
-                    parent[find(eqn.outputs[0])] = find(atom)
+        if eqn.primitive.allocates:
+            continue
+        for out in eqn.outputs:
+            for atom in eqn.inputs:
+                if isinstance(atom, Var) and find(out) is not find(atom):
+                    parent[find(out)] = find(atom)
     group_last: dict[Var, int] = {}
     for var, i in last.items():
         root = find(var)
@@ -111,7 +113,7 @@ class _Emitter:
         outs = ", ".join(self.name(v) for v in eqn.outputs)
         if eqn.primitive.multiple_results:
             outs += ","
-        if prim.name not in VIEW_PRIMITIVES:
+        if prim.allocates:
             self.owned.update(eqn.outputs)
         lines = [f"    {outs} = {impl}({', '.join(args)})"]
         dead = [

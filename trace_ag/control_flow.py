@@ -22,15 +22,12 @@ from trace_ag.interpret import eval_graph
 from trace_ag.numpy._base import asarray_or_tracer
 from trace_ag.tree_util import tree_flatten, tree_unflatten
 
-_COMPILED: dict[int, tuple[Graph, CompiledGraph]] = {}
-
-
 def run_graph(graph: Graph, *args: Any) -> list:
-    """Evaluate a sub-graph on NumPy values with code generated once for it."""
-    entry = _COMPILED.get(id(graph))
-    if entry is None or entry[0] is not graph:
-        entry = _COMPILED[id(graph)] = (graph, CompiledGraph(graph))
-    return list(entry[1].fn(*args))
+    """Evaluate a sub-graph on NumPy values with code generated once for it; the code lives
+    on the graph, so it is freed with it (eager loops trace a new graph per call)."""
+    if graph.compiled is None:
+        graph.compiled = CompiledGraph(graph)
+    return list(graph.compiled.fn(*args))
 
 
 def trace_closed(fn: Callable, in_avals: Sequence[Aval], what: str) -> tuple[Graph, list, Any]:

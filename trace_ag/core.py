@@ -82,6 +82,21 @@ def is_float(dtype: np.dtype) -> bool:
     return np.issubdtype(dtype, np.floating)
 
 
+def refuse_complex(avals: Sequence[Aval], where: str) -> None:
+    """Derivatives of complex values are not implemented yet: refuse them rather than return
+    the zeros a float-only rule would give."""
+    for aval in avals:
+        if np.issubdtype(aval.dtype, np.complexfloating):
+            raise errors.TransformError(
+                errors.at_user_line(
+                    f"{where}: a complex value ({aval.str_short()}) depends on a differentiated "
+                    "input; derivatives of complex values are not supported yet. Keep the "
+                    "differentiated path real (e.g. take tnp.real/abs before mixing in complex "
+                    "constants), or wrap the complex part in ag.stop_gradient."
+                )
+            )
+
+
 # ---------------------------------------------------------------- the IR
 
 
@@ -132,6 +147,7 @@ class Graph:
     outvars: list[Atom]
     constvars: list[Var] = field(default_factory=list)
     constvals: list[Any] = field(default_factory=list)
+    compiled: Any = field(default=None, repr=False, compare=False)  # run_graph's generated code
 
     def __str__(self) -> str:
         from trace_ag.ir_print import graph_to_str
@@ -159,6 +175,9 @@ class Primitive:
     jax(*jax_arrays, **params) -> jax array      lowering for the JAX backend
     jvp, batch                                   slots for the forward-mode and vmap transforms
     multiple_results                             impl and rules take/return tuples of outputs
+    allocates                                    the impl always returns new arrays, never a view
+                                                 or an input itself, so jit may write into them;
+                                                 default: only when ``impl`` is a NumPy ufunc
     """
 
     def __init__(
@@ -173,6 +192,7 @@ class Primitive:
         jvp: Callable | None = None,
         batch: Callable | None = None,
         multiple_results: bool = False,
+        allocates: bool | None = None,
     ):
         if name in PRIMITIVES:
             raise ValueError(f"a primitive named {name!r} is already registered")
@@ -187,6 +207,8 @@ class Primitive:
         self.jvp = jvp
         self.batch = batch
         self.multiple_results = multiple_results
+        # Safe by default: an output that might alias an input is never written by jit.
+        self.allocates = isinstance(impl, np.ufunc) if allocates is None else allocates
         PRIMITIVES[name] = self
 
     def bind(self, *args: Any, **params: Any) -> Any:
@@ -196,10 +218,15 @@ class Primitive:
         except errors.TraceAgError:
             raise
         except Exception as e:
-            raise self.explain_failure(args, params, e) from e
+            explained = self.explain_failure(args, params, e)
+            if explained is None:
+                raise  # a bug in an impl or rule surfaces as itself, with a note naming us
+            raise explained from e
 
-    def explain_failure(self, args: Sequence, params: dict, cause: Exception) -> Exception:
-        """Turn a NumPy failure into an error naming this primitive, the shapes and the line."""
+    def explain_failure(self, args: Sequence, params: dict, cause: Exception) -> Exception | None:
+        """A failure the user caused (operands whose shapes or dtypes this primitive's shape
+        rule refuses, an index out of bounds) as an error naming this primitive, the shapes and
+        the line; None for anything else, which gets a note and is re-raised as it is."""
         try:
             avals = [aval_of(a) for a in args]
             self.abstract_eval(*avals, **params)
@@ -207,10 +234,15 @@ class Primitive:
             return e
         except Exception:
             avals = None
-        shapes = ", ".join(a.str_short() for a in avals) if avals else "?"
-        error_type = {IndexError: errors.InvalidIndexError, TypeError: errors.DTypeError}
-        cls = next((v for k, v in error_type.items() if isinstance(cause, k)), errors.ShapeError)
-        return cls(errors.at_user_line(f"{self.name}({shapes}) failed: {cause}"))
+        shapes = ", ".join(a.str_short() for a in avals) if avals is not None else "?"
+        if isinstance(cause, IndexError):
+            return errors.InvalidIndexError(
+                errors.at_user_line(f"{self.name}({shapes}) failed: {cause}")
+            )
+        note = f"(raised while applying the primitive {self.name} to ({shapes}))"
+        if not any(n.startswith("(raised while applying") for n in getattr(cause, "__notes__", ())):
+            cause.add_note(note)
+        return None
 
     def __repr__(self) -> str:
         return self.name
@@ -336,23 +368,38 @@ class Tracer:
     def __bool__(self) -> bool:
         return bool(self._concrete("bool() (an `if`, `while`, `and`/`or` on a traced value)"))
 
+    def _number(self, what: str) -> Any:
+        """The concrete value for a conversion that leaves the trace. For a float or complex
+        tracer that would silently drop its derivative (``float(x) * x``), so it raises."""
+        if np.issubdtype(self.aval.dtype, np.inexact):
+            raise errors.ConcretizationTypeError(
+                errors.at_user_line(
+                    f"{what} of a traced {self.aval.str_short()} value would drop its "
+                    "derivative (the result is a plain Python/NumPy number the transform cannot "
+                    "see; math.* and np.float64() call it too). Keep computing with "
+                    "trace_ag.numpy (tnp.sin instead of math.sin, no float()), or cut the "
+                    "derivative explicitly with ag.stop_gradient and keep the value an array."
+                )
+            )
+        return self._concrete(what)
+
     def __float__(self) -> float:
-        return float(self._concrete("float()"))
+        return float(self._number("float()"))
 
     def __int__(self) -> int:
-        return int(self._concrete("int()"))
+        return int(self._number("int()"))
 
     def __index__(self) -> int:
         return int(self._concrete("using a traced value as an index"))
 
     def __complex__(self) -> complex:
-        return complex(self._concrete("complex()"))
+        return complex(self._number("complex()"))
 
     def item(self) -> Any:
-        return self._concrete(".item()").item()
+        return self._number(".item()").item()
 
     def tolist(self) -> Any:
-        return np.asarray(self._concrete(".tolist()")).tolist()
+        return np.asarray(self._number(".tolist()")).tolist()
 
     def __array__(self, dtype=None, copy=None):
         raise errors.TracerArrayConversionError(

@@ -20,7 +20,7 @@ import numpy as np
 
 from trace_ag import errors, tracing
 from trace_ag.autodiff import grad
-from trace_ag.core import Aval, Graph, Primitive, aval_of, zeros_like
+from trace_ag.core import Aval, Graph, Primitive, aval_of, is_float, zeros_like
 from trace_ag.forward import instantiate_all
 from trace_ag.tree_util import tree_flatten, tree_unflatten
 
@@ -115,8 +115,19 @@ def _check_cotangents(call: _Custom, cts: Any, primals: list, in_tree) -> list:
 def _cast_like(ct: Any, primal: Any) -> Any:
     from trace_ag import numpy as tnp
 
-    dtype = aval_of(primal).dtype
-    return ct if aval_of(ct).dtype == dtype else tnp.astype(ct, dtype)
+    dtype, ct_dtype = aval_of(primal).dtype, aval_of(ct).dtype
+    if ct_dtype == dtype:
+        return ct
+    if not is_float(dtype):
+        return None  # an integer or bool argument gets no cotangent, whatever bwd said
+    if not (is_float(dtype) and np.issubdtype(ct_dtype, np.number) and ct_dtype.kind != "c"):
+        raise errors.DTypeError(
+            errors.at_user_line(
+                f"a custom rule returned a cotangent of dtype {ct_dtype} for an argument of "
+                f"dtype {dtype}"
+            )
+        )
+    return tnp.astype(ct, dtype)  # a precision difference (float32 for float64) only
 
 
 # ---------------------------------------------------------------- custom_vjp
@@ -188,10 +199,46 @@ class custom_vjp(_Custom):
 
 def _tangents_out(call: _Custom, primals: list, tangents: list, in_tree) -> tuple[list, list]:
     tangents = instantiate_all(primals, tangents)
-    out, t_out = call.jvp_rule(
+    result = call.jvp_rule(
         tree_unflatten(in_tree, list(primals)), tree_unflatten(in_tree, tangents)
     )
-    return tree_flatten(out)[0], tree_flatten(t_out)[0]
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise TypeError(
+            errors.at_user_line(
+                f"custom_jvp {call.name}: the jvp rule must return a pair (primal_out, "
+                f"tangent_out), got {type(result).__name__}"
+            )
+        )
+    avals, out_tree = call.out_avals(in_tree, [aval_of(p) for p in primals])
+    out = _check_rule_output(call, "primal output", result[0], avals, out_tree)
+    t_out = _check_rule_output(call, "tangent output", result[1], avals, out_tree)
+    return out, t_out
+
+
+def _check_rule_output(call: _Custom, what: str, value: Any, avals: tuple, out_tree) -> list:
+    """The leaves of what a user's jvp rule returned, each checked against the function's own
+    output: same structure, shapes and dtypes (tangents of floats may differ in precision)."""
+    flat, tree = tree_flatten(value)
+    if tree != out_tree:
+        raise TypeError(
+            errors.at_user_line(
+                f"custom_jvp {call.name}: the jvp rule's {what} has structure {tree}, but the "
+                f"function returns {out_tree}"
+            )
+        )
+    for i, (x, aval) in enumerate(zip(flat, avals, strict=True)):
+        got = aval_of(x)
+        same_kind = got.dtype == aval.dtype or (
+            what == "tangent output" and is_float(got.dtype) and is_float(aval.dtype)
+        )
+        if got.shape != aval.shape or not same_kind:
+            raise errors.ShapeError(
+                errors.at_user_line(
+                    f"custom_jvp {call.name}: the jvp rule's {what} (leaf {i}) is "
+                    f"{got.str_short()}, but the function's output is {aval.str_short()}"
+                )
+            )
+    return flat
 
 
 def _custom_jvp_jvp(primals, tangents, *, call, in_tree):

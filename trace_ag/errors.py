@@ -45,8 +45,9 @@ class ConcretizationTypeError(TraceAgError, TypeError):
     """Python needed a concrete value (``if x > 0``, ``float(x)``) of an abstract tracer."""
 
 
-class TracerArrayConversionError(TraceAgError, TypeError):
-    """A tracer was handed to raw NumPy (``np.asarray(tracer)``), which would drop the trace."""
+class TracerArrayConversionError(ConcretizationTypeError):
+    """A tracer was handed to raw NumPy (``np.asarray(tracer)``, ``np.float64(tracer)``), which
+    would drop the trace: a concretization NumPy asked for."""
 
 
 class UnexpectedTracerError(TraceAgError):

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from trace_ag import errors
+from trace_ag import errors, tracing
 from trace_ag.autodiff import _to_user, apply_vjp, grad
 from trace_ag.core import (
     Aval,
@@ -23,9 +23,11 @@ from trace_ag.core import (
     aval_of,
     current_interpreter,
     is_float,
+    refuse_complex,
     use_interpreter,
     zeros_like,
 )
+from trace_ag.interpret import eval_graph
 from trace_ag.tracing import as_input_value
 from trace_ag.tree_util import tree_flatten, tree_unflatten
 
@@ -100,6 +102,8 @@ class JVPTrace(Interpreter):
                 return prim.bind(*primals, **params)
             rule = prim.jvp or (lambda ps, ts, **kw: jvp_by_transposing_vjp(prim, ps, ts, **kw))
             out, t_out = rule(primals, tangents, **params)
+        outs = out if prim.multiple_results else (out,)
+        refuse_complex([aval_of(o) for o in outs], f"jvp of {prim.name}")
         if prim.multiple_results:
             return tuple(self.wrap(o, t) for o, t in zip(out, t_out, strict=True))
         return self.wrap(out, t_out)
@@ -139,6 +143,7 @@ def jvp(fn: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fal
         )
     p_flat = [as_input_value(x, "jvp") for x in p_flat]
     t_flat = [as_input_value(x, "jvp") for x in t_flat]
+    refuse_complex([aval_of(x) for x in p_flat + t_flat], "jvp")
     _check_tangents(p_flat, t_flat, "jvp")
     trace = JVPTrace(current_interpreter())
     tracers = [JVPTracer(trace, p, t) for p, t in zip(p_flat, t_flat, strict=True)]
@@ -165,12 +170,24 @@ def _map_out(trace: JVPTrace, tree: Any):
 
 def linearize(fn: Callable, *primals: Any):
     """``(out, f_jvp)``: the output at ``primals`` and the function ``f_jvp(*tangents)`` giving
-    the directional derivative there (evaluated by forward mode on each call).
+    the directional derivative there. ``fn`` is traced once, now: the primals and the arrays it
+    closes over are captured as they are at this call, as in JAX.
 
     Example:
         >>> out, f_jvp = ag.linearize(tnp.sin, 0.5)
         >>> f_jvp(1.0)   # cos(0.5)
     """
-    zeros = [zeros_like(x) for x in primals]
-    out, _ = jvp(fn, primals, zeros)
-    return out, lambda *tangents: jvp(fn, primals, tangents)[1]
+    tr, invars, out = tracing.trace(fn, primals, concrete=True, fn_name="linearize")
+    try:
+        out_flat, out_tree = tree_flatten(out)
+        outvars = [tr.lift(o) for o in out_flat]
+    finally:
+        tracing.end(tr)
+    graph = tr.to_graph(invars, outvars)
+    captured = tree_unflatten(tree_flatten(tuple(primals))[1], [tr.values[v] for v in invars])
+
+    def replay(*args: Any) -> Any:
+        return tree_unflatten(out_tree, eval_graph(graph, *tree_flatten(args)[0]))
+
+    out_user = tree_unflatten(out_tree, [_to_user(tr.value_of(v)) for v in outvars])
+    return out_user, lambda *tangents: jvp(replay, captured, tangents)[1]

@@ -54,7 +54,7 @@ def jacfwd(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
     Example:
         >>> ag.jacfwd(lambda x: tnp.sin(x) * x)(np.arange(3.0))   # a 3x3 diagonal matrix
     """
-    nums = argnums_tuple(argnums)
+    nums = argnums_tuple(argnums, "jacfwd")
 
     def jac_fn(*args: Any):
         partial, flat, in_tree = _partial(fn, args, nums, "jacfwd")
@@ -101,7 +101,7 @@ def jacrev(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
     Example:
         >>> ag.jacrev(lambda x: tnp.sin(x) * x)(np.arange(3.0))
     """
-    nums = argnums_tuple(argnums)
+    nums = argnums_tuple(argnums, "jacrev")
 
     def jac_fn(*args: Any):
         partial, flat, in_tree = _partial(fn, args, nums, "jacrev")

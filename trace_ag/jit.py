@@ -9,6 +9,7 @@ arguments are tracers) the cached graph is replayed into that transform instead.
 from __future__ import annotations
 
 import functools
+import itertools
 import inspect
 import logging
 from collections import OrderedDict
@@ -78,19 +79,46 @@ class Jitted:
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.backend = backend
-        self.static_argnums = _as_tuple(static_argnums)
+        try:
+            self._arg_names = list(inspect.signature(fn).parameters)
+            self._n_positional = _fixed_positional_count(fn)
+        except (TypeError, ValueError):
+            self._arg_names, self._n_positional = [], None
+        self.static_argnums = self._positions(static_argnums, "static_argnums")
         self.static_argnames = _as_tuple(static_argnames)
-        self.donate_argnums = _as_tuple(donate_argnums)
+        self.donate_argnums = self._positions(donate_argnums, "donate_argnums")
+        if set(self.static_argnums) & set(self.donate_argnums):
+            raise ValueError(
+                f"jit({self.name}): an argument cannot be both static and donated "
+                f"(static_argnums={self.static_argnums}, donate_argnums={self.donate_argnums})"
+            )
         self.shardings = (in_shardings, out_shardings)
         self.trace_count = 0
         self._cache: OrderedDict[Signature, Compiled] = OrderedDict()
         self._fast: dict[tuple, Compiled] = {}
         self._jax_jitted: Callable | None = None
         self._cache_size = config.read("jit_cache_size")
-        try:
-            self._arg_names = list(inspect.signature(fn).parameters)
-        except (TypeError, ValueError):
-            self._arg_names = []
+
+    def _positions(self, nums: Any, what: str) -> tuple[int, ...]:
+        """Argument positions as non-negative ints; negative ones count from the end of the
+        function's positional parameters, as in JAX."""
+        positions = _as_tuple(nums)
+        for i in positions:
+            if not isinstance(i, (int, np.integer)) or isinstance(i, bool):
+                raise TypeError(f"jit({self.name}): {what} must be ints, got {nums!r}")
+        if any(i < 0 for i in positions):
+            n = self._n_positional
+            if n is None:
+                raise ValueError(
+                    f"jit({self.name}): negative {what} need a function with a fixed number of "
+                    f"positional parameters (no *args), got {nums!r}"
+                )
+            if any(i < -n for i in positions):
+                raise ValueError(
+                    f"jit({self.name}): {what}={nums!r} is out of range for {n} parameters"
+                )
+            positions = tuple(i % n for i in positions)
+        return tuple(int(i) for i in positions)
 
     @property
     def name(self) -> str:
@@ -251,7 +279,7 @@ class Jitted:
         if entry.run is None or any(isinstance(x, Tracer) for x in leaves):
             outs = eval_graph(entry.graph, *leaves)  # replayed into the enclosing transform
         elif self.backend == "numpy":
-            outs = entry.run(*_numpy_leaves(leaves, entry.donated))
+            outs = entry.run(*_numpy_leaves(leaves, entry.donated, self.name))
         else:
             outs = entry.run(*leaves)
         return tree_unflatten(entry.out_tree, list(outs))
@@ -276,7 +304,16 @@ class Jitted:
         return len(self._cache)
 
 
-def _numpy_leaves(leaves: list, donated: list[bool]) -> list:
+def _fixed_positional_count(fn: Callable) -> int | None:
+    """How many positional parameters ``fn`` takes, or None if it takes ``*args``."""
+    kinds = [p.kind for p in inspect.signature(fn).parameters.values()]
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        return None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(k in positional for k in kinds)
+
+
+def _numpy_leaves(leaves: list, donated: list[bool], name: str) -> list:
     """Arguments for generated NumPy code: other backends' arrays become NumPy arrays, and a
     donated argument must be a writable array (else it is copied, as donation is a hint)."""
     out = []
@@ -286,7 +323,32 @@ def _numpy_leaves(leaves: list, donated: list[bool]) -> list:
         if d and not (isinstance(x, np.ndarray) and x.flags.writeable):
             x = np.array(x)
         out.append(x)
+    if True in donated:
+        _check_donated_alone(out, donated, name)
     return out
+
+
+def _check_donated_alone(leaves: list, donated: list[bool], name: str) -> None:
+    """A donated buffer is overwritten while the step runs: refuse one that is also passed
+    elsewhere (``f(a, a)``, two leaves of one pytree, a view of another argument)."""
+    by_owner: dict[int, list[int]] = {}  # arrays can only overlap when one buffer owns both
+    for j, y in enumerate(leaves):
+        if isinstance(y, np.ndarray):
+            while isinstance(y.base, np.ndarray):
+                y = y.base
+            by_owner.setdefault(id(y.base if y.base is not None else y), []).append(j)
+    for group in by_owner.values():
+        for i, j in itertools.permutations(group, 2):
+            x, y = leaves[i], leaves[j]
+            if donated[i] and np.may_share_memory(x, y):
+                raise ValueError(
+                    errors.at_user_line(
+                        f"jit({name}): donated argument leaf {i} ({x.dtype}{list(x.shape)}) "
+                        f"shares memory with argument leaf {j} ({y.dtype}{list(y.shape)}); a "
+                        "donated buffer is overwritten by the step, so it must be passed only "
+                        "once. Pass a copy (np.array(x)) or do not donate it."
+                    )
+                )
 
 
 class Lowered:
@@ -366,7 +428,10 @@ def jit(
     (``backend="numpy"``) or the graph lowered to JAX and compiled by XLA (``backend="jax"``).
 
     ``donate_argnums`` lets the step reuse those arguments' buffers for its outputs (a
-    parameter update then allocates no new parameter arrays). ``jitted.trace_count`` counts
+    parameter update then allocates no new parameter arrays). On the NumPy backend a donated
+    array holds garbage after the call: use only the returned values. A donated array must not
+    also be passed in another position (that is refused). Arrays the function closes over are
+    captured when it is traced; later changes to them are not seen (as in JAX). ``jitted.trace_count`` counts
     traces; ``jitted.lower(*args).as_text()`` shows the graph that runs.
 
     Example:

@@ -62,10 +62,12 @@ class GraphTrace(Interpreter):
         self.constvars: list[Var] = []
         self.constvals: list[Any] = []
         self._const_ids: dict[int, Var] = {}
+        self._captured: list[Any] = []  # the originals, so their ids stay unique
 
     def new_input(self, value_or_aval: Any) -> GraphTracer:
         if isinstance(value_or_aval, Aval):
             return GraphTracer(self, Var(value_or_aval), None)
+        value_or_aval = capture(value_or_aval)
         var = Var(aval_of(value_or_aval))
         self.values[var] = value_or_aval
         return GraphTracer(self, var, value_or_aval)
@@ -77,13 +79,15 @@ class GraphTrace(Interpreter):
                 return x.var
             self.check_enclosing(x)
         elif np.ndim(x) == 0:
-            return Lit(x)
+            return Lit(x[()] if isinstance(x, np.ndarray) else x)
         var = self._const_ids.get(id(x))
         if var is None:
             var = self._const_ids[id(x)] = Var(aval_of(x))
+            self._captured.append(x)
+            value = capture(x)
             self.constvars.append(var)
-            self.constvals.append(x)  # also keeps x alive, so its id stays unique
-            self.values[var] = x
+            self.constvals.append(value)
+            self.values[var] = value
         return var
 
     def value_of(self, atom: Var | Lit) -> Any:
@@ -111,6 +115,15 @@ class GraphTrace(Interpreter):
 
     def to_graph(self, invars: list[Var], outvars: list[Var | Lit]) -> Graph:
         return Graph(invars, list(self.eqns), outvars, list(self.constvars), list(self.constvals))
+
+
+def capture(x: Any) -> Any:
+    """``x`` as it is now: a writable NumPy array is copied, so that mutating it later changes
+    no graph, pullback or compiled function that captured it (JAX's rule: values are captured
+    when traced)."""
+    if isinstance(x, np.ndarray) and (x.flags.writeable or not x.flags.owndata):
+        return x.copy()  # a read-only view may still see writes through its base
+    return x
 
 
 def as_input_value(x: Any, fn_name: str) -> Any:
@@ -147,8 +160,12 @@ def trace(
             tr.new_input(x if isinstance(x, Aval) else aval_of(as_input_value(x, fn_name)))
             for x in flat
         ]
-    with use_interpreter(tr):
-        out = fn(*tree_unflatten(in_tree, tracers))
+    try:
+        with use_interpreter(tr):
+            out = fn(*tree_unflatten(in_tree, tracers))
+    except BaseException:
+        end(tr)  # a raising function leaves no live trace behind
+        raise
     return tr, [t.var for t in tracers], out
 
 

@@ -263,7 +263,7 @@ def grad_graph(
     Example:
         >>> dot = grad_graph(lambda x, y: tnp.sin(x) * y, argnums=(0, 1))(1.0, 2.0)
     """
-    nums = argnums_tuple(argnums)
+    nums = argnums_tuple(argnums, "grad_graph")
 
     def make(*args: Any) -> Dot:
         split: list[int] = []
