@@ -272,8 +272,11 @@ def _take_along(x: Any, order: Any, axis: int) -> Any:
 
 
 def _take(x: Any, indices: Any, axis: int) -> Any:
-    """``take`` through ``tnp.getitem``, so a NumPy ``x`` may take traced indices."""
-    return tnp.getitem(x, (slice(None),) * axis + (indices,))
+    """``take`` through ``tnp.getitem``, so a NumPy ``x`` may take traced indices; the taken
+    axis goes first (a leading index array is what getitem's batching rule handles)."""
+    out = tnp.getitem(tnp.moveaxis(x, axis, 0), asarray_or_tracer(indices))
+    k = np.ndim(indices)
+    return tnp.moveaxis(out, list(range(k)), list(range(axis, axis + k))) if axis else out
 
 
 def _shuffle(key: Any, x: Any, axis: int) -> Any:
