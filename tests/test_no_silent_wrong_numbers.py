@@ -285,9 +285,7 @@ def test_a_bug_in_a_rule_surfaces_as_itself_naming_the_primitive():
     def buggy(x):
         return undefined_name(x)  # noqa: F821
 
-    prim = Primitive(
-        "test_buggy_impl", impl=buggy, abstract_eval=same_aval, differentiable=False
-    )
+    prim = Primitive("test_buggy_impl", impl=buggy, abstract_eval=same_aval, differentiable=False)
     with pytest.raises(NameError, match="undefined_name") as info:
         prim.bind(np.float64(2.0))
     assert not isinstance(info.value, ag.ShapeError)

@@ -109,10 +109,13 @@ def vjp(fn: Callable, *primals: Any, has_aux: bool = False):
         >>> out, vjp_fn = ag.vjp(tnp.sin, 0.5)
         >>> vjp_fn(1.0)   # (cos(0.5),)
     """
-    tr, invars, out = tracing.trace(fn, primals, concrete=True, fn_name="vjp")
-    if has_aux:
+    aux_box = []
+
+    def main_output(*args: Any) -> Any:
+        out = fn(*args)
+        if not has_aux:
+            return out
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
-            tracing.end(tr)
             what = "one array" if hasattr(out, "shape") else f"a {type(out).__name__}"
             raise TypeError(
                 errors.at_user_line(
@@ -120,11 +123,14 @@ def vjp(fn: Callable, *primals: Any, has_aux: bool = False):
                     f"it returned {what}"
                 )
             )
-        out, aux = out
-        aux = tree_map(lambda x: _to_user(_lower_value(tr, x)), aux)
-    out_flat, out_tree = tree_flatten(out)
-    outvars = [tr.lift(o) for o in out_flat]
-    tracing.end(tr)
+        aux_box.append(out[1])
+        return out[0]
+
+    main_output.__wrapped__ = fn
+    tr, graph, out_tree = tracing.trace_to_graph(main_output, primals, True, fn_name="vjp")
+    invars, outvars = graph.invars, graph.outvars
+    if has_aux:
+        aux = tree_map(lambda x: _to_user(_lower_value(tr, x)), aux_box[0])
     out_values = [tr.value_of(v) for v in outvars]
     in_tree = tree_flatten(tuple(primals))[1]
 
@@ -215,8 +221,7 @@ def check_diff_args(args: Sequence, argnums: tuple[int, ...], fn_name: str) -> N
         if i >= len(args) or i < -len(args):
             raise ValueError(
                 errors.at_user_line(
-                    f"{fn_name}: argnums={i} but the function was called with {len(args)} "
-                    "arguments"
+                    f"{fn_name}: argnums={i} but the function was called with {len(args)} arguments"
                 )
             )
     if len({i % len(args) for i in argnums}) != len(argnums):

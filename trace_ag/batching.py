@@ -122,7 +122,9 @@ def _axes_per_leaf(axes: Any, args: tuple, what: str, name: str) -> list:
     prefix = axes if isinstance(axes, tuple) else (axes,) * len(args)
     spec_leaves, spec_tree = tree_flatten(prefix, is_leaf=lambda s: s is None)
     for spec in spec_leaves:
-        if not (spec is None or (isinstance(spec, (int, np.integer)) and not isinstance(spec, bool))):
+        if not (
+            spec is None or (isinstance(spec, (int, np.integer)) and not isinstance(spec, bool))
+        ):
             raise TypeError(
                 errors.at_user_line(
                     f"vmap({name}): {what} must be an int, None, or a tuple (pytree prefix of "
@@ -133,9 +135,7 @@ def _axes_per_leaf(axes: Any, args: tuple, what: str, name: str) -> list:
         subtrees = spec_tree.flatten_up_to(args)
     except ValueError as e:
         raise ValueError(
-            errors.at_user_line(
-                f"vmap({name}): {what} is not a tree prefix of the arguments: {e}"
-            )
+            errors.at_user_line(f"vmap({name}): {what} is not a tree prefix of the arguments: {e}")
         ) from None
     per_leaf = []
     for spec, sub in zip(spec_leaves, subtrees, strict=True):

@@ -22,6 +22,7 @@ from trace_ag.interpret import eval_graph
 from trace_ag.numpy._base import asarray_or_tracer
 from trace_ag.tree_util import tree_flatten, tree_unflatten
 
+
 def run_graph(graph: Graph, *args: Any) -> list:
     """Evaluate a sub-graph on NumPy values with code generated once for it; the code lives
     on the graph, so it is freed with it (eager loops trace a new graph per call)."""
@@ -33,11 +34,9 @@ def run_graph(graph: Graph, *args: Any) -> list:
 def trace_closed(fn: Callable, in_avals: Sequence[Aval], what: str) -> tuple[Graph, list, Any]:
     """Trace ``fn(*args)`` abstractly. The graph takes its captured constants as leading
     inputs; returns (graph, constants, output tree)."""
-    tr, invars, out = tracing.trace(fn, list(in_avals), concrete=False, fn_name=what)
-    out_flat, out_tree = tree_flatten(out)
-    outvars = [tr.lift(o) for o in out_flat]
-    tracing.end(tr)
-    return Graph(tr.constvars + invars, tr.eqns, outvars), list(tr.constvals), out_tree
+    _, graph, out_tree = tracing.trace_to_graph(fn, list(in_avals), concrete=False, fn_name=what)
+    closed = Graph(graph.constvars + graph.invars, graph.eqns, graph.outvars)
+    return closed, list(graph.constvals), out_tree
 
 
 def _avals(values: Sequence) -> list[Aval]:

@@ -177,17 +177,11 @@ def linearize(fn: Callable, *primals: Any):
         >>> out, f_jvp = ag.linearize(tnp.sin, 0.5)
         >>> f_jvp(1.0)   # cos(0.5)
     """
-    tr, invars, out = tracing.trace(fn, primals, concrete=True, fn_name="linearize")
-    try:
-        out_flat, out_tree = tree_flatten(out)
-        outvars = [tr.lift(o) for o in out_flat]
-    finally:
-        tracing.end(tr)
-    graph = tr.to_graph(invars, outvars)
-    captured = tree_unflatten(tree_flatten(tuple(primals))[1], [tr.values[v] for v in invars])
+    tr, graph, out_tree = tracing.trace_to_graph(fn, primals, concrete=True, fn_name="linearize")
+    captured = tree_unflatten(tree_flatten(tuple(primals))[1], [tr.values[v] for v in graph.invars])
 
     def replay(*args: Any) -> Any:
         return tree_unflatten(out_tree, eval_graph(graph, *tree_flatten(args)[0]))
 
-    out_user = tree_unflatten(out_tree, [_to_user(tr.value_of(v)) for v in outvars])
+    out_user = tree_unflatten(out_tree, [_to_user(tr.value_of(v)) for v in graph.outvars])
     return out_user, lambda *tangents: jvp(replay, captured, tangents)[1]

@@ -9,8 +9,8 @@ arguments are tracers) the cached graph is replayed into that transform instead.
 from __future__ import annotations
 
 import functools
-import itertools
 import inspect
+import itertools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -167,11 +167,10 @@ class Jitted:
             dyn_args, dyn_kwargs = tree_unflatten(sig.tree, list(leaves))
             return self._call_python(sig.static, dyn_args, dyn_kwargs)
 
-        tr, invars, out = tracing.trace(flat_fn, list(sig.avals), concrete=False, fn_name="jit")
-        out_flat, out_tree = tree_flatten(out)
-        outvars = [tr.lift(o) for o in out_flat]
-        tracing.end(tr)
-        return tr.to_graph(invars, outvars), out_tree
+        _, graph, out_tree = tracing.trace_to_graph(
+            flat_fn, list(sig.avals), concrete=False, fn_name="jit"
+        )
+        return graph, out_tree
 
     def _compile(self, sig: Signature, dyn_args: tuple) -> Compiled:
         traced, out_tree = self._trace(sig)
@@ -431,8 +430,9 @@ def jit(
     parameter update then allocates no new parameter arrays). On the NumPy backend a donated
     array holds garbage after the call: use only the returned values. A donated array must not
     also be passed in another position (that is refused). Arrays the function closes over are
-    captured when it is traced; later changes to them are not seen (as in JAX). ``jitted.trace_count`` counts
-    traces; ``jitted.lower(*args).as_text()`` shows the graph that runs.
+    captured when it is traced; later changes to them are not seen (as in JAX).
+    ``jitted.trace_count`` counts traces; ``jitted.lower(*args).as_text()`` shows the graph
+    that runs.
 
     Example:
         >>> step = ag.jit(train_step, donate_argnums=0)

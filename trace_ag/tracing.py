@@ -174,6 +174,20 @@ def end(tr: GraphTrace) -> None:
     tr.alive = False
 
 
+def trace_to_graph(
+    fn: Callable, args: Sequence, concrete: bool, fn_name: str
+) -> tuple[GraphTrace, Graph, Any]:
+    """Trace ``fn(*args)`` into a graph whose outputs are its flattened output: returns the
+    (ended) trace, the graph and the output tree. The one way every transform traces."""
+    tr, invars, out = trace(fn, args, concrete, fn_name)
+    try:
+        out_flat, out_tree = tree_flatten(out)
+        outvars = [tr.lift(o) for o in out_flat]
+    finally:
+        end(tr)
+    return tr, tr.to_graph(invars, outvars), out_tree
+
+
 def make_ir(fn: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[..., Graph]:
     """Trace ``fn`` abstractly and return its graph, like ``jax.make_jaxpr``.
 
@@ -194,9 +208,6 @@ def make_ir(fn: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[
             it = iter(dyn)
             return fn(*[a if i in static else next(it) for i, a in enumerate(args)])
 
-        tr, invars, out = trace(with_static, dynamic, concrete=False, fn_name="make_ir")
-        outvars = [tr.lift(o) for o in tree_flatten(out)[0]]
-        end(tr)
-        return tr.to_graph(invars, outvars)
+        return trace_to_graph(with_static, dynamic, concrete=False, fn_name="make_ir")[1]
 
     return make
