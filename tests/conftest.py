@@ -7,6 +7,10 @@ from hypothesis import settings
 settings.register_profile("deterministic", derandomize=True, print_blob=True)
 settings.load_profile("deterministic")
 
+import trace_ag  # noqa: E402
+
+trace_ag.config.update("check_graphs", True)  # every jit pass's output is type-checked
+
 try:
     import jax
 except ImportError:  # the tests that need JAX skip themselves with pytest.importorskip

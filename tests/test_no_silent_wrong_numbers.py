@@ -325,3 +325,48 @@ def test_a_tracer_leaked_from_a_raising_function_is_dead():
         ag.jit(f)(np.ones(2))
     with pytest.raises(ag.UnexpectedTracerError):
         tnp.sin(leaked[0])
+
+
+# ---- tracebacks show the user's frames (issue 15, item 7)
+
+
+def _library_frames(exc: BaseException) -> list[str]:
+    import os
+
+    library = os.path.dirname(os.path.abspath(ag.__file__))
+    frames, tb = [], exc.__traceback__
+    while tb is not None:
+        name = os.path.abspath(tb.tb_frame.f_code.co_filename)
+        if name.startswith(library):
+            frames.append(f"{name}:{tb.tb_lineno}")
+        tb = tb.tb_next
+    return frames
+
+
+def _bad_loss(x):
+    return tnp.sum(x + np.ones(4))
+
+
+def test_internal_frames_are_hidden_from_errors_under_a_transform():
+    with pytest.raises(ag.ShapeError) as info:
+        ag.grad(_bad_loss)(np.ones(3))
+    assert len(_library_frames(info.value)) <= 1  # the boundary that re-raised it
+    tb = info.value.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    assert tb.tb_frame.f_code.co_name == "_bad_loss"  # the innermost frame is the user's line
+    assert any("traceback_filtering" in note for note in info.value.__notes__)
+
+
+def test_traceback_filtering_off_shows_every_frame():
+    ag.config.update("traceback_filtering", "off")
+    try:
+        with pytest.raises(ag.ShapeError) as info:
+            ag.jit(_bad_loss)(np.ones(3))
+    finally:
+        ag.config.update("traceback_filtering", "auto")
+    assert len(_library_frames(info.value)) > 3
+
+
+def test_graph_checks_run_after_every_pass_in_the_test_suite():
+    assert ag.config.read("check_graphs") is True

@@ -58,9 +58,7 @@ def test_a_save_killed_midway_leaves_the_old_checkpoint_intact(tmp_path):
     np.testing.assert_array_equal(loaded["w"], old["w"])
 
 
-def test_an_interrupted_save_leaves_the_old_checkpoint_and_no_temporary_file(
-    tmp_path, monkeypatch
-):
+def test_an_interrupted_save_leaves_the_old_checkpoint_and_no_temporary_file(tmp_path, monkeypatch):
     from numpy.lib import format
 
     path = tmp_path / "ck.npz"
@@ -156,14 +154,26 @@ def test_a_npy_file_is_not_a_checkpoint(tmp_path):
         ('{"dict": {"w": {"leaf": 7, "shape": [3], "dtype": "<f8"}}}', r"at \['w'\], a leaf nam"),
         ('{"dict": {"w": {"leaf": 0}}}', r"at \['w'\], a leaf without its shape"),
         ('{"list": [{"leaf": 0, "shape": [3], "dtype": "<f8"}, 5]}', r"at \[1\], an entry that"),
-        ('{"list": [{"leaf": 0, "shape": [3], "dtype": "<f8"}, {"leaf": 0, "shape": [3], '
-         '"dtype": "<f8"}]}', r"at \[1\], a leaf naming array 0, which is missing or used twice"),
+        (
+            '{"list": [{"leaf": 0, "shape": [3], "dtype": "<f8"}, {"leaf": 0, "shape": [3], '
+            '"dtype": "<f8"}]}',
+            r"at \[1\], a leaf naming array 0, which is missing or used twice",
+        ),
         ('{"dict": [1, 2]}', r"at the root, a dict entry that is not a mapping"),
         ('{"namedtuple": [], "type": "m:T", "fields": ["a"]}', r"fields \['a'\] do not fit"),
         ('{"list": ' * 5000 + "null" + "}" * 5000, r"(nested too deeply|not valid JSON)"),
         ("[1, 2", r"not valid JSON"),
     ],
-    ids=["missing-leaf", "leaf-fields", "not-a-node", "leaf-twice", "dict", "fields", "deep", "json"],
+    ids=[
+        "missing-leaf",
+        "leaf-fields",
+        "not-a-node",
+        "leaf-twice",
+        "dict",
+        "fields",
+        "deep",
+        "json",
+    ],
 )
 def test_a_corrupt_structure_is_a_one_line_checkpoint_error(tmp_path, structure, expected):
     path = tmp_path / "ck.npz"

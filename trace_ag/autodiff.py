@@ -15,6 +15,7 @@ import numpy as np
 
 from trace_ag import errors, tracing
 from trace_ag.core import Eqn, Lit, Var, dtype_of, is_float, refuse_complex, zeros_like
+from trace_ag.errors import api_boundary
 from trace_ag.tree_util import tree_flatten, tree_map, tree_unflatten
 
 
@@ -99,6 +100,7 @@ def _lower_value(tr: tracing.GraphTrace, x: Any) -> Any:
     return tr.value_of(tr.lift(x))
 
 
+@api_boundary
 def vjp(fn: Callable, *primals: Any, has_aux: bool = False):
     """Evaluate ``fn(*primals)`` and return its output and a function pulling cotangents back.
 
@@ -134,6 +136,7 @@ def vjp(fn: Callable, *primals: Any, has_aux: bool = False):
     out_values = [tr.value_of(v) for v in outvars]
     in_tree = tree_flatten(tuple(primals))[1]
 
+    @api_boundary
     def vjp_fn(cotangent: Any) -> tuple:
         ct_flat, ct_tree = tree_flatten(cotangent)
         if ct_tree != out_tree:
@@ -252,6 +255,7 @@ def value_and_grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool
     """
     nums = argnums_tuple(argnums, "grad")
 
+    @api_boundary
     def value_and_grad_fn(*args: Any):
         check_diff_args(args, nums, "grad")
         result = vjp(of_argnums(fn, args, nums), *[args[i] for i in nums], has_aux=has_aux)
@@ -293,6 +297,7 @@ def grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
     """
     value_and_grad_fn = value_and_grad(fn, argnums, has_aux)
 
+    @api_boundary
     def grad_fn(*args: Any):
         (value, grads) = value_and_grad_fn(*args)
         return (grads, value[1]) if has_aux else grads

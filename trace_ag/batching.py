@@ -25,6 +25,7 @@ from trace_ag.core import (
     current_interpreter,
     use_interpreter,
 )
+from trace_ag.errors import api_boundary
 from trace_ag.primitives._transform_rules import to_front
 from trace_ag.tracing import as_input_value
 from trace_ag.tree_util import tree_flatten, tree_unflatten
@@ -152,6 +153,7 @@ def vmap(fn: Callable, in_axes: Any = 0, out_axes: Any = 0):
     """
     name = getattr(fn, "__name__", "fn")
 
+    @api_boundary
     def batched(*args: Any) -> Any:
         flat, in_tree = tree_flatten(args)
         flat = [as_input_value(x, "vmap") for x in flat]

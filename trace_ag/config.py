@@ -5,7 +5,11 @@
   static value differs from the closest cached signature;
 - ``jit_cache_size``: how many signatures each jitted function keeps (least recently used out);
 - ``jit_reuse_buffers``: let generated NumPy code write into dead buffers (``out=``); turning it
-  off measures what the buffer plan buys (``benchmarks/mlp.py``).
+  off measures what the buffer plan buys (``benchmarks/mlp.py``);
+- ``traceback_filtering``: ``"auto"`` hides trace_ag's own frames from the tracebacks of
+  ``TraceAgError``s raised through a transform (as JAX does), ``"off"`` shows every frame;
+- ``check_graphs``: type-check every graph after each jit pass (a debugging aid; the test suite
+  turns it on).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ _values: dict[str, Any] = {
     "explain_cache_misses": False,
     "jit_cache_size": 64,
     "jit_reuse_buffers": True,
+    "traceback_filtering": "auto",
+    "check_graphs": False,
 }
 
 

@@ -221,7 +221,7 @@ class Primitive:
             explained = self.explain_failure(args, params, e)
             if explained is None:
                 raise  # a bug in an impl or rule surfaces as itself, with a note naming us
-            raise explained from e
+            raise explained from None  # the message says all the NumPy error said
 
     def explain_failure(self, args: Sequence, params: dict, cause: Exception) -> Exception | None:
         """A failure the user caused (operands whose shapes or dtypes this primitive's shape

@@ -6,9 +6,12 @@ frame outside trace_ag (and outside NumPy/JAX), so messages can point at the use
 
 from __future__ import annotations
 
+import functools
 import linecache
 import os
 import sys
+import types
+from collections.abc import Callable
 
 _LIBRARY_DIRS = [os.path.dirname(os.path.abspath(__file__)) + os.sep]
 _SKIP_PARTS = (os.sep + "numpy" + os.sep, os.sep + "jax" + os.sep, os.sep + "contextlib.py")
@@ -81,3 +84,47 @@ def user_frame() -> str:
 def at_user_line(message: str) -> str:
     """Append the user's source line to an error message."""
     return f"{message}\n  (at {user_frame()})"
+
+
+_FILTER_NOTE = (
+    "(trace_ag's internal frames are hidden from this traceback; "
+    'ag.config.update("traceback_filtering", "off") shows them)'
+)
+
+
+def _is_library_file(filename: str) -> bool:
+    filename = os.path.abspath(filename)
+    return filename.startswith(tuple(_LIBRARY_DIRS)) or filename.endswith("contextlib.py")
+
+
+def filter_traceback(tb: types.TracebackType | None) -> types.TracebackType | None:
+    """The traceback without trace_ag's own frames: the user's frames are what remain."""
+    kept = []
+    while tb is not None:
+        if not _is_library_file(tb.tb_frame.f_code.co_filename):
+            kept.append(tb)
+        tb = tb.tb_next
+    filtered = None
+    for entry in reversed(kept):
+        filtered = types.TracebackType(filtered, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return filtered
+
+
+def api_boundary(fn: Callable) -> Callable:
+    """Wrap a public entry point so that a ``TraceAgError`` leaving it carries a traceback of
+    the user's frames only (``config.traceback_filtering``)."""
+
+    @functools.wraps(fn)
+    def boundary(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TraceAgError as e:
+            from trace_ag import config
+
+            if config.read("traceback_filtering") == "off":
+                raise
+            if _FILTER_NOTE not in getattr(e, "__notes__", ()):
+                e.add_note(_FILTER_NOTE)
+            raise e.with_traceback(filter_traceback(e.__traceback__))
+
+    return boundary

@@ -27,6 +27,7 @@ from trace_ag.core import (
     use_interpreter,
     zeros_like,
 )
+from trace_ag.errors import api_boundary
 from trace_ag.interpret import eval_graph
 from trace_ag.tracing import as_input_value
 from trace_ag.tree_util import tree_flatten, tree_unflatten
@@ -125,6 +126,7 @@ def _check_tangents(primals: list, tangents: list, fn: str) -> None:
             )
 
 
+@api_boundary
 def jvp(fn: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
     """Evaluate ``fn(*primals)`` and its directional derivative along ``tangents``.
 
@@ -168,6 +170,7 @@ def _map_out(trace: JVPTrace, tree: Any):
     return tree_unflatten(t, [_to_user(trace.lift(x)[0]) for x in flat]), t
 
 
+@api_boundary
 def linearize(fn: Callable, *primals: Any):
     """``(out, f_jvp)``: the output at ``primals`` and the function ``f_jvp(*tangents)`` giving
     the directional derivative there. ``fn`` is traced once, now: the primals and the arrays it

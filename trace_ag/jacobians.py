@@ -13,6 +13,7 @@ from trace_ag import numpy as tnp
 from trace_ag.autodiff import argnums_tuple, check_diff_args, of_argnums, vjp
 from trace_ag.batching import vmap
 from trace_ag.core import dtype_of
+from trace_ag.errors import api_boundary
 from trace_ag.forward import jvp
 from trace_ag.tracing import as_input_value
 from trace_ag.tree_util import tree_flatten, tree_unflatten
@@ -56,6 +57,7 @@ def jacfwd(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
     """
     nums = argnums_tuple(argnums, "jacfwd")
 
+    @api_boundary
     def jac_fn(*args: Any):
         partial, flat, in_tree = _partial(fn, args, nums, "jacfwd")
         dtype = np.result_type(*[dtype_of(x) for x in flat])
@@ -103,6 +105,7 @@ def jacrev(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
     """
     nums = argnums_tuple(argnums, "jacrev")
 
+    @api_boundary
     def jac_fn(*args: Any):
         partial, flat, in_tree = _partial(fn, args, nums, "jacrev")
         result = vjp(partial, *flat, has_aux=has_aux)

@@ -22,6 +22,7 @@ import numpy as np
 from trace_ag import config, errors, passes, tracing
 from trace_ag.codegen import CompiledGraph
 from trace_ag.core import EVAL, Aval, Graph, Tracer, aval_of, current_interpreter
+from trace_ag.errors import api_boundary
 from trace_ag.interpret import eval_graph
 from trace_ag.tree_util import PyTreeDef, tree_flatten, tree_leaves, tree_unflatten
 
@@ -260,6 +261,7 @@ class Jitted:
             )
         return self._jax_jitted
 
+    @api_boundary
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.backend == "jax" and current_interpreter() is EVAL:
             try:  # no enclosing trace_ag transform: JAX dispatches

@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from trace_ag import config
 from trace_ag.core import Eqn, Graph, Lit, Tracer, Var, aval_of
+from trace_ag.interpret import GraphTypeError, typecheck_graph
 
 Atom = Var | Lit
 FOLD_MAX_ELEMENTS = 1 << 16  # larger constants are computed at run time instead
@@ -77,11 +79,26 @@ class _Rewriter:
         return var
 
 
+def _value_key(value: Any) -> Any:
+    """A hashable key equal only for interchangeable values: numbers by type and bits, so that
+    ``-0.0`` and ``0.0`` differ, a nan equals itself, and ``1``, ``1.0`` and ``True`` differ.
+    Raises TypeError for an unhashable value (an array: then the equation is not merged)."""
+    if isinstance(value, (bool, int)):  # Python ints may exceed int64: compare them exactly
+        return (type(value).__name__, value)
+    if isinstance(value, (float, complex, np.generic)):
+        scalar = np.asarray(value)
+        return (type(value).__name__, scalar.dtype.str, scalar.tobytes())
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, tuple(_value_key(v) for v in value))
+    if isinstance(value, np.ndarray):
+        raise TypeError("arrays are not compared")
+    hash(value)
+    return (type(value).__name__, value)
+
+
 def _params_key(params: dict) -> Any:
     try:
-        key = tuple(sorted(params.items()))
-        hash(key)
-        return key
+        return tuple(sorted((name, _value_key(v)) for name, v in params.items()))
     except TypeError:
         return None
 
@@ -89,7 +106,7 @@ def _params_key(params: dict) -> Any:
 def _atom_key(atom: Atom) -> Any:
     if isinstance(atom, Var):
         return id(atom)
-    return ("lit", np.asarray(atom.value).dtype.str, np.asarray(atom.value).item())
+    return ("lit", _value_key(np.asarray(atom.value)[()]))
 
 
 def cse(graph: Graph) -> Graph:
@@ -195,7 +212,16 @@ DEFAULT_PASSES = (simplify, fold_constants, simplify, cse, dce)
 
 
 def optimize(graph: Graph, passes=DEFAULT_PASSES) -> Graph:
-    """Run the passes in order (by default: simplify, fold, simplify, CSE, DCE)."""
+    """Run the passes in order (by default: simplify, fold, simplify, CSE, DCE); with
+    ``config.check_graphs`` each result is type-checked, naming the pass that broke it."""
+    check = config.read("check_graphs")
+    if check:
+        typecheck_graph(graph)
     for graph_pass in passes:
         graph = graph_pass(graph)
+        if check:
+            try:
+                typecheck_graph(graph)
+            except GraphTypeError as e:
+                raise GraphTypeError(f"after the pass {graph_pass.__name__}: {e}") from None
     return graph

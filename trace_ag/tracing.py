@@ -28,6 +28,7 @@ from trace_ag.core import (
     current_interpreter,
     use_interpreter,
 )
+from trace_ag.errors import api_boundary
 from trace_ag.tree_util import tree_flatten, tree_unflatten
 
 
@@ -201,6 +202,7 @@ def make_ir(fn: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[
     """
     static = {static_argnums} if isinstance(static_argnums, int) else set(static_argnums)
 
+    @api_boundary
     def make(*args: Any) -> Graph:
         dynamic = [a for i, a in enumerate(args) if i not in static]
 
