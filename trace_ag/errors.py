@@ -125,6 +125,6 @@ def api_boundary(fn: Callable) -> Callable:
                 raise
             if _FILTER_NOTE not in getattr(e, "__notes__", ()):
                 e.add_note(_FILTER_NOTE)
-            raise e.with_traceback(filter_traceback(e.__traceback__))
+            raise e.with_traceback(filter_traceback(e.__traceback__))  # noqa: B904 (the same error, re-raised)
 
     return boundary
