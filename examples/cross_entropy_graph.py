@@ -35,10 +35,21 @@ def nll(z):
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", type=Path, default=Path("graphs"))
-    parser.add_argument("--format", default="svg", choices=viz.FORMATS)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        default=Path("graphs"),
+        help="where to write the graphs (default: graphs)",
+    )
+    parser.add_argument(
+        "--format", default="svg", choices=viz.FORMATS, help="picture format for dot (default: svg)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the random logits (default: 0)"
+    )
     args = parser.parse_args(argv)
 
     z = np.random.default_rng(args.seed).standard_normal(3)

@@ -37,9 +37,20 @@ def stable_by_hand(z):
 
 
 def main(argv: list[str] | None = None) -> list[tuple[float, float, float]]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10, 100, 500, 710, 1000])
-    parser.add_argument("--dtype", default="float64", choices=("float64", "float32"))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scales",
+        type=float,
+        nargs="+",
+        default=[1, 10, 100, 500, 710, 1000],
+        metavar="S",
+        help="logit scales to try (default: 1 10 100 500 710 1000)",
+    )
+    parser.add_argument(
+        "--dtype", default="float64", choices=("float64", "float32"), help="default: float64"
+    )
     args = parser.parse_args(argv)
 
     base = np.array([0.5, 1.0, -0.3], dtype=args.dtype)

@@ -29,9 +29,13 @@ def cross_entropy_first_class(z):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--lr", type=float, default=0.05)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--steps", type=int, default=300, help="gradient steps of the ReLU fit (default: 300)"
+    )
+    parser.add_argument("--lr", type=float, default=0.05, help="learning rate (default: 0.05)")
     args = parser.parse_args()
 
     dfdx, dfdy = ag.grad(lecture_f, argnums=(0, 1))(1.5, -0.3)

@@ -41,9 +41,21 @@ def dense_im2col_matrix(C: int, H: int, W: int, K: int, S: int) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name, default in (("C", 2), ("H", 4), ("W", 5), ("K", 2), ("N", 2), ("S", 1)):
-        parser.add_argument(f"--{name}", type=int, default=default)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sizes = (
+        ("C", 2, "input channels"),
+        ("H", 4, "image height"),
+        ("W", 5, "image width"),
+        ("K", 2, "kernel size"),
+        ("N", 2, "batch size"),
+        ("S", 1, "stride"),
+    )
+    for name, default, what in sizes:
+        parser.add_argument(
+            f"--{name}", type=int, default=default, help=f"{what} (default: {default})"
+        )
     a = parser.parse_args(argv)
     C, H, W, K, N, S = a.C, a.H, a.W, a.K, a.N, a.S
     np.set_printoptions(linewidth=100)

@@ -51,11 +51,13 @@ def accuracy(params: dict, x, y) -> float:
 
 
 def main(argv: list[str] | None = None) -> float:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=400, help="number of points")
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--lr", type=float, default=0.5)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=400, help="number of points (default: 400)")
+    parser.add_argument("--steps", type=int, default=300, help="gradient steps (default: 300)")
+    parser.add_argument("--lr", type=float, default=0.5, help="learning rate (default: 0.5)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the data (default: 0)")
     args = parser.parse_args(argv)
 
     x, y = make_data(args.n, args.seed)

@@ -87,12 +87,19 @@ def plot(params: dict, x, y, losses: list, path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> float:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-hidden", type=int, default=20)
-    parser.add_argument("--n-samples", type=int, default=30)
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--lr", type=float, default=0.05)
-    parser.add_argument("--plot", type=Path, default=Path("relu_fit.png"), help="'' for none")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n-hidden", type=int, default=20, help="hidden ReLU units (default: 20)")
+    parser.add_argument("--n-samples", type=int, default=30, help="training points (default: 30)")
+    parser.add_argument("--steps", type=int, default=2000, help="gradient steps (default: 2000)")
+    parser.add_argument("--lr", type=float, default=0.05, help="learning rate (default: 0.05)")
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        default=Path("relu_fit.png"),
+        help="where to save the plot, '' for none (default: relu_fit.png)",
+    )
     args = parser.parse_args(argv)
 
     x = np.linspace(-2, 2, args.n_samples)

@@ -1,6 +1,7 @@
 """Every script in examples/ runs as a script with tiny settings and prints what it promises.
 (examples/lecture/ is run by tests/test_lecture.py, examples/lenet5.py by test_nn_train.py.)"""
 
+import ast
 import re
 import subprocess
 import sys
@@ -94,3 +95,49 @@ def test_demo_runs(tmp_path):
 def test_examples_explain_themselves(script):
     text = (EXAMPLES / script).read_text()
     assert text.startswith('"""') and "Run:" in text.split('"""')[1]
+
+
+def help_text(*command: str) -> str:
+    done = subprocess.run(
+        [sys.executable, *command, "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def options_without_help(text: str) -> list[str]:
+    """Options in an argparse --help listing with no help text (same line or the next)."""
+    lines = text.split("options:", 1)[-1].splitlines()
+    missing = []
+    for i, line in enumerate(lines):
+        entry = re.match(r"^  (-[^ ].*?)(\s{2,}(\S.*))?$", line)
+        if not entry or entry.group(3):
+            continue
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        if not re.match(r"^\s{6,}\S", following) or following.strip().startswith("-"):
+            missing.append(entry.group(1))
+    return missing
+
+
+@pytest.mark.parametrize("script", sorted(TINY) + sorted(TESTED_ELSEWHERE))
+def test_every_example_help_is_complete(script):
+    text = help_text(str(EXAMPLES / script))
+    summary = ast.get_docstring(ast.parse((EXAMPLES / script).read_text()))
+    last_paragraph_start = summary.strip().split("\n\n")[-1].splitlines()[0]
+    assert last_paragraph_start in text, "the description is cut"
+    assert options_without_help(text) == []
+
+
+def test_lenet5_example_speaks_the_cli_vocabulary():
+    example = set(re.findall(r"--[a-z][a-z-]+", help_text(str(EXAMPLES / "lenet5.py"))))
+    cli = set(re.findall(r"--[a-z][a-z-]+", help_text("-m", "trace_ag.cli", "train")))
+    assert {"--dataset", "--conv-method", "--save"} <= example
+    assert example - cli == {"--min-accuracy"}  # the one option only a script needs
+
+
+def test_the_help_checker_finds_options_without_help():
+    text = (
+        "options:\n  -h, --help  show\n  --steps STEPS\n  --lr LR     learning\n"
+        "  --long-option-name X\n                        its help\n"
+    )
+    assert options_without_help(text) == ["--steps STEPS"]
