@@ -12,21 +12,36 @@ insertion, ``None`` is a node with no children, and anything unregistered is a l
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
+import numpy as np
+
 __all__ = [
+    "DictKey",
+    "FlattenedIndexKey",
+    "GetAttrKey",
     "PyTreeDef",
+    "SequenceKey",
+    "keystr",
+    "register_dataclass",
     "register_pytree_node",
     "register_pytree_node_class",
+    "register_pytree_with_keys",
+    "register_pytree_with_keys_class",
     "tree_all",
     "tree_flatten",
+    "tree_flatten_with_path",
     "tree_leaves",
+    "tree_leaves_with_path",
     "tree_map",
+    "tree_map_with_path",
     "tree_reduce",
     "tree_structure",
+    "tree_transpose",
     "tree_unflatten",
 ]
 
@@ -301,6 +316,27 @@ def _repr(spec: Any) -> str:
     return f"CustomNode({t.__name__}[{aux!r}], [{', '.join(parts)}])"
 
 
+def _hashable(obj: Any) -> Hashable:
+    """A hashable stand-in for `obj` that is equal exactly when the originals are equal: how
+    aux data that is a dict, list, set or array keys jit's cache (JAX requires hashable aux)."""
+    if isinstance(obj, tuple):
+        return tuple(_hashable(o) for o in obj)
+    if isinstance(obj, list):
+        return ("list", tuple(_hashable(o) for o in obj))
+    if isinstance(obj, dict):
+        return ("dict", frozenset((_hashable(k), _hashable(v)) for k, v in obj.items()))
+    if isinstance(obj, set | frozenset):
+        return ("set", frozenset(_hashable(o) for o in obj))
+    if hasattr(obj, "__array__") and hasattr(obj, "dtype"):
+        a = np.asarray(obj)
+        return ("array", a.shape, a.dtype.str, a.tobytes())
+    try:
+        hash(obj)
+    except TypeError:
+        return ("unhashable", type(obj))  # equal objects must hash alike, so only the type
+    return obj
+
+
 class PyTreeDef:
     """The structure of a pytree, without its leaves: immutable, hashable, comparable.
 
@@ -321,11 +357,20 @@ class PyTreeDef:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PyTreeDef):
             return NotImplemented
-        return self is other or self._spec == other._spec
+        if self is other:
+            return True
+        try:
+            return bool(self._spec == other._spec)
+        except (TypeError, ValueError):  # arrays in aux data: compare their values
+            return _hashable(self._spec) == _hashable(other._spec)
 
     def __hash__(self) -> int:
         if self._hash is None:
-            object.__setattr__(self, "_hash", hash(self._spec))
+            try:
+                h = hash(self._spec)
+            except TypeError:  # unhashable aux data (a dict, a list, an array): hash its value
+                h = hash(_hashable(self._spec))
+            object.__setattr__(self, "_hash", h)
         return self._hash
 
     def __repr__(self) -> str:
@@ -441,3 +486,256 @@ def tree_reduce(
     if initializer is _NO_INIT:
         return functools.reduce(f, leaves)
     return functools.reduce(f, leaves, initializer)
+
+
+def tree_transpose(outer_treedef: PyTreeDef, inner_treedef: PyTreeDef | None, pytree: Any) -> Any:
+    """Swap the outer and inner levels of `pytree`, an `outer_treedef` of `inner_treedef`s.
+
+    >>> tree_transpose(tree_structure([0, 0]), tree_structure((0, 0)), [(1, 2), (3, 4)])
+    ([1, 3], [2, 4])
+    """
+    inner_trees = outer_treedef.flatten_up_to(pytree)
+    if inner_treedef is None:
+        inner_treedef = tree_structure(inner_trees[0]) if inner_trees else tree_structure(())
+    columns = [inner_treedef.flatten_up_to(t) for t in inner_trees]
+    rows = zip(*columns, strict=True) if columns else [[]] * inner_treedef.num_leaves
+    return inner_treedef.unflatten([outer_treedef.unflatten(list(r)) for r in rows])
+
+
+# ---- key paths: where each leaf sits, as JAX names it ----------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class DictKey:
+    """A dict entry's key in a key path; prints as ``['a']``."""
+
+    key: Hashable
+
+    def __str__(self) -> str:
+        return f"[{self.key!r}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class SequenceKey:
+    """A tuple or list position in a key path; prints as ``[0]``."""
+
+    idx: int
+
+    def __str__(self) -> str:
+        return f"[{self.idx!r}]"
+
+
+@dataclasses.dataclass(frozen=True)
+class GetAttrKey:
+    """An attribute (namedtuple field, dataclass field) in a key path; prints as ``.name``."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f".{self.name}"
+
+
+@dataclasses.dataclass(frozen=True)
+class FlattenedIndexKey:
+    """The i-th child of a node registered without keys; prints as ``[<flat index i>]``."""
+
+    key: int
+
+    def __str__(self) -> str:
+        return f"[<flat index {self.key}>]"
+
+
+KeyEntry = DictKey | SequenceKey | GetAttrKey | FlattenedIndexKey | Any
+KeyPath = tuple[KeyEntry, ...]
+
+# type -> flatten_with_keys(x) -> (((key, child), ...), aux), for types registered with keys
+_KEYED: dict[type, Callable] = {}
+
+
+def keystr(keys: KeyPath, *, simple: bool = False, separator: str = "") -> str:
+    """A key path as text, as ``jax.tree_util.keystr``.
+
+    >>> path = (DictKey("a"), SequenceKey(1), GetAttrKey("w"))
+    >>> keystr(path), keystr(path, simple=True, separator="/")
+    ("['a'][1].w", 'a/1/w')
+    """
+    if not simple:
+        return separator.join(str(k) for k in keys)
+    plain = {DictKey: "key", SequenceKey: "idx", GetAttrKey: "name", FlattenedIndexKey: "key"}
+    return separator.join(
+        str(getattr(k, plain[type(k)])) if type(k) in plain else str(k) for k in keys
+    )
+
+
+def _children_with_keys(x: Any) -> tuple[list, list, Any] | None:
+    """``(keys, children, aux)`` of the node `x`, or None if `x` is a leaf."""
+    t = type(x)
+    if t in _KEYED:
+        pairs, aux = _KEYED[t](x)
+        pairs = list(pairs)
+        return [k for k, _ in pairs], [c for _, c in pairs], aux
+    level = _one_level(x)
+    if level is None:
+        return None
+    children, aux = level
+    if t is tuple or t is list:
+        keys = [SequenceKey(i) for i in range(len(children))]
+    elif (dict_keys := _dict_keys(t, aux)) is not None:
+        keys = [DictKey(k) for k in dict_keys]
+    elif t not in _REGISTRY:  # namedtuple
+        keys = [GetAttrKey(f) for f in t._fields]
+    else:
+        keys = [FlattenedIndexKey(i) for i in range(len(children))]
+    return keys, children, aux
+
+
+def _flatten_path(
+    x: Any, path: tuple, out: list, is_leaf: Callable | None, takes_path: bool
+) -> Any:
+    """As `_flatten`, appending ``(path, leaf)`` pairs; returns the structure spec."""
+    if is_leaf is not None and (is_leaf(path, x) if takes_path else is_leaf(x)):
+        out.append((path, x))
+        return _LEAF
+    if x is None:
+        return _NONE_SPEC
+    node = _children_with_keys(x)
+    if node is None:
+        out.append((path, x))
+        return _LEAF
+    keys, children, aux = node
+    start = len(out)
+    specs = tuple(
+        _flatten_path(c, (*path, k), out, is_leaf, takes_path)
+        for k, c in zip(keys, children, strict=True)
+    )
+    return (type(x), aux, specs, len(out) - start)
+
+
+def tree_flatten_with_path(
+    tree: Any, is_leaf: Callable[..., bool] | None = None, is_leaf_takes_path: bool = False
+) -> tuple[list[tuple[KeyPath, Any]], PyTreeDef]:
+    """As `tree_flatten`, with each leaf paired with its key path.
+
+    >>> pairs, _ = tree_flatten_with_path({"a": [1, 2]})
+    >>> [(keystr(p), leaf) for p, leaf in pairs]
+    [("['a'][0]", 1), ("['a'][1]", 2)]
+    """
+    out: list = []
+    spec = _flatten_path(tree, (), out, is_leaf, is_leaf_takes_path)
+    return out, PyTreeDef(spec)
+
+
+def tree_leaves_with_path(
+    tree: Any, is_leaf: Callable[..., bool] | None = None, is_leaf_takes_path: bool = False
+) -> list[tuple[KeyPath, Any]]:
+    """The ``(key_path, leaf)`` pairs of `tree`, in flatten order."""
+    return tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)[0]
+
+
+def tree_map_with_path(
+    f: Callable[..., Any],
+    tree: Any,
+    *rest: Any,
+    is_leaf: Callable[..., bool] | None = None,
+    is_leaf_takes_path: bool = False,
+) -> Any:
+    """As `tree_map`, calling ``f(key_path, leaf, *others)``.
+
+    >>> tree_map_with_path(lambda p, x: keystr(p) if x is None else x * 10, {"a": 1, "b": [2]})
+    {'a': 10, 'b': [20]}
+    """
+    pairs, treedef = tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)
+    others = [treedef.flatten_up_to(r) for r in rest]
+    outs = [f(p, x, *xs) for (p, x), *xs in zip(pairs, *others, strict=True)]
+    return treedef.unflatten(outs)
+
+
+def register_pytree_with_keys(
+    nodetype: type,
+    flatten_with_keys: Callable[[Any], tuple[Iterable[tuple[Any, Any]], Hashable]],
+    unflatten_func: Callable[[Any, Iterable], Any],
+    flatten_func: Callable[[Any], tuple[Iterable, Hashable]] | None = None,
+) -> None:
+    """Register `nodetype` with a flatten that names its children (``((key, child), ...), aux``)
+    so key paths show those keys.
+
+    >>> class Point:
+    ...     def __init__(self, x, y): self.x, self.y = x, y
+    >>> register_pytree_with_keys(
+    ...     Point,
+    ...     lambda p: (((GetAttrKey("x"), p.x), (GetAttrKey("y"), p.y)), None),
+    ...     lambda aux, ch: Point(*ch))
+    >>> keystr(tree_flatten_with_path([Point(1, 2)])[0][1][0])
+    '[0].y'
+    """
+    if flatten_func is None:
+
+        def flatten_func(x: Any) -> tuple[list, Any]:
+            pairs, aux = flatten_with_keys(x)
+            return [c for _, c in pairs], aux
+
+    register_pytree_node(nodetype, flatten_func, unflatten_func)
+    _KEYED[nodetype] = flatten_with_keys
+
+
+def register_pytree_with_keys_class(cls: type) -> type:
+    """Class decorator: register `cls` by its ``tree_flatten_with_keys`` and ``tree_unflatten``
+    methods (and ``tree_flatten`` if it has one)."""
+    flat = getattr(cls, "tree_flatten", None)
+    register_pytree_with_keys(
+        cls,
+        lambda x: x.tree_flatten_with_keys(),
+        cls.tree_unflatten,
+        (lambda x: x.tree_flatten()) if flat is not None else None,
+    )
+    return cls
+
+
+def register_dataclass(
+    nodetype: type,
+    data_fields: Iterable[str] | None = None,
+    meta_fields: Iterable[str] | None = None,
+    drop_fields: Iterable[str] = (),
+) -> type:
+    """Register a dataclass as a pytree node: `data_fields` are children (key paths
+    ``.name``), `meta_fields` static aux data. Without both lists, fields marked
+    ``field(metadata=dict(static=True))`` are meta and the other init fields data. Returns
+    `nodetype`, so it can decorate the class.
+
+    >>> @register_dataclass
+    ... @dataclasses.dataclass
+    ... class Params:
+    ...     w: Any
+    ...     name: str = dataclasses.field(default="p", metadata=dict(static=True))
+    >>> tree_leaves(Params(w=[1, 2]))
+    [1, 2]
+    """
+    if data_fields is None and meta_fields is None:
+        if not dataclasses.is_dataclass(nodetype):
+            raise TypeError(
+                f"register_dataclass: {nodetype.__name__} is not a dataclass; pass "
+                "data_fields and meta_fields explicitly"
+            )
+        dropped = set(drop_fields)
+        fields = [f for f in dataclasses.fields(nodetype) if f.init and f.name not in dropped]
+        meta = tuple(f.name for f in fields if f.metadata.get("static", False))
+        data = tuple(f.name for f in fields if not f.metadata.get("static", False))
+    elif data_fields is None or meta_fields is None:
+        raise TypeError("register_dataclass: give both data_fields and meta_fields, or neither")
+    else:
+        data, meta = tuple(data_fields), tuple(meta_fields)
+
+    def flatten_with_keys(x: Any) -> tuple[tuple, tuple]:
+        pairs = tuple((GetAttrKey(n), getattr(x, n)) for n in data)
+        return pairs, tuple(getattr(x, n) for n in meta)
+
+    def unflatten(aux: tuple, children: Iterable) -> Any:
+        kwargs = dict(zip(meta, aux, strict=True))
+        kwargs.update(zip(data, children, strict=True))
+        return nodetype(**kwargs)
+
+    def flatten(x: Any) -> tuple[list, tuple]:
+        return [getattr(x, n) for n in data], tuple(getattr(x, n) for n in meta)
+
+    register_pytree_with_keys(nodetype, flatten_with_keys, unflatten, flatten)
+    return nodetype
