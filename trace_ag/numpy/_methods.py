@@ -110,9 +110,27 @@ def _array_ufunc(tnp):
 
 def _array_function(tnp):
     def __array_function__(self, func, types, args, kwargs):
-        fn = getattr(tnp, func.__name__, None)
+        fn = _counterpart(tnp, func)
         if fn is None or getattr(fn, "__module__", "").startswith("numpy"):
-            raise unsupported(func.__name__)
+            module = (func.__module__ or "numpy").removeprefix("numpy").lstrip(".")
+            name = f"{module}.{func.__name__}" if module else func.__name__
+            if module == "lib.scimath":
+                name += " (numpy.emath: complex results, which trace_ag does not support yet)"
+            raise unsupported(name)
         return fn(*args, **kwargs)
 
     return __array_function__
+
+
+def _counterpart(tnp, func):
+    """The trace_ag function for the NumPy function ``func``: matched by identity with NumPy's
+    top-level function (or ``numpy.linalg``'s) of that name, never by name alone, which would
+    send ``np.emath.sqrt`` (complex for negative inputs) to the real ``tnp.sqrt``."""
+    import numpy as np
+
+    name = func.__name__
+    if getattr(np, name, None) is func:
+        return getattr(tnp, name, None)
+    if getattr(np.linalg, name, None) is func:
+        return getattr(tnp.linalg, name, None)
+    return None

@@ -3,6 +3,7 @@ logsumexp, softmax, log_softmax."""
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -14,22 +15,25 @@ from trace_ag.primitives import reduce as rd
 Axis = int | tuple[int, ...] | None
 
 
-def _reducer(prim, name: str):
+def _reducer(prim, name: str, cast_result: bool = False):
     def fn(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Any = None) -> Any:
         x = asarray_or_tracer(x)
         if dtype is not None:
             x = uf.astype(x, dtype)
-        return prim.bind(x, axis=normalize_axes(axis, x.ndim, name), keepdims=bool(keepdims))
+        out = prim.bind(x, axis=normalize_axes(axis, x.ndim, name), keepdims=bool(keepdims))
+        # NumPy accumulates in ``dtype`` itself (sum(int8, dtype=int8) wraps and stays int8).
+        # The primitive widens small integers, but wrapping arithmetic makes the cast exact.
+        return uf.astype(out, dtype) if cast_result and dtype is not None else out
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``numpy.{name}`` over ``axis`` (None: all axes); primitive ``{prim.name}``."
     return fn
 
 
-sum = _reducer(rd.sum, "sum")
+sum = _reducer(rd.sum, "sum", cast_result=True)
 max = amax = _reducer(rd.max, "max")
 min = amin = _reducer(rd.min, "min")
-prod = _reducer(rd.prod, "prod")
+prod = _reducer(rd.prod, "prod", cast_result=True)
 any = _reducer(rd.any, "any")
 all = _reducer(rd.all, "all")
 
@@ -50,38 +54,72 @@ argmax = _arg_reducer(rd.argmax, "argmax")
 argmin = _arg_reducer(rd.argmin, "argmin")
 
 
-def cumsum(x: Any, axis: int | None = None) -> Any:
-    """Cumulative sum along ``axis`` (None: of the flattened array)."""
+def cumsum(x: Any, axis: int | None = None, dtype: Any = None) -> Any:
+    """Cumulative sum along ``axis`` (None: of the flattened array), accumulated in ``dtype``
+    (default: NumPy's, e.g. int64 for bools and small integers)."""
     x = asarray_or_tracer(x)
+    if dtype is not None:
+        x = uf.astype(x, dtype)
     if axis is None:
         x, axis = x.reshape(-1), 0
-    return rd.cumsum.bind(x, axis=normalize_axis(axis, x.ndim, "cumsum"))
+    out = rd.cumsum.bind(x, axis=normalize_axis(axis, x.ndim, "cumsum"))
+    return out if dtype is None else uf.astype(out, dtype)  # exact: see ``_reducer``
 
 
 def _count(x: Any, axes: tuple[int, ...]) -> int:
     return int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
 
 
+def _divide(total: Any, count: int, dtype: np.dtype) -> Any:
+    """``total / count`` rounded to ``dtype``, as NumPy's ``true_divide(total, intp(count),
+    casting="unsafe")``: the count is exact in the divisor (a float16 cannot hold 100000), and
+    an integer ``dtype`` truncates the quotient."""
+    if np.issubdtype(dtype, np.floating) and count <= 2 ** (np.finfo(dtype).nmant + 1):
+        return total / count  # a weak Python int: stays in ``dtype``, correctly rounded
+    return uf.astype(uf.astype(total, np.float64) / count, dtype)
+
+
+def _accumulator(dtype: np.dtype) -> np.dtype:
+    """NumPy's default accumulator of mean/var: float64 for bools and integers."""
+    return np.dtype(np.float64) if not np.issubdtype(dtype, np.inexact) else dtype
+
+
 def mean(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Any = None) -> Any:
-    """Arithmetic mean; integer inputs give float64, as in NumPy."""
+    """Arithmetic mean, with NumPy's dtypes: bools and integers give float64, float16 is
+    accumulated in float32 and rounded back, ``dtype`` sets both.
+
+    Example:
+        >>> tnp.mean(np.ones(100000, bool))   # 1.0 (float64), not a float16 overflow
+    """
     x = asarray_or_tracer(x)
-    x = uf.astype(x, dtype if dtype is not None else float_dtype(x.dtype))
     axes = normalize_axes(axis, x.ndim, "mean")
-    return sum(x, axes, keepdims) / _count(x, axes)
+    if dtype is not None:
+        acc = out = np.dtype(dtype)
+    elif x.dtype == np.float16:
+        acc, out = np.dtype(np.float32), x.dtype
+    else:
+        acc = out = _accumulator(x.dtype)
+    total = sum(x, axes, keepdims, dtype=acc)
+    return uf.astype(_divide(total, _count(x, axes), total.dtype), out)
 
 
-def var(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Variance ``mean((x - mean(x))**2)`` with ``ddof`` delta degrees of freedom."""
+def var(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False, dtype: Any = None) -> Any:
+    """Variance ``sum((x - mean(x))**2) / max(n - ddof, 0)``, step by step as NumPy computes it
+    (bools and integers in float64, float16 in float16, ``dtype`` for both sums)."""
     x = asarray_or_tracer(x)
-    x = uf.astype(x, float_dtype(x.dtype))
     axes = normalize_axes(axis, x.ndim, "var")
-    centered = x - mean(x, axes, keepdims=True)
-    return sum(centered * centered, axes, keepdims) / (_count(x, axes) - ddof)
+    acc = np.dtype(dtype) if dtype is not None else _accumulator(x.dtype)
+    count = _count(x, axes)
+    total = sum(x, axes, keepdims=True, dtype=acc)
+    centered = x - _divide(total, count, total.dtype)
+    squares = sum(centered * centered, axes, keepdims, dtype=acc)
+    return _divide(squares, builtins.max(count - ddof, 0), squares.dtype)
 
 
-def std(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Standard deviation, ``sqrt(var(x))``."""
-    return uf.sqrt(var(x, axis, ddof, keepdims))
+def std(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False, dtype: Any = None) -> Any:
+    """Standard deviation, ``sqrt(var(x))`` in the variance's dtype."""
+    v = var(x, axis, ddof, keepdims, dtype)
+    return uf.astype(uf.sqrt(v), v.dtype)
 
 
 def _shift(x: Any, axis: Axis) -> Any:

@@ -8,7 +8,14 @@ from typing import Any
 import numpy as np
 
 from trace_ag.core import Tracer
-from trace_ag.numpy._base import asarray_or_tracer, cast, promote, promote_float
+from trace_ag.numpy._base import (
+    PY_SCALARS,
+    asarray_or_tracer,
+    cast,
+    promote,
+    promote_float,
+    result_dtype,
+)
 from trace_ag.primitives import elementwise as ew
 
 
@@ -92,7 +99,12 @@ def power(x: Any, y: Any) -> Any:
         if y < 0 and not np.issubdtype(x.dtype, np.inexact):
             raise ValueError("power: integers to negative integer powers are not allowed")
         return ew.integer_pow.bind(x, y=y)
-    return ew.pow.bind(*promote(x, y))
+    y_dtype = result_dtype(y if isinstance(y, PY_SCALARS) else asarray_or_tracer(y))
+    x, y = promote(x, y)
+    if np.issubdtype(y_dtype, np.integer) and np.issubdtype(x.dtype, np.inexact):
+        # JAX keeps an integer exponent's dtype, and with it d/dx x**0 = 0 at x = 0
+        return ew.pow.bind(x, y, int_exponent=True)
+    return ew.pow.bind(x, y)
 
 
 def square(x: Any) -> Any:
@@ -161,6 +173,13 @@ def sigmoid(x: Any) -> Any:
 
 
 def relu(x: Any) -> Any:
-    """``max(x, 0)`` with gradient 0 at 0 (as ``jax.nn.relu``)."""
+    """``max(x, 0)`` as ``jax.nn.relu``: nan stays nan, and the gradient is ``where(x > 0, g, 0)``
+    (0 at 0 and at nan).
+
+    Example:
+        >>> tnp.relu(np.array([-1.0, 0.0, 2.0, np.nan]))   # [0., 0., 2., nan]
+    """
     (x,) = promote(x)
-    return where(x > 0, x, 0)
+    if not np.issubdtype(x.dtype, np.inexact):
+        return where(x > 0, x, 0)
+    return where(x > 0, x, stop_gradient(where(x <= 0, 0, x)))  # the inner where: nan only

@@ -205,17 +205,24 @@ def _pool_out(x, window, stride, padding) -> Pair:
     return out_hw(x.shape, window, stride, padding, (1, 1))
 
 
-def first_max_taps(x, window, stride, padding) -> Iterator[tuple[tuple, np.ndarray]]:
-    """For each tap, its input slice and where it is the window's *first* maximum (row-major),
-    which is what ``jax.grad`` of ``lax.reduce_window(max)`` selects when maxima tie."""
+def selected_taps(x, window, stride, padding) -> Iterator[tuple[tuple, np.ndarray]]:
+    """For each tap, its input slice and where it is its window's *selected* element: the one
+    ``jax.grad`` of ``lax.reduce_window(max)`` sends the cotangent to. XLA's select-and-scatter
+    walks each window in row-major order and moves to the next tap unless the current choice is
+    ``>=`` it: the first maximum when maxima tie, and never a lost cotangent when a nan makes
+    every ``==`` false (after a nan, the next tap is chosen; a nan tap is always chosen)."""
     xp = pad_hw(x, padding, _lowest(x.dtype))
-    out = max_pool(x, window, stride, padding)
-    remaining = np.ones(out.shape, bool)
-    for _, _, sl in tap_slices(window, stride, (1, 1), out.shape[2:]):
-        hit = xp[(slice(None), slice(None), *sl)] == out
-        hit &= remaining
-        remaining ^= hit
-        yield sl, hit
+    out = _pool_out(x, window, stride, padding)
+    slices = [sl for _, _, sl in tap_slices(window, stride, (1, 1), out)]
+    taps = [xp[(slice(None), slice(None), *sl)] for sl in slices]
+    best = taps[0].copy()
+    choice = np.zeros(best.shape, np.min_scalar_type(len(taps)))
+    for k, tap in enumerate(taps[1:], start=1):
+        move = ~(best >= tap)
+        np.copyto(best, tap, where=move)
+        np.copyto(choice, k, where=move)
+    for k, sl in enumerate(slices):
+        yield sl, choice == k
 
 
 def keep(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -229,19 +236,19 @@ def keep(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def max_pool_scatter(g, x, window, stride, padding):
-    """Route each window's cotangent ``g`` to the window's first maximum in ``x``."""
+    """Route each window's cotangent ``g`` to the window's selected (first maximum) element."""
     n, c, h, w = x.shape
     gp = np.zeros((n, c, h + sum(padding[0]), w + sum(padding[1])), g.dtype)
-    for (rows, columns), hit in first_max_taps(x, window, stride, padding):
+    for (rows, columns), hit in selected_taps(x, window, stride, padding):
         gp[:, :, rows, columns] += keep(g, hit)
     return crop_hw(gp, padding)
 
 
 def max_pool_gather(y, x, window, stride, padding):
-    """``y`` read at each window's first maximum in ``x`` (the transpose of the scatter)."""
+    """``y`` read at each window's selected element of ``x`` (the transpose of the scatter)."""
     yp = pad_hw(y, padding)
     out = np.zeros((*x.shape[:2], *_pool_out(x, window, stride, padding)), y.dtype)
-    for (rows, columns), hit in first_max_taps(x, window, stride, padding):
+    for (rows, columns), hit in selected_taps(x, window, stride, padding):
         out += keep(yp[:, :, rows, columns], hit)
     return out
 

@@ -5,7 +5,8 @@ All but ``max_pool2d`` are linear in their first operand, and each pair is its o
 vjp of ``im2col`` is ``col2im`` (summing overlaps) and vice versa, so derivatives of any order
 are these same primitives again. Max pooling sends each window's cotangent to the window's *first*
 maximum in row-major order, which is what ``jax.grad`` of ``lax.reduce_window(max)`` does when
-maxima tie (``jnp.max`` instead splits ties evenly; pooling does not). Average pooling divides
+maxima tie (``jnp.max`` instead splits ties evenly; pooling does not); a window holding a nan
+sends it where XLA's select-and-scatter does (``_windows.selected_taps``). Average pooling divides
 by the full window size, padding included (``reduce_window(add) / (KH*KW)``).
 
 Static parameters: ``kernel``/``window``, ``stride`` and ``dilation`` are ``(rows, columns)``
@@ -192,7 +193,9 @@ def _max_pool_gather_jax(y, x, **params):
 
 
 def _max_pool_jvp(primals, tangents, **params):
-    """The tangent at each window's first maximum (the point the vjp sends cotangents to)."""
+    """The tangent at each window's selected element (where the vjp sends cotangents), so the
+    jvp and vjp are transposes. (JAX's own jvp differs only on windows that are all -inf, where
+    it gives 0 while its vjp picks the first element.)"""
     (x,), (t,) = primals, tangents
     return max_pool2d.bind(x, **params), max_pool2d_gather.bind(t, x, **params)
 

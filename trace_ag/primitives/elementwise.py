@@ -101,12 +101,30 @@ def _balanced_eq(x, out, y):
     return tnp.where(x == out, tnp.where(y == out, typed(0.5), typed(1)), typed(0))
 
 
-def _pow_vjp_x(g, out, x, y):
-    return unbroadcast(g * (y * x ** (y - 1)), np.shape(x))  # at x = y = 0: nan, as in JAX
+def _pow_vjp_x(g, out, x, y, *, int_exponent=False):
+    """``y * x**(y-1)``, as JAX's ``_pow_jvp_lhs``: an exponent that was an integer array
+    (``int_exponent``) gives 0 where ``y == 0``, so ``d/dx x**0`` is 0 even at ``x = 0``; a float
+    exponent gives nan there. The inner power is a float one, so second derivatives at ``x = 0``
+    are JAX's too (nan for ``y == 1``)."""
+    if int_exponent:
+        jac = tnp.where(y == 0, 0, tnp.where(y == 0, 1, y) * x ** (y - 1))
+    else:
+        jac = y * x ** (y - 1)
+    return unbroadcast(g * jac, np.shape(x))
 
 
-def _pow_vjp_y(g, out, x, y):
+def _pow_vjp_y(g, out, x, y, **_):
     return unbroadcast(g * tnp.log(tnp.where(x == 0, 1, x)) * out, np.shape(y))
+
+
+def _pow_impl(x, y, *, int_exponent=False):
+    return np.power(x, y)
+
+
+def _pow_jax(x, y, *, int_exponent=False):
+    import jax.numpy as jnp
+
+    return jnp.power(x, y)
 
 
 add = binary(
@@ -134,7 +152,17 @@ div = binary(
     lambda g, out, x, y: unbroadcast(-g * out / y, np.shape(y)),
     jax_name="true_divide",
 )
-pow = binary("pow", np.power, _pow_vjp_x, _pow_vjp_y)
+# ``int_exponent=True`` (set by ``tnp.power`` for an integer-dtype exponent) only changes the
+# derivative at x = 0; the exponent itself arrives promoted to x's float dtype.
+pow = Primitive(
+    "pow",
+    impl=_pow_impl,
+    abstract_eval=lambda x, y, **_: broadcast_avals("pow", x, y),
+    vjp=(_pow_vjp_x, _pow_vjp_y),
+    jax=_pow_jax,
+    jvp=elementwise_jvp("pow"),
+    batch=elementwise_batch("pow"),
+)
 maximum = binary(
     "maximum",
     np.maximum,
