@@ -459,3 +459,26 @@ def test_max_pool_with_nan_and_ties_matches_jax():
         compared += int(plain.sum())
         assert np.isnan(x).any() and np.isnan(out).any()  # the case really has nan windows
     assert compared > 0
+
+
+def test_positional_arguments_follow_numpy():
+    """``np.sum(tracer, 0, np.float32)`` passed ``np.float32`` as ``keepdims`` (true: a silently
+    different shape); the reductions take NumPy's positional order."""
+    x = _values(np.int8)
+    calls = [
+        lambda m, v: m.sum(v, 0, np.float32),
+        lambda m, v: m.prod(v, 1, np.int16),
+        lambda m, v: m.mean(v, (0, 2), np.float32),
+        lambda m, v: m.var(v, 1, np.float32, None, 1),
+        lambda m, v: m.std(v, None, None, None, 1, True),
+        lambda m, v: m.cumsum(v, 2, np.int8),
+        lambda m, v: m.max(v, 0, None, True),
+        lambda m, v: m.any(v, 1, None, True),
+        lambda m, v: m.argmax(v, 2, None, keepdims=True),
+    ]
+    for k, call in enumerate(calls):
+        want = call(np, x)
+        assert_numpy_equal(call(tnp, x), want, f"call {k}")
+        assert_numpy_equal(ag.jit(lambda v, call=call: call(np, v))(x), want, f"np call {k}")
+    with pytest.raises(TypeError, match="out="):
+        tnp.sum(x, 0, None, np.zeros(3))

@@ -15,31 +15,53 @@ from trace_ag.primitives import reduce as rd
 Axis = int | tuple[int, ...] | None
 
 
-def _reducer(prim, name: str, cast_result: bool = False):
-    def fn(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Any = None) -> Any:
+def _no_out(out: Any, name: str) -> None:
+    if out is not None:
+        raise TypeError(f"{name}: out= is not supported (trace_ag arrays are never written to)")
+
+
+def _reducer(prim, name: str, with_dtype: bool):
+    """A reduction with NumPy's positional order, ``(x, axis, dtype, out, keepdims)`` for sum and
+    prod, ``(x, axis, out, keepdims)`` for max, min, any, all (``dtype`` keyword-only there), so
+    ``np.sum(tracer, 0, np.float32)`` means what it means in NumPy."""
+
+    def reduce(x: Any, axis: Axis, dtype: Any, keepdims: bool) -> Any:
         x = asarray_or_tracer(x)
         if dtype is not None:
             x = uf.astype(x, dtype)
         out = prim.bind(x, axis=normalize_axes(axis, x.ndim, name), keepdims=bool(keepdims))
         # NumPy accumulates in ``dtype`` itself (sum(int8, dtype=int8) wraps and stays int8).
         # The primitive widens small integers, but wrapping arithmetic makes the cast exact.
-        return uf.astype(out, dtype) if cast_result and dtype is not None else out
+        return uf.astype(out, dtype) if with_dtype and dtype is not None else out
+
+    if with_dtype:
+
+        def fn(x: Any, axis: Axis = None, dtype: Any = None, out: Any = None, keepdims=False):
+            _no_out(out, name)
+            return reduce(x, axis, dtype, keepdims)
+
+    else:
+
+        def fn(x: Any, axis: Axis = None, out: Any = None, keepdims=False, *, dtype=None):
+            _no_out(out, name)
+            return reduce(x, axis, dtype, keepdims)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``numpy.{name}`` over ``axis`` (None: all axes); primitive ``{prim.name}``."
     return fn
 
 
-sum = _reducer(rd.sum, "sum", cast_result=True)
-max = amax = _reducer(rd.max, "max")
-min = amin = _reducer(rd.min, "min")
-prod = _reducer(rd.prod, "prod", cast_result=True)
-any = _reducer(rd.any, "any")
-all = _reducer(rd.all, "all")
+sum = _reducer(rd.sum, "sum", with_dtype=True)
+max = amax = _reducer(rd.max, "max", with_dtype=False)
+min = amin = _reducer(rd.min, "min", with_dtype=False)
+prod = _reducer(rd.prod, "prod", with_dtype=True)
+any = _reducer(rd.any, "any", with_dtype=False)
+all = _reducer(rd.all, "all", with_dtype=False)
 
 
 def _arg_reducer(prim, name: str):
-    def fn(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+    def fn(x: Any, axis: int | None = None, out: Any = None, *, keepdims: bool = False) -> Any:
+        _no_out(out, name)
         x = asarray_or_tracer(x)
         if axis is not None:
             axis = normalize_axis(axis, x.ndim, name)
@@ -54,9 +76,10 @@ argmax = _arg_reducer(rd.argmax, "argmax")
 argmin = _arg_reducer(rd.argmin, "argmin")
 
 
-def cumsum(x: Any, axis: int | None = None, dtype: Any = None) -> Any:
+def cumsum(x: Any, axis: int | None = None, dtype: Any = None, out: Any = None) -> Any:
     """Cumulative sum along ``axis`` (None: of the flattened array), accumulated in ``dtype``
     (default: NumPy's, e.g. int64 for bools and small integers)."""
+    _no_out(out, "cumsum")
     x = asarray_or_tracer(x)
     if dtype is not None:
         x = uf.astype(x, dtype)
@@ -84,41 +107,60 @@ def _accumulator(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float64) if not np.issubdtype(dtype, np.inexact) else dtype
 
 
-def mean(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Any = None) -> Any:
+def mean(
+    x: Any, axis: Axis = None, dtype: Any = None, out: Any = None, keepdims: bool = False
+) -> Any:
     """Arithmetic mean, with NumPy's dtypes: bools and integers give float64, float16 is
     accumulated in float32 and rounded back, ``dtype`` sets both.
 
     Example:
         >>> tnp.mean(np.ones(100000, bool))   # 1.0 (float64), not a float16 overflow
     """
+    _no_out(out, "mean")
     x = asarray_or_tracer(x)
     axes = normalize_axes(axis, x.ndim, "mean")
     if dtype is not None:
-        acc = out = np.dtype(dtype)
+        acc = result = np.dtype(dtype)
     elif x.dtype == np.float16:
-        acc, out = np.dtype(np.float32), x.dtype
+        acc, result = np.dtype(np.float32), x.dtype
     else:
-        acc = out = _accumulator(x.dtype)
-    total = sum(x, axes, keepdims, dtype=acc)
-    return uf.astype(_divide(total, _count(x, axes), total.dtype), out)
+        acc = result = _accumulator(x.dtype)
+    total = sum(x, axes, dtype=acc, keepdims=keepdims)
+    return uf.astype(_divide(total, _count(x, axes), total.dtype), result)
 
 
-def var(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False, dtype: Any = None) -> Any:
+def var(
+    x: Any,
+    axis: Axis = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: int = 0,
+    keepdims: bool = False,
+) -> Any:
     """Variance ``sum((x - mean(x))**2) / max(n - ddof, 0)``, step by step as NumPy computes it
     (bools and integers in float64, float16 in float16, ``dtype`` for both sums)."""
+    _no_out(out, "var")
     x = asarray_or_tracer(x)
     axes = normalize_axes(axis, x.ndim, "var")
     acc = np.dtype(dtype) if dtype is not None else _accumulator(x.dtype)
     count = _count(x, axes)
-    total = sum(x, axes, keepdims=True, dtype=acc)
+    total = sum(x, axes, dtype=acc, keepdims=True)
     centered = x - _divide(total, count, total.dtype)
-    squares = sum(centered * centered, axes, keepdims, dtype=acc)
+    squares = sum(centered * centered, axes, dtype=acc, keepdims=keepdims)
     return _divide(squares, builtins.max(count - ddof, 0), squares.dtype)
 
 
-def std(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False, dtype: Any = None) -> Any:
+def std(
+    x: Any,
+    axis: Axis = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: int = 0,
+    keepdims: bool = False,
+) -> Any:
     """Standard deviation, ``sqrt(var(x))`` in the variance's dtype."""
-    v = var(x, axis, ddof, keepdims, dtype)
+    _no_out(out, "std")
+    v = var(x, axis, dtype, ddof=ddof, keepdims=keepdims)
     return uf.astype(uf.sqrt(v), v.dtype)
 
 
