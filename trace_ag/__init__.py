@@ -14,11 +14,25 @@ Example:
 
 from trace_ag import (  # noqa: F401
     config,
+    debug,
     lax,
+    nn,
     numpy,  # noqa: F401  (registers the primitives and tracer operators)
     random,
+    tree,
     tree_util,
     viz,
+)
+from trace_ag._jax_api import (
+    ShapeDtypeStruct,
+    block_until_ready,
+    default_backend,
+    device_count,
+    device_get,
+    device_put,
+    devices,
+    local_device_count,
+    local_devices,
 )
 from trace_ag.autodiff import grad, value_and_grad, vjp
 from trace_ag.batching import vmap
@@ -41,38 +55,53 @@ from trace_ag.numpy._ufuncs import stop_gradient
 from trace_ag.testing import check_grads
 from trace_ag.tracing import make_ir
 
+make_jaxpr = make_ir  # JAX's name for the same transform
+
 __version__ = "0.1.0"
 
 __all__ = [
     "ConcretizationTypeError",
     "Graph",
     "NonConcreteIndexError",
+    "ShapeDtypeStruct",
     "ShapeError",
     "TraceAgError",
     "TracerArrayConversionError",
     "UnexpectedTracerError",
     "UnsupportedFunctionError",
+    "block_until_ready",
     "check_grads",
     "checkpoint",
     "config",
     "custom_jvp",
     "custom_vjp",
+    "debug",
+    "default_backend",
+    "device_count",
+    "device_get",
+    "device_put",
+    "devices",
     "grad",
     "hessian",
     "jacfwd",
     "jacrev",
     "jit",
     "jvp",
-    "linearize",
     "lax",
+    "linearize",
+    "local_device_count",
+    "local_devices",
     "make_ir",
+    "make_jaxpr",
+    "nn",
     "numpy",
     "random",
     "remat",
     "stop_gradient",
+    "tree",
     "tree_util",
     "value_and_grad",
-    "vjp",
     "viz",
+    "vjp",
     "vmap",
 ]

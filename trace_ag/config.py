@@ -10,6 +10,15 @@
   ``TraceAgError``s raised through a transform (as JAX does), ``"off"`` shows every frame;
 - ``check_graphs``: type-check every graph after each jit pass (a debugging aid; the test suite
   turns it on).
+
+JAX's option names are accepted where they mean something here (``_JAX_OPTIONS``):
+``jax_enable_x64=True`` (float64 is already the default; ``False`` is refused: there is no
+float32 default mode), ``jax_platform_name``/``jax_platforms`` ``"cpu"``, ``jax_log_compiles``,
+``jax_explain_cache_misses``, ``jax_traceback_filtering``, and ``jax_debug_nans``/
+``jax_disable_jit``/``jax_threefry_partitionable``/``jax_default_prng_impl``/
+``jax_numpy_rank_promotion``/``jax_default_matmul_precision`` at the value that is what trace_ag
+always does. Any other value, and any other ``jax_*`` name, is a ``ValueError`` saying why.
+``config.jax_enable_x64`` (and the other names) can be read, as in JAX.
 """
 
 from __future__ import annotations
@@ -26,12 +35,73 @@ _values: dict[str, Any] = {
 }
 
 
+# JAX option -> (trace_ag option it sets, or None) and the values trace_ag can honour (None: any)
+_JAX_OPTIONS: dict[str, tuple[str | None, tuple | None]] = {
+    "jax_enable_x64": (None, (True, 1)),
+    "jax_platform_name": (None, ("cpu", "")),
+    "jax_platforms": (None, ("cpu", "")),
+    "jax_debug_nans": (None, (False, 0)),
+    "jax_disable_jit": (None, (False, 0)),
+    "jax_threefry_partitionable": (None, (True, 1)),
+    "jax_default_prng_impl": (None, ("threefry2x32", "threefry")),
+    "jax_numpy_rank_promotion": (None, ("allow",)),
+    "jax_default_matmul_precision": (None, None),  # float64 on NumPy: every precision is exact
+    "jax_log_compiles": ("log_compiles", None),
+    "jax_explain_cache_misses": ("explain_cache_misses", None),
+    "jax_traceback_filtering": ("traceback_filtering", None),
+}
+_WHY_NOT = {
+    "jax_enable_x64": "trace_ag computes in float64 by default and has no float32 default mode",
+    "jax_platform_name": "trace_ag runs on the CPU (NumPy) only",
+    "jax_platforms": "trace_ag runs on the CPU (NumPy) only",
+    "jax_debug_nans": "trace_ag has no NaN checker",
+    "jax_disable_jit": "ag.jit cannot be turned off globally; call the function without ag.jit",
+}
+_jax_set: dict[str, Any] = {"jax_enable_x64": True, "jax_platform_name": "cpu"}
+
+
+def _update_jax(name: str, value: Any) -> None:
+    if name not in _JAX_OPTIONS:
+        raise ValueError(
+            f"JAX option {name!r} has no trace_ag equivalent; supported JAX options: "
+            f"{sorted(_JAX_OPTIONS)}"
+        )
+    target, allowed = _JAX_OPTIONS[name]
+    if allowed is not None and not any(value is a or (value == a) for a in allowed):
+        reason = _WHY_NOT.get(name, f"trace_ag always behaves as {name}={allowed[0]!r}")
+        raise ValueError(f"config.update({name!r}, {value!r}) is not supported: {reason}")
+    if target is not None:
+        update(target, value)
+    _jax_set[name] = value
+
+
+def __getattr__(name: str) -> Any:
+    """``config.jax_enable_x64`` and the other JAX option names, read as in JAX."""
+    if name in _JAX_OPTIONS:
+        target, allowed = _JAX_OPTIONS[name]
+        if target is not None:
+            return _values[target]
+        return _jax_set.get(name, allowed[0] if allowed else None)
+    raise AttributeError(f"module 'trace_ag.config' has no attribute {name!r}")
+
+
 def update(name: str, value: Any) -> None:
-    """Set option ``name``; unknown names are an error listing the known ones."""
+    """Set option ``name``; unknown names are an error listing the known ones. JAX's option
+    names (``"jax_enable_x64"``, ...) are accepted as the module docstring lists.
+
+    Example:
+        >>> update("jax_enable_x64", True)   # a no-op: float64 is the default
+    """
+    if name.startswith("jax_"):
+        _update_jax(name, value)
+        return
     if name not in _values:
         raise KeyError(f"unknown trace_ag option {name!r}; known: {sorted(_values)}")
     _values[name] = value
 
 
 def read(name: str) -> Any:
+    """The value of option ``name`` (a trace_ag option or one of JAX's names)."""
+    if name.startswith("jax_"):
+        return __getattr__(name)
     return _values[name]
