@@ -82,6 +82,67 @@ from trace_ag.numpy._linalg import (  # noqa: E402,F401
     tensordot,
     vdot,
 )
+from trace_ag.numpy._more_math import (  # noqa: E402,F401
+    allclose,
+    cross,
+    cumprod,
+    deg2rad,
+    degrees,
+    diff,
+    fabs,
+    fmax,
+    fmin,
+    gradient,
+    hypot,
+    isclose,
+    kron,
+    logaddexp,
+    logaddexp2,
+    nan_to_num,
+    piecewise,
+    rad2deg,
+    radians,
+    select,
+    sinc,
+)
+from trace_ag.numpy._more_shape import (  # noqa: E402,F401
+    append,
+    array_split,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    c_,
+    column_stack,
+    delete,
+    diag,
+    diagonal,
+    dsplit,
+    dstack,
+    hsplit,
+    hstack,
+    insert,
+    meshgrid,
+    r_,
+    repeat,
+    roll,
+    rot90,
+    row_stack,
+    take_along_axis,
+    tile,
+    trace,
+    tril,
+    triu,
+    vsplit,
+    vstack,
+)
+from trace_ag.numpy._more_stats import (  # noqa: E402,F401
+    argpartition,
+    median,
+    partition,
+    percentile,
+    quantile,
+    sort,
+)
 from trace_ag.numpy._reductions import (  # noqa: E402,F401
     all,
     amax,
@@ -208,6 +269,8 @@ _bits_operators()
 
 
 def __getattr__(name: str) -> _Any:
+    if name == "__version__":  # trace_ag's own version; read late, trace_ag imports us first
+        return _sys.modules["trace_ag"].__version__
     if name.startswith("__"):
         raise AttributeError(name)
     raise AttributeError(f"trace_ag.numpy has no function {name!r}. {_methods.ADD_PRIMITIVE_HINT}")

@@ -12,7 +12,7 @@ import numpy as np
 from trace_ag.core import shape_error
 from trace_ag.numpy import _reductions as red
 from trace_ag.numpy import _shape as shp
-from trace_ag.numpy._base import asarray_or_tracer, promote
+from trace_ag.numpy._base import promote
 from trace_ag.primitives import linalg as la
 
 
@@ -73,7 +73,26 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = None) -> Any:
     """Einstein summation, e.g. ``einsum('bij,bjk->bik', x, y)`` (ellipsis supported)."""
     operands = promote(*operands)
     spec = _expand_ellipsis(subscripts, [np.ndim(o) for o in operands])
+    spec, operands = _take_diagonals(spec, operands)
     return la.einsum.bind(*_broadcast_size_one(spec, operands), subscripts=spec)
+
+
+def _take_diagonals(spec: str, operands: list) -> tuple[str, list]:
+    """An index repeated within one operand (``'ii'``, ``'iij->j'``) means its diagonal: take
+    it first (``diagonal`` moves it to the end), so the primitive sees each index once."""
+    from trace_ag.numpy._more_shape import diagonal
+
+    inputs, output = spec.split("->")
+    terms, operands = inputs.split(","), list(operands)
+    for k, term in enumerate(terms):
+        for c in dict.fromkeys(term):
+            while term.count(c) > 1:
+                i = term.index(c)
+                j = term.index(c, i + 1)
+                operands[k] = diagonal(operands[k], 0, i, j)
+                term = term[:i] + term[i + 1 : j] + term[j + 1 :] + c
+        terms[k] = term
+    return ",".join(terms) + "->" + output, operands
 
 
 def tensordot(a: Any, b: Any, axes: int | Sequence = 2) -> Any:
@@ -123,11 +142,79 @@ def vdot(a: Any, b: Any) -> Any:
     return red.sum(shp.ravel(a) * shp.ravel(b))
 
 
-def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
-    """Vector 2-norm (and the Frobenius norm of matrices); other orders are not supported."""
+def _vector_norm(x: Any, ord: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     from trace_ag.numpy import _ufuncs as uf
 
-    if ord not in (None, 2, "fro"):
-        raise NotImplementedError(f"linalg.norm: ord={ord!r} is not supported (only 2/'fro')")
-    x = asarray_or_tracer(x)
-    return uf.sqrt(red.sum(x * x, axis=axis, keepdims=keepdims))
+    if ord is None or ord == 2:
+        return uf.sqrt(red.sum(x * x, axis=axis, keepdims=keepdims))
+    if ord == np.inf:
+        return red.max(uf.abs(x), axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        return red.min(uf.abs(x), axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return red.sum(uf.astype(uf.not_equal(x, 0), x.dtype), axis=axis, keepdims=keepdims)
+    if ord == 1:
+        return red.sum(uf.abs(x), axis=axis, keepdims=keepdims)
+    if isinstance(ord, str):
+        raise ValueError(f"linalg.norm: invalid norm order {ord!r} for vectors")
+    p = float(ord)
+    return red.sum(uf.abs(x) ** p, axis=axis, keepdims=keepdims) ** (1 / p)
+
+
+def _singular_values(x: Any, row: int, col: int) -> Any:
+    from trace_ag.numpy import linalg
+
+    if not hasattr(linalg, "svd"):
+        raise NotImplementedError(
+            "linalg.norm: matrix ord=2, -2 and 'nuc' need singular values, and trace_ag has no "
+            "svd primitive yet; use ord='fro', 1, -1, inf or -inf"
+        )
+    x = shp.moveaxis(x, (row, col), (-2, -1))
+    return linalg.svd(x, compute_uv=False)
+
+
+def _matrix_norm(x: Any, ord: Any, row: int, col: int, keepdims: bool) -> Any:
+    from trace_ag.numpy import _ufuncs as uf
+
+    if ord is None or ord == "fro":
+        out = uf.sqrt(red.sum(x * x, axis=(row, col)))
+    elif ord in (1, -1, np.inf, -np.inf):
+        summed, reduce = (row, col) if ord in (1, -1) else (col, row)
+        pick = red.max if ord in (1, np.inf) else red.min
+        out = pick(red.sum(uf.abs(x), axis=summed), axis=reduce - (reduce > summed))
+    elif ord in (2, -2, "nuc"):
+        s = _singular_values(x, row, col)
+        out = red.sum(s, axis=-1) if ord == "nuc" else (red.max if ord == 2 else red.min)(s, -1)
+    else:
+        raise ValueError(f"linalg.norm: invalid norm order {ord!r} for matrices")
+    if keepdims:
+        out = shp.reshape(out, tuple(1 if i in (row, col) else n for i, n in enumerate(x.shape)))
+    return out
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    """Vector or matrix norm, like ``numpy.linalg.norm``: vector orders None/2, 1, inf, -inf,
+    0 and any real ``p``; matrix orders None/'fro', 1, -1, inf, -inf (2, -2 and 'nuc' need an
+    svd). ``axis`` an int is a vector norm, a pair a matrix norm; None means the vector
+    2-norm of the flattened ``x``, or the matrix norm of a 2-D ``x`` when ``ord`` is given.
+
+    Example:
+        >>> norm(np.array([3.0, -4.0]), ord=1)   # 7.0
+    """
+    from trace_ag.numpy._base import normalize_axis, promote_float
+
+    (x,) = promote_float(x)
+    if axis is None:
+        if ord is None:
+            out = _vector_norm(shp.ravel(x), None, (0,), False)
+            return shp.reshape(out, (1,) * x.ndim) if keepdims else out
+        if x.ndim not in (1, 2):
+            raise ValueError("linalg.norm: give axis for an ord= norm of an array beyond 2-D")
+        axis = tuple(range(x.ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(normalize_axis(a, x.ndim, "linalg.norm") for a in axes)
+    if len(axes) == 1:
+        return _vector_norm(x, ord, axes, keepdims)
+    if len(axes) == 2 and axes[0] != axes[1]:
+        return _matrix_norm(x, ord, axes[0], axes[1], keepdims)
+    raise ValueError(f"linalg.norm: improper axis {axis!r}")

@@ -153,15 +153,34 @@ def _pad_width(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
     return tuple((int(lo), int(hi)) for lo, hi in widths)
 
 
+_INDEX_PAD_MODES = ("edge", "wrap", "reflect", "symmetric")
+
+
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Any:
-    """Pad with a constant (the only mode supported): NumPy's ``pad_width`` conventions."""
+    """Pad with NumPy's ``pad_width`` conventions: ``mode='constant'`` (with
+    ``constant_values``), or ``'edge'``, ``'wrap'``, ``'reflect'``, ``'symmetric'``, each a
+    gather along every padded axis whose indices NumPy computes (``np.pad`` of an ``arange``),
+    so the gradient scatter-adds back to the copied elements.
+
+    Example:
+        >>> pad(np.array([1.0, 2.0, 3.0]), 2, mode="reflect")   # [3., 2., 1., 2., 3., 2., 1.]
+    """
+    x = asarray_or_tracer(x)
+    widths = _pad_width(pad_width, x.ndim)
+    if mode in _INDEX_PAD_MODES:
+        for axis, (lo, hi) in enumerate(widths):
+            if lo or hi:
+                if x.shape[axis] == 0:
+                    raise shape_error("pad", f"can't extend empty axis {axis} using mode {mode!r}")
+                index = np.pad(np.arange(x.shape[axis]), (lo, hi), mode=mode)
+                x = x[(slice(None),) * axis + (index,)]
+        return x
     if mode != "constant":
         raise errors.UnsupportedFunctionError(
-            f"pad: only mode='constant' is supported, not {mode!r}"
+            f"pad: mode={mode!r} is not supported (only 'constant', {', '.join(_INDEX_PAD_MODES)})"
         )
-    x = asarray_or_tracer(x)
     constant = np.asarray(constant_values, x.dtype).item()
-    return sp.pad.bind(x, pad_width=_pad_width(pad_width, x.ndim), constant=constant)
+    return sp.pad.bind(x, pad_width=widths, constant=constant)
 
 
 def flip(x: Any, axis: int | Sequence[int] | None = None) -> Any:
