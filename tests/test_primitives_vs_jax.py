@@ -1164,6 +1164,11 @@ def _remat(checkpoint, np_like):
     return checkpoint(lambda x, y: np_like.sin(x) * np_like.cos(y) + x * y)
 
 
+def _jitted(jit, np_like):
+    """A jitted function called under the transforms: trace_ag's jit_call equation."""
+    return jit(lambda x, y: np_like.sin(x) * np_like.cos(y) + x * y)
+
+
 rows += [
     R(
         "cond",
@@ -1211,6 +1216,14 @@ rows += [
         "checkpoint",
         _remat(ag.checkpoint, tnp),
         _remat(jax.checkpoint, jnp),
+        arity=2,
+        shapes=broadcasting(),
+        order=2,
+    ),
+    R(
+        "jit_call",
+        _jitted(ag.jit, tnp),
+        _jitted(jax.jit, jnp),
         arity=2,
         shapes=broadcasting(),
         order=2,

@@ -26,9 +26,10 @@ from trace_ag.tree_util import tree_flatten, tree_unflatten
 def run_graph(graph: Graph, *args: Any) -> list:
     """Evaluate a sub-graph on NumPy values with code generated once for it; the code lives
     on the graph, so it is freed with it (eager loops trace a new graph per call)."""
-    if graph.compiled is None:
-        graph.compiled = CompiledGraph(graph)
-    return list(graph.compiled.fn(*args))
+    compiled = graph.cache.get("numpy")
+    if compiled is None:
+        compiled = graph.cache["numpy"] = CompiledGraph(graph)
+    return list(compiled.fn(*args))
 
 
 def trace_closed(fn: Callable, in_avals: Sequence[Aval], what: str) -> tuple[Graph, list, Any]:

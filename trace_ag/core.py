@@ -147,7 +147,8 @@ class Graph:
     outvars: list[Atom]
     constvars: list[Var] = field(default_factory=list)
     constvals: list[Any] = field(default_factory=list)
-    compiled: Any = field(default=None, repr=False, compare=False)  # run_graph's generated code
+    # what is derived from this graph once and freed with it: generated code, jitted rules
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __str__(self) -> str:
         from trace_ag.ir_print import graph_to_str

@@ -24,6 +24,7 @@ from trace_ag.codegen import CompiledGraph
 from trace_ag.core import EVAL, Aval, Graph, Tracer, aval_of, current_interpreter
 from trace_ag.errors import api_boundary
 from trace_ag.interpret import eval_graph
+from trace_ag.jit_call import jit_call
 from trace_ag.tree_util import PyTreeDef, tree_flatten, tree_leaves, tree_unflatten
 
 logger = logging.getLogger("trace_ag.jit")
@@ -277,8 +278,11 @@ class Jitted:
             entry, leaves = self._lookup(args, kwargs)
             if not kwargs and not self.static_argnums and entry.run is not None:
                 self._remember_fast(args, entry)
-        if entry.run is None or any(isinstance(x, Tracer) for x in leaves):
-            outs = eval_graph(entry.graph, *leaves)  # replayed into the enclosing transform
+        if entry.run is None:
+            outs = eval_graph(entry.graph, *leaves)  # closes over a tracer: inlined
+        elif any(isinstance(x, Tracer) for x in leaves):
+            # under another transform: one equation whose rules are compiled in turn
+            outs = jit_call.bind(*leaves, graph=entry.graph, name=self.name)
         elif self.backend == "numpy":
             outs = entry.run(*_numpy_leaves(leaves, entry.donated, self.name))
         else:
