@@ -1,3 +1,35 @@
-"""``trace_ag.numpy.linalg``: the vector/Frobenius ``norm`` (more as they are needed)."""
+"""``trace_ag.numpy.linalg``: NumPy's linear algebra on stacks of real matrices, traceable and
+differentiable (JAX's derivatives); ``eig``/``eigvals`` give values only."""
 
-from trace_ag.numpy._linalg import norm  # noqa: F401
+from trace_ag.numpy._linalg import (
+    matmul,  # noqa: F401
+    norm,  # noqa: F401
+)
+from trace_ag.numpy._linalg_more import (  # noqa: F401
+    EighResult,
+    EigResult,
+    LinAlgError,
+    LstsqResult,
+    QRResult,
+    SlogdetResult,
+    SVDResult,
+    cholesky,
+    det,
+    eig,
+    eigh,
+    eigvals,
+    eigvalsh,
+    inv,
+    lstsq,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    pinv,
+    qr,
+    slogdet,
+    solve,
+    svd,
+    svdvals,
+    tensorinv,
+    tensorsolve,
+)

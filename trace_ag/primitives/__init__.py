@@ -1,4 +1,12 @@
 """The primitives, one module per family; importing this registers them all in
 ``trace_ag.core.PRIMITIVES``."""
 
-from trace_ag.primitives import bits, conv, elementwise, linalg, reduce, shape  # noqa: F401
+from trace_ag.primitives import (  # noqa: F401
+    bits,
+    conv,
+    elementwise,
+    linalg,
+    linalg_decomp,  # noqa: F401
+    reduce,
+    shape,
+)

@@ -1,0 +1,528 @@
+"""Matrix decompositions and solves: ``solve``, ``triangular_solve``, ``slogdet``, ``cholesky``,
+``eigh``, ``svd``, ``qr`` and the forward-only ``eig``.
+
+Every operand is a stack of matrices ``(..., m, n)`` in a real float dtype; operands of
+two-operand primitives have equal batch shapes (``trace_ag.numpy.linalg`` broadcasts first), so
+batching is "move the batch axis to the front". Derivatives are JAX's (``jax._src.lax.linalg``):
+the jvp rules are JAX's, the vjp rules their transposes, both written with trace_ag ops so they
+differentiate again. ``cholesky`` and ``eigh`` read one triangle (NumPy's values) but their
+derivatives are those of the symmetrized input, as JAX's ``symmetrize_input=True`` gives.
+``eigh``'s and ``svd``'s derivatives assume distinct eigen/singular values; at degenerate ones
+they are inf/nan, as in JAX.
+
+Eigenvectors and singular vectors are only defined up to sign, and LAPACK builds pick signs
+differently; the impls and the JAX lowerings both flip each vector so that its largest-magnitude
+entry is positive, so the two backends agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trace_ag import errors
+from trace_ag import numpy as tnp
+from trace_ag.core import PRIMITIVES, Aval, Primitive, shape_error
+from trace_ag.primitives._transform_rules import to_front
+
+# ---------------------------------------------------------------- helpers
+
+
+def _mT(x):
+    return tnp.swapaxes(x, -1, -2)
+
+
+def _eye(n: int, like) -> np.ndarray:
+    return np.eye(n, dtype=like.dtype)
+
+
+def _tri(n: int, like, lower: bool, k: int = 0) -> np.ndarray:
+    """A 0/1 mask of the lower (upper) triangle, ``k`` diagonals in from the main one."""
+    ones = np.ones((n, n), like.dtype)
+    return np.tril(ones, -k) if lower else np.triu(ones, k)
+
+
+def _diag_matrix(v):
+    """``(..., k) -> (..., k, k)`` with ``v`` on the diagonal."""
+    return tnp.expand_dims(v, -1) * _eye(v.shape[-1], v)
+
+
+def _diagonal(x):
+    return tnp.sum(x * _eye(x.shape[-1], x), axis=-1)
+
+
+def _sym(x):
+    return (x + _mT(x)) * 0.5
+
+
+def _matrices(name: str, *avals: Aval, square: bool = True) -> None:
+    """The shape rule's checks: stacks of (square) matrices of one real float dtype."""
+    for a in avals:
+        if a.ndim < 2:
+            raise shape_error(name, f"expected a stack of matrices (..., m, n), got {a.shape}")
+        if not np.issubdtype(a.dtype, np.floating):
+            raise errors.DTypeError(
+                errors.at_user_line(f"{name}: expected a real float array, got {a.dtype}")
+            )
+    if square and avals[0].shape[-1] != avals[0].shape[-2]:
+        raise shape_error(name, f"expected square matrices, got shape {avals[0].shape}")
+    if len(avals) == 2:
+        a, b = avals
+        if a.shape[:-2] != b.shape[:-2] or a.shape[-1] != b.shape[-2] or a.dtype != b.dtype:
+            raise shape_error(name, f"operands {a} and {b} do not match (..., n, n), (..., n, k)")
+
+
+def _batch_leading(name: str):
+    """Batching rule of an op on stacks of matrices: the batch axis goes in front of the stack."""
+
+    def batch(vals, dims, *, size, **params):
+        prim = PRIMITIVES[name]
+        out = prim.bind(*[to_front(v, d, size) for v, d in zip(vals, dims, strict=True)], **params)
+        return out, ((0,) * len(out) if prim.multiple_results else 0)
+
+    return batch
+
+
+def _jnp():
+    import jax.numpy as jnp
+
+    return jnp
+
+
+def _xp(x):
+    """NumPy for NumPy values, jax.numpy for JAX ones (the sign normalization runs in both)."""
+    return np if isinstance(x, (np.ndarray, np.generic)) else _jnp()
+
+
+def _flip_signs(v):
+    """Columns of ``v`` times the sign of their largest-magnitude entry, and those signs."""
+    xp = _xp(v)
+    idx = xp.argmax(xp.abs(v), axis=-2)[..., None, :]
+    signs = xp.sign(xp.take_along_axis(v, idx, axis=-2))
+    signs = xp.where(signs == 0, 1, signs).astype(v.dtype)
+    return v * signs, signs
+
+
+# ---------------------------------------------------------------- solve
+
+
+def _solve_vjp(g, x, a, b):
+    gb = solve.bind(_mT(a), g)
+    return [-(gb @ _mT(x)), gb]
+
+
+def _solve_jvp(primals, tangents):
+    (a, b), (da, db) = primals, tangents
+    x = solve.bind(a, b)
+    rhs = (0.0 if db is None else db) - (0.0 if da is None else da @ x)
+    return x, solve.bind(a, tnp.broadcast_to(rhs, x.shape))
+
+
+solve = Primitive(
+    "solve",
+    impl=np.linalg.solve,
+    abstract_eval=lambda a, b: (_matrices("solve", a, b), b)[1],
+    vjp=_solve_vjp,
+    jvp=_solve_jvp,
+    jax=lambda a, b: _jnp().linalg.solve(a, b),
+    batch=_batch_leading("solve"),
+)
+
+
+# ---------------------------------------------------------------- triangular_solve
+
+
+def _tri_impl(a, b, *, lower, transpose_a):
+    t = np.tril(a) if lower else np.triu(a)
+    return np.linalg.solve(np.swapaxes(t, -1, -2) if transpose_a else t, b)
+
+
+def _tri_vjp(g, x, a, b, *, lower, transpose_a):
+    gb = triangular_solve.bind(a, g, lower=lower, transpose_a=not transpose_a)
+    ga = -(x @ _mT(gb)) if transpose_a else -(gb @ _mT(x))
+    return [ga * _tri(a.shape[-1], a, lower), gb]
+
+
+def _tri_jvp(primals, tangents, *, lower, transpose_a):
+    (a, b), (da, db) = primals, tangents
+    x = triangular_solve.bind(a, b, lower=lower, transpose_a=transpose_a)
+    rhs = 0.0 if db is None else db
+    if da is not None:
+        da = da * _tri(a.shape[-1], a, lower)
+        rhs = rhs - (_mT(da) if transpose_a else da) @ x
+    rhs = tnp.broadcast_to(rhs, x.shape)
+    return x, triangular_solve.bind(a, rhs, lower=lower, transpose_a=transpose_a)
+
+
+def _tri_jax(a, b, *, lower, transpose_a):
+    from jax.lax import linalg
+
+    return linalg.triangular_solve(a, b, left_side=True, lower=lower, transpose_a=transpose_a)
+
+
+triangular_solve = Primitive(
+    "triangular_solve",
+    impl=_tri_impl,
+    abstract_eval=lambda a, b, **_: (_matrices("triangular_solve", a, b), b)[1],
+    vjp=_tri_vjp,
+    jvp=_tri_jvp,
+    jax=_tri_jax,
+    batch=_batch_leading("triangular_solve"),
+)
+
+
+# ---------------------------------------------------------------- slogdet
+
+
+def _inv_t(a):
+    """``inv(a).T`` for a stack of matrices."""
+    return solve.bind(_mT(a), tnp.broadcast_to(_eye(a.shape[-1], a), a.shape))
+
+
+def _slogdet_vjp(g, out, a):
+    # The sign is piecewise constant: only log|det| has a derivative.
+    return [tnp.expand_dims(g[1], (-1, -2)) * _inv_t(a)]
+
+
+def _slogdet_jvp(primals, tangents):
+    (a,), (da,) = primals, tangents
+    out = slogdet.bind(a)
+    return out, (None, tnp.sum(_inv_t(a) * da, axis=(-2, -1)))
+
+
+def _slogdet_aval(a):
+    _matrices("slogdet", a)
+    return (Aval(a.shape[:-2], a.dtype),) * 2
+
+
+slogdet = Primitive(
+    "slogdet",
+    impl=lambda a: tuple(np.linalg.slogdet(a)),
+    abstract_eval=_slogdet_aval,
+    vjp=_slogdet_vjp,
+    jvp=_slogdet_jvp,
+    jax=lambda a: tuple(_jnp().linalg.slogdet(a)),
+    batch=_batch_leading("slogdet"),
+    multiple_results=True,
+)
+
+
+# ---------------------------------------------------------------- cholesky
+
+
+def _phi(x):
+    """The lower triangle with the diagonal halved."""
+    n = x.shape[-1]
+    return x * (_tri(n, x, True, 1) + 0.5 * _eye(n, x))
+
+
+def _cholesky_vjp(g, L, a):
+    # Transpose of L' = L phi(L^-1 sym(A') L^-T): A_bar = sym(L^-T phi(L^T g) L^-1).
+    x = triangular_solve.bind(L, _phi(_mT(L) @ g), lower=True, transpose_a=True)
+    return _sym(_mT(triangular_solve.bind(L, _mT(x), lower=True, transpose_a=True)))
+
+
+def _cholesky_jvp(primals, tangents):
+    (a,), (da,) = primals, tangents
+    L = cholesky.bind(a)
+    tmp = triangular_solve.bind(L, _sym(da), lower=True, transpose_a=False)
+    inner = _mT(triangular_solve.bind(L, _mT(tmp), lower=True, transpose_a=False))
+    return L, L @ _phi(inner)
+
+
+def _cholesky_jax(a):
+    from jax.lax import linalg
+
+    return linalg.cholesky(a, symmetrize_input=False)
+
+
+cholesky = Primitive(
+    "cholesky",
+    impl=np.linalg.cholesky,
+    abstract_eval=lambda a: (_matrices("cholesky", a), a)[1],
+    vjp=(_cholesky_vjp,),
+    jvp=_cholesky_jvp,
+    jax=_cholesky_jax,
+    batch=_batch_leading("cholesky"),
+)
+
+
+# ---------------------------------------------------------------- eigh
+
+
+def _eigh_impl(a, *, lower, compute_v):
+    uplo = "L" if lower else "U"
+    if not compute_v:
+        return (np.linalg.eigvalsh(a, UPLO=uplo),)
+    w, v = np.linalg.eigh(a, UPLO=uplo)
+    return w, _flip_signs(v)[0]
+
+
+def _eigh_jax(a, *, lower, compute_v):
+    from jax.lax import linalg
+
+    v, w = linalg.eigh(a, lower=lower, symmetrize_input=False)
+    return (w, _flip_signs(v)[0]) if compute_v else (w,)
+
+
+def _eigh_aval(a, *, lower, compute_v):
+    _matrices("eigh", a)
+    w = Aval(a.shape[:-1], a.dtype)
+    return (w, a) if compute_v else (w,)
+
+
+def _inv_gaps(w):
+    """``F[i, j] = 1 / (w[j] - w[i])`` off the diagonal, 0 on it (inf where values repeat)."""
+    eye = _eye(w.shape[-1], w)
+    return tnp.reciprocal(eye + tnp.expand_dims(w, -2) - tnp.expand_dims(w, -1)) - eye
+
+
+def _eigh_vjp(g, out, a, *, lower, compute_v):
+    if not compute_v:  # eigenvalues only: needs the eigenvectors, not their (inf) gaps
+        _, v = eigh.bind(a, lower=lower, compute_v=True)
+        return [(v * tnp.expand_dims(g[0], -2)) @ _mT(v)]
+    (gw, gv), (w, v) = g, out
+    inner = _diag_matrix(gw) + _inv_gaps(w) * (_mT(v) @ gv)
+    return [_sym(v @ inner @ _mT(v))]
+
+
+def _eigh_jvp(primals, tangents, *, lower, compute_v):
+    (a,), (da,) = primals, tangents
+    w, v = eigh.bind(a, lower=lower, compute_v=True)
+    m = _mT(v) @ _sym(da) @ v
+    if not compute_v:
+        return (w,), (_diagonal(m),)
+    return (w, v), (_diagonal(m), v @ (_inv_gaps(w) * m))
+
+
+eigh = Primitive(
+    "eigh",
+    impl=_eigh_impl,
+    abstract_eval=_eigh_aval,
+    vjp=_eigh_vjp,
+    jvp=_eigh_jvp,
+    jax=_eigh_jax,
+    batch=_batch_leading("eigh"),
+    multiple_results=True,
+)
+
+
+# ---------------------------------------------------------------- svd
+
+
+def _svd_impl(a, *, full_matrices, compute_uv):
+    if not compute_uv:
+        return (np.linalg.svd(a, compute_uv=False),)
+    return _svd_signs(*np.linalg.svd(a, full_matrices=full_matrices))
+
+
+def _svd_jax(a, *, full_matrices, compute_uv):
+    import jax.numpy as jnp
+
+    if not compute_uv:
+        return (jnp.linalg.svd(a, compute_uv=False),)
+    return _svd_signs(*jnp.linalg.svd(a, full_matrices=full_matrices))
+
+
+def _svd_signs(u, s, vh):
+    """Each singular pair flipped by the sign of its u column's largest entry; the columns
+    (rows) of full_matrices' bases beyond them by their own."""
+    xp, k = _xp(u), s.shape[-1]
+    u_k, signs = _flip_signs(u[..., :, :k])
+    vh_k = vh[..., :k, :] * xp.swapaxes(signs, -1, -2)
+    if u.shape[-1] > k:
+        u_k = xp.concatenate([u_k, _flip_signs(u[..., :, k:])[0]], axis=-1)
+    if vh.shape[-2] > k:
+        rest = xp.swapaxes(_flip_signs(xp.swapaxes(vh[..., k:, :], -1, -2))[0], -1, -2)
+        vh_k = xp.concatenate([vh_k, rest], axis=-2)
+    return u_k, s, vh_k
+
+
+def _svd_aval(a, *, full_matrices, compute_uv):
+    _matrices("svd", a, square=False)
+    *batch, m, n = a.shape
+    k = min(m, n)
+    s = Aval((*batch, k), a.dtype)
+    if not compute_uv:
+        return (s,)
+    cols, rows = (m, n) if full_matrices else (k, k)
+    return Aval((*batch, m, cols), a.dtype), s, Aval((*batch, rows, n), a.dtype)
+
+
+def _svd_refuse_full(a, full_matrices):
+    m, n = a.shape[-2:]
+    if full_matrices and m != n:
+        raise NotImplementedError(
+            errors.at_user_line(
+                f"svd: the derivative of full_matrices=True for non-square {a.shape} matrices "
+                "is not implemented (as in JAX); use full_matrices=False"
+            )
+        )
+
+
+def _svd_gaps(s):
+    """``F[i, j] = 1 / (s[j]^2 - s[i]^2)`` off the diagonal, 0 on it."""
+    eye = _eye(s.shape[-1], s)
+    row, col = tnp.expand_dims(s, -2), tnp.expand_dims(s, -1)
+    return tnp.reciprocal((row + col) * (row - col) + eye) - eye
+
+
+def _svd_vjp(g, out, a, *, full_matrices, compute_uv):
+    if not compute_uv:
+        u, _, vh = svd.bind(a, full_matrices=False, compute_uv=True)
+        return [(u * tnp.expand_dims(g[0], -2)) @ vh]
+    _svd_refuse_full(a, full_matrices)
+    (gu, gs, gvh), (u, s, vh) = g, out
+    m, n = a.shape[-2:]
+    f, row, col = _svd_gaps(s), tnp.expand_dims(s, -2), tnp.expand_dims(s, -1)
+    p, q = f * (_mT(u) @ gu), f * (vh @ _mT(gvh))
+    inner = _diag_matrix(gs) + (p + _mT(p)) * row + (q + _mT(q)) * col
+    ga = u @ inner @ vh
+    if m > n:
+        ga = ga + ((gu - u @ (_mT(u) @ gu)) / row) @ vh
+    if n > m:
+        ga = ga + u @ ((gvh - (gvh @ _mT(vh)) @ vh) / col)
+    return [ga]
+
+
+def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
+    (a,), (da,) = primals, tangents
+    u, s, vh = svd.bind(a, full_matrices=False, compute_uv=True)
+    ds_mat = _mT(u) @ da @ _mT(vh)
+    ds = _diagonal(ds_mat)
+    if not compute_uv:
+        return (s,), (ds,)
+    _svd_refuse_full(a, full_matrices)
+    m, n = a.shape[-2:]
+    f, row, col = _svd_gaps(s), tnp.expand_dims(s, -2), tnp.expand_dims(s, -1)
+    dss, sds = ds_mat * row, ds_mat * col
+    du = u @ (f * (dss + _mT(dss)))
+    dv = _mT(vh) @ (f * (sds + _mT(sds)))
+    if m > n:
+        dav = da @ _mT(vh)
+        du = du + (dav - u @ (_mT(u) @ dav)) / row
+    if n > m:
+        dahu = _mT(da) @ u
+        dv = dv + (dahu - _mT(vh) @ (vh @ dahu)) / row
+    return (u, s, vh), (du, ds, _mT(dv))
+
+
+svd = Primitive(
+    "svd",
+    impl=_svd_impl,
+    abstract_eval=_svd_aval,
+    vjp=_svd_vjp,
+    jvp=_svd_jvp,
+    jax=_svd_jax,
+    batch=_batch_leading("svd"),
+    multiple_results=True,
+)
+
+
+# ---------------------------------------------------------------- qr
+
+
+def _qr_aval(a, *, full_matrices):
+    _matrices("qr", a, square=False)
+    *batch, m, n = a.shape
+    k = m if full_matrices else min(m, n)
+    return Aval((*batch, m, k), a.dtype), Aval((*batch, k, n), a.dtype)
+
+
+def _qr_refuse(a, full_matrices):
+    m, n = a.shape[-2:]
+    if m < n or (full_matrices and m != n):
+        raise NotImplementedError(
+            errors.at_user_line(
+                f"qr: the derivative for {a.shape} matrices with "
+                f"mode={'complete' if full_matrices else 'reduced'!r} is not implemented in "
+                "trace_ag (only tall or square matrices, mode='reduced', or square 'complete')"
+            )
+        )
+
+
+def _qr_vjp(g, out, a, *, full_matrices):
+    _qr_refuse(a, full_matrices)
+    (gq, gr), (q, r) = g, out
+    m = _mT(q) @ gq - gr @ _mT(r)
+    c_bar = (m - _mT(m)) * _tri(m.shape[-1], m, True, 1) - m
+    b = gq + q @ c_bar
+    return [_mT(triangular_solve.bind(r, _mT(b), lower=False, transpose_a=False))]
+
+
+def _qr_jvp(primals, tangents, *, full_matrices):
+    (a,), (da,) = primals, tangents
+    _qr_refuse(a, full_matrices)
+    q, r = qr.bind(a, full_matrices=full_matrices)
+    x = _mT(triangular_solve.bind(r, _mT(da), lower=False, transpose_a=True))
+    c = _mT(q) @ x
+    low = c * _tri(c.shape[-1], c, True, 1)
+    omega = low - _mT(low)
+    return (q, r), (q @ (omega - c) + x, (c - omega) @ r)
+
+
+def _qr_jax(a, *, full_matrices):
+    import jax.numpy as jnp
+
+    return tuple(jnp.linalg.qr(a, mode="complete" if full_matrices else "reduced"))
+
+
+qr = Primitive(
+    "qr",
+    impl=lambda a, *, full_matrices: tuple(
+        np.linalg.qr(a, mode="complete" if full_matrices else "reduced")
+    ),
+    abstract_eval=_qr_aval,
+    vjp=_qr_vjp,
+    jvp=_qr_jvp,
+    jax=_qr_jax,
+    batch=_batch_leading("qr"),
+    multiple_results=True,
+)
+
+
+# ---------------------------------------------------------------- eig (forward only)
+
+
+def _eig_impl(a, *, compute_v):
+    """Real and imaginary parts, so that no complex value enters a graph."""
+    if not compute_v:
+        w = np.linalg.eigvals(a)
+        return w.real.astype(a.dtype), w.imag.astype(a.dtype)
+    w, v = np.linalg.eig(a)
+    return tuple(p.astype(a.dtype) for p in (w.real, w.imag, v.real, v.imag))
+
+
+def _eig_jax(a, *, compute_v):
+    jnp = _jnp()
+    if not compute_v:
+        w = jnp.linalg.eigvals(a)
+        return jnp.real(w), jnp.imag(w)
+    w, v = jnp.linalg.eig(a)
+    return jnp.real(w), jnp.imag(w), jnp.real(v), jnp.imag(v)
+
+
+def _eig_not_differentiable(*_, **__):
+    raise errors.TransformError(
+        errors.at_user_line(
+            "eig/eigvals is not reverse-mode differentiable in trace_ag (nor forward-mode: "
+            "complex derivatives are not supported yet); for symmetric matrices use eigh/eigvalsh"
+        )
+    )
+
+
+def _eig_aval(a, *, compute_v):
+    _matrices("eig", a)
+    w = Aval(a.shape[:-1], a.dtype)
+    return (w, w, a, a) if compute_v else (w, w)
+
+
+eig = Primitive(
+    "eig",
+    impl=_eig_impl,
+    abstract_eval=_eig_aval,
+    vjp=_eig_not_differentiable,
+    jvp=_eig_not_differentiable,
+    jax=_eig_jax,
+    batch=_batch_leading("eig"),
+    multiple_results=True,
+)
