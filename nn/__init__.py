@@ -5,7 +5,7 @@ Parameters are plain pytrees (dicts and lists of arrays) and models are pure fun
 (``nn.losses``), optax-style optimizers (``nn.optim``), offline datasets (``nn.data``), the
 training loop and checkpoints (``nn.train``, ``nn.checkpoint``) and LeNet-5 (``nn.models``).
 
-Example:
+Examples:
     >>> from nn import data, models, optim, train
     >>> model = models.lenet5_small()
     >>> params, _ = model.init(0, (1, 8, 8))

@@ -63,7 +63,7 @@ def _encode(tree: Any, leaves: list) -> Any:
 def checkpoint_path(path: str | Path) -> Path:
     """Where ``save_checkpoint(path, ...)`` writes: ``path`` with ``.npz`` appended if missing.
 
-    Example:
+    Examples:
         >>> checkpoint_path("runs/lenet5")
         PosixPath('runs/lenet5.npz')
     """
@@ -78,7 +78,7 @@ def save_checkpoint(path: str | Path, tree: Any) -> Path:
     The file is written to a temporary file in the same folder, flushed to disk and renamed
     over ``path``, so an existing checkpoint is replaced whole or not at all.
 
-    Example:
+    Examples:
         >>> save_checkpoint("lenet5.npz", params)
         PosixPath('lenet5.npz')
     """
@@ -295,7 +295,7 @@ def load_checkpoint(path: str | Path, like: Any = None) -> Any:
     params, or ``optimizer.init(params)``), check that its structure and every array's shape
     and dtype match first, and return ``like``'s NamedTuple classes.
 
-    Example:
+    Examples:
         >>> params = load_checkpoint("lenet5.npz", like=model.init(0, (1, 28, 28))[0])
     """
     path = Path(path)

@@ -53,7 +53,7 @@ def _images(x: np.ndarray, top: float, as_float: bool) -> np.ndarray:
 def split(x: np.ndarray, y: np.ndarray, test_size: int, seed: int = 0) -> Dataset:
     """A random train/test split by a fixed seed.
 
-    Example:
+    Examples:
         >>> data = split(x, y, test_size=100, seed=0)
     """
     order = np.random.default_rng(seed).permutation(len(x))
@@ -79,7 +79,7 @@ def mnist_sample_path() -> Path:
 def load_mnist_sample(test_size: int = 1000, seed: int = 0, as_float: bool = True) -> Dataset:
     """5,000 real 28x28 MNIST digits (500 per class), split by ``seed``.
 
-    Example:
+    Examples:
         >>> data = load_mnist_sample()
         >>> data.x_train.shape, data.x_test.shape
         ((4000, 1, 28, 28), (1000, 1, 28, 28))
@@ -105,7 +105,7 @@ def load_mnist_sample(test_size: int = 1000, seed: int = 0, as_float: bool = Tru
 def load_digits(test_size: int = 360, seed: int = 0, as_float: bool = True) -> Dataset:
     """scikit-learn's 1,797 real 8x8 digits (pixel values 0..16), split by ``seed``.
 
-    Example:
+    Examples:
         >>> load_digits().x_train.shape
         (1437, 1, 8, 8)
     """
@@ -137,7 +137,7 @@ def load_mnist(folder: str | Path, as_float: bool = True, *, num_classes: int = 
     ``t10k-labels-idx1-ubyte``, each plain or ``.gz``. Images must be integer pixels 0..255,
     labels integers ``0..num_classes - 1``.
 
-    Example:
+    Examples:
         >>> data = load_mnist("~/data/mnist")
     """
     folder = Path(folder).expanduser()
@@ -164,7 +164,7 @@ def load_fashion_mnist(
 ) -> Dataset:
     """Fashion-MNIST (60,000 + 10,000 28x28 images) from its IDX files.
 
-    Example:
+    Examples:
         >>> data = load_fashion_mnist()   # after: sudo apt-get install dataset-fashion-mnist
     """
     folder = Path(folder)
@@ -186,7 +186,7 @@ def load_cifar10(folder: str | Path, as_float: bool = True, *, num_classes: int 
     ``test_batch``); images are ``(N, 3, 32, 32)``, channels R, G, B. Each batch must hold
     integer pixels 0..255 and integer labels ``0..num_classes - 1``.
 
-    Example:
+    Examples:
         >>> data = load_cifar10("~/data/cifar-10-batches-py")
     """
     folder = Path(folder).expanduser()
@@ -210,7 +210,7 @@ def batches(
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Minibatches ``(x[i], y[i])``, shuffled by ``seed`` (None: in order).
 
-    Example:
+    Examples:
         >>> for xb, yb in batches(x, y, 64, seed=epoch): ...
     """
     if len(x) != len(y):
@@ -229,7 +229,7 @@ def batches(
 def random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -> np.ndarray:
     """Each NCHW image translated by up to ``max_shift`` pixels (zero fill): augmentation.
 
-    Example:
+    Examples:
         >>> fit(..., augment=random_shift)
     """
     n, _, h, w = x.shape
@@ -248,7 +248,7 @@ def random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) ->
 def channel_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and std of NCHW images (per-feature for ``(N, D)``).
 
-    Example:
+    Examples:
         >>> mean, std = channel_stats(data.x_train)
     """
     axes = (0, 2, 3) if x.ndim == 4 else 0
@@ -258,7 +258,7 @@ def channel_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def normalize(x: np.ndarray, mean: Any, std: Any) -> np.ndarray:
     """``(x - mean) / std`` per channel, in ``x``'s float dtype.
 
-    Example:
+    Examples:
         >>> x_test = normalize(data.x_test, *channel_stats(data.x_train))
     """
     x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float32)

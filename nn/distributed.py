@@ -40,7 +40,7 @@ def initialize(
     machines without accelerators, can train together. ``timeout_s`` bounds the wait for the
     others to join and the silence after which a process counts as dead (its heartbeat).
 
-    Example:
+    Examples:
         >>> initialize(2, 0, "127.0.0.1:12345")    # and initialize(2, 1, ...) in process 1
     """
     if num_processes < 1 or not 0 <= process_id < num_processes:
@@ -73,7 +73,7 @@ def select_devices(devices: int | str, fn: str = "fit") -> list:
     """The devices of the mesh: ``"all"``, or ``devices`` of them taken evenly from every
     process (``jax.devices()[:devices]`` with one process).
 
-    Example:
+    Examples:
         >>> select_devices(2)      # with XLA_FLAGS=--xla_force_host_platform_device_count=8
         [CpuDevice(id=0), CpuDevice(id=1)]
     """
@@ -123,7 +123,7 @@ class DataParallel:
     def local_rows(self, batch_size: int) -> slice:
         """The rows of each global batch of ``batch_size`` held by this process's devices.
 
-        Example:
+        Examples:
             >>> dp.local_rows(64)    # process 1 of 2
             slice(32, 64, None)
         """
@@ -137,7 +137,7 @@ class DataParallel:
     def shard(self, local: np.ndarray, global_rows: int) -> Any:
         """A global ``jax.Array`` split along the mesh from this process's rows of it.
 
-        Example:
+        Examples:
             >>> xb = dp.shard(x_global[dp.local_rows(64)], 64)
         """
         jax = import_jax()
@@ -147,7 +147,7 @@ class DataParallel:
     def replicate(self, tree: Any) -> Any:
         """Each leaf of ``tree`` (the same on every process) as a replicated ``jax.Array``.
 
-        Example:
+        Examples:
             >>> params = dp.replicate(params)
         """
         jax = import_jax()
@@ -163,7 +163,7 @@ def data_parallel(devices: int | str, batch_size: int, fn: str = "fit") -> DataP
     """A 1-D mesh over ``select_devices(devices)`` with its batch and replicated shardings;
     ``batch_size`` must divide by the number of devices.
 
-    Example:
+    Examples:
         >>> dp = data_parallel(8, batch_size=64)
         >>> dp.batch.spec, dp.replicated.spec
         (PartitionSpec('batch',), PartitionSpec())
@@ -187,7 +187,7 @@ def to_host(tree: Any) -> Any:
     """NumPy copies of a pytree's leaves; a replicated ``jax.Array`` is read from this
     process's own copy, so this works in every process of a multi-process run.
 
-    Example:
+    Examples:
         >>> save_checkpoint("ckpt", to_host(params))
     """
 
@@ -203,7 +203,7 @@ def to_host(tree: Any) -> Any:
 def process_index() -> int:
     """This process's index in a multi-process run (0 without JAX or with one process).
 
-    Example:
+    Examples:
         >>> if process_index() == 0: save_plot(history)
     """
     jax = sys.modules.get("jax")
@@ -214,7 +214,7 @@ class Watchdog:
     """Ends this process, with a message naming what stalled, when a guarded block runs longer
     than ``seconds``: a step waiting forever on a peer that hangs while its heartbeat goes on.
 
-    Example:
+    Examples:
         >>> with Watchdog(60, "fit: step 3 of process 1"):
         ...     params, opt_state, loss, acc = step(params, opt_state, xb, yb)
     """

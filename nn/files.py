@@ -43,7 +43,7 @@ def check_pixels(x: np.ndarray, top: int, fn: str, path: Path, what: str = "imag
     """Refuse anything but integer pixel values in ``0..top`` (a float array, e.g. one already
     scaled to [0, 1], would be truncated to 0 by the cast to uint8; 300 would wrap to 44).
 
-    Example:
+    Examples:
         >>> check_pixels(x, 255, "load_cifar10", path)
     """
     if not np.issubdtype(x.dtype, np.integer):
@@ -60,7 +60,7 @@ def check_labels(y: Any, n: int, num_classes: int, fn: str, path: Path) -> np.nd
     """``y`` as int64 labels, after checking that it holds ``n`` integers in
     ``0..num_classes - 1`` (its length is checked before anything is converted).
 
-    Example:
+    Examples:
         >>> labels = check_labels(batch["labels"], 10000, 10, "load_cifar10", path)
     """
     if isinstance(y, list):
@@ -145,7 +145,7 @@ def load_idx(path: str | Path) -> np.ndarray:
     The header is read first; the data is read (decompressed) only up to the size it
     announces, and only if the file can hold it.
 
-    Example:
+    Examples:
         >>> load_idx("train-labels-idx1-ubyte.gz").shape
         (60000,)
     """
@@ -242,7 +242,7 @@ def _unpickle_cifar(path: Path) -> Any:
 def read_cifar_batch(path: Path, num_classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
     """The ``(N, 3, 32, 32)`` uint8 images and int64 labels of one CIFAR-10 python batch.
 
-    Example:
+    Examples:
         >>> x, y = read_cifar_batch(Path("cifar-10-batches-py/test_batch"))
     """
     if not path.exists():

@@ -17,7 +17,7 @@ Initializer = Callable[[np.random.Generator, tuple[int, ...], np.dtype], np.ndar
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight of ``shape``.
 
-    Example:
+    Examples:
         >>> fans((6, 1, 5, 5))
         (25, 150)
     """

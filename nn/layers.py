@@ -7,7 +7,7 @@ takes a batch. ``params`` is a dict of arrays (``{}`` for layers without paramet
 ``Sequential``'s params are the list of its layers' params, so a model is a pure function
 ``apply(params, x)`` that ``ag.grad`` and ``ag.jit`` transform as they would any other.
 
-Example:
+Examples:
     >>> model = Sequential([Conv2d(6, 5), relu, MaxPool2d(2), Flatten(), Linear(10)])
     >>> params, out_shape = model.init(np.random.default_rng(0), (1, 28, 28))
     >>> logits = model.apply(params, images)          # (N, 10)
@@ -252,7 +252,7 @@ class Activation(Layer):
 class Sequential(Layer):
     """Layers applied in order; its params are the list of theirs.
 
-    Example:
+    Examples:
         >>> mlp = Sequential([Flatten(), Linear(32), relu, Linear(10)])
         >>> params, _ = mlp.init(0, (1, 8, 8))
         >>> mlp.apply(params, np.ones((5, 1, 8, 8))).shape

@@ -17,7 +17,7 @@ from nn.errors import shape_error
 def mse(predictions: Any, targets: Any) -> Any:
     """Mean squared error.
 
-    Example:
+    Examples:
         >>> mse(np.array([1.0, 2.0]), np.array([1.0, 4.0]))   # 2.0
     """
     if np.shape(predictions) != np.shape(targets):
@@ -49,7 +49,7 @@ def cross_entropy(logits: Any, labels: Any) -> Any:
     """Softmax cross-entropy of ``logits: (N, K)`` against integer labels ``(N,)`` or one-hot
     (or probability) labels ``(N, K)``, averaged over the batch.
 
-    Example:
+    Examples:
         >>> cross_entropy(np.array([[1e4, 0.0]]), np.array([1]))   # 10000.0, finite
     """
     labels = tnp.asarray(labels)
@@ -64,7 +64,7 @@ def cross_entropy(logits: Any, labels: Any) -> Any:
 def softplus(x: Any) -> Any:
     """``log(1 + exp(x))`` without overflow, gradient ``sigmoid(x)`` everywhere (also at 0).
 
-    Example:
+    Examples:
         >>> softplus(np.array([-1e4, 0.0, 1e4]))   # [0, log 2, 1e4]
     """
     return tnp.logsumexp(tnp.stack([x, tnp.zeros_like(x)]), axis=0)
@@ -73,7 +73,7 @@ def softplus(x: Any) -> Any:
 def binary_cross_entropy_with_logits(logits: Any, labels: Any) -> Any:
     """Sigmoid cross-entropy ``softplus(x) - x * y``, averaged; labels in [0, 1].
 
-    Example:
+    Examples:
         >>> binary_cross_entropy_with_logits(np.array([0.0]), np.array([1.0]))   # log 2
     """
     if np.shape(logits) != np.shape(labels):
@@ -87,7 +87,7 @@ def binary_cross_entropy_with_logits(logits: Any, labels: Any) -> Any:
 def accuracy(logits: Any, labels: Any) -> Any:
     """The fraction of rows whose largest logit is the label (integer or one-hot).
 
-    Example:
+    Examples:
         >>> accuracy(np.array([[0.1, 0.9], [0.8, 0.2]]), np.array([1, 1]))   # 0.5
     """
     labels = tnp.asarray(labels)

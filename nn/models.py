@@ -17,7 +17,7 @@ def lenet5(
 ) -> Sequential:
     """LeNet-5 for ``(C, 28, 28)`` or ``(C, 32, 32)`` images (ReLU and max pooling, He init).
 
-    Example:
+    Examples:
         >>> model = lenet5((1, 28, 28))
         >>> params, out_shape = model.init(0, (1, 28, 28))    # out_shape == (10,)
     """
@@ -45,7 +45,7 @@ def lenet5(
 def lenet5_small(num_classes: int = 10, method: str = "strided") -> Sequential:
     """LeNet-5's shape scaled to 1x8x8 digits: 3x3 convolutions padded to keep the size.
 
-    Example:
+    Examples:
         >>> params, _ = lenet5_small().init(0, (1, 8, 8))
     """
     he = init.he_uniform

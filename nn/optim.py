@@ -6,7 +6,7 @@ whole training step, optimizer included, can be ``ag.jit``-compiled. The arithme
 optax's (same order of operations), and trajectories match ``optax`` to float64 precision.
 ``learning_rate`` may be a float or a schedule ``count -> float``.
 
-Example:
+Examples:
     >>> opt = chain(clip_by_global_norm(1.0), adam(1e-3))
     >>> state = opt.init(params)
     >>> updates, state = opt.update(grads, state, params)

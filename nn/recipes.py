@@ -6,7 +6,7 @@ variant for 8x8 digits), the number of epochs, the peak learning rate of a cosin
 the augmentation (random shifts of up to 2 pixels for MNIST-sized images). ``train_lenet5`` runs
 ``nn.train.fit`` with them; ``plot_history`` draws the loss and accuracy curves.
 
-Example:
+Examples:
     >>> from nn import recipes
     >>> dataset = recipes.load_dataset("digits")
     >>> params, history, model = recipes.train_lenet5(dataset, epochs=2, progress=False)
@@ -42,7 +42,7 @@ def parse_dataset(spec: str) -> tuple[str, Path | None]:
     Raises ``ValueError`` (unknown name, missing ``:DIR``) or ``FileNotFoundError`` (no such
     folder), each with a one-line message.
 
-    Example:
+    Examples:
         >>> parse_dataset("mnist:~/data/mnist")
         ('mnist', PosixPath('/home/me/data/mnist'))
     """
@@ -64,7 +64,7 @@ def parse_dataset(spec: str) -> tuple[str, Path | None]:
 def load_dataset(spec: str) -> data.Dataset:
     """The dataset named by ``spec`` (see ``parse_dataset``), loaded from disk; nothing downloads.
 
-    Example:
+    Examples:
         >>> load_dataset("mnist-sample").x_train.shape
         (4000, 1, 28, 28)
     """
@@ -81,7 +81,7 @@ def load_dataset(spec: str) -> data.Dataset:
 def subset(dataset: data.Dataset, train_size: int | None, test_size: int | None) -> data.Dataset:
     """The first ``train_size`` training and ``test_size`` test examples (None: all).
 
-    Example:
+    Examples:
         >>> subset(load_dataset("digits"), 256, 64).x_test.shape
         (64, 1, 8, 8)
     """
@@ -94,7 +94,7 @@ def subset(dataset: data.Dataset, train_size: int | None, test_size: int | None)
 def model_for(input_shape: tuple[int, ...], method: str = "strided") -> Sequential:
     """LeNet-5 for ``(C, 28, 28)`` or ``(C, 32, 32)`` images, its small variant for ``(1, 8, 8)``.
 
-    Example:
+    Examples:
         >>> params, out_shape = model_for((1, 8, 8)).init(0, (1, 8, 8))
     """
     if tuple(input_shape[1:]) == (8, 8):
@@ -105,7 +105,7 @@ def model_for(input_shape: tuple[int, ...], method: str = "strided") -> Sequenti
 def default_lr(optimizer: str, input_shape: tuple[int, ...]) -> float:
     """The peak learning rate a recipe uses (Adam's is 1.5x higher on the small 8x8 model).
 
-    Example:
+    Examples:
         >>> default_lr("adam", (1, 28, 28))
         0.002
     """
@@ -119,7 +119,7 @@ def cosine(peak: float, total_steps: int) -> Callable[[Any], Any]:
     Computed in float32 from the optimizer's int32 step count, so that a step compiled for JAX
     without x64 asks for no float64.
 
-    Example:
+    Examples:
         >>> schedule = cosine(1e-3, 1000); float(schedule(500))
         0.0005
     """
@@ -135,7 +135,7 @@ def cosine(peak: float, total_steps: int) -> Callable[[Any], Any]:
 def make_optimizer(name: str, learning_rate: float | Callable) -> optim.GradientTransformation:
     """An ``nn.optim`` optimizer by name: sgd, momentum (0.9), adam, adamw or rmsprop.
 
-    Example:
+    Examples:
         >>> opt = make_optimizer("momentum", cosine(0.02, 1000))
     """
     if name == "sgd":
@@ -180,7 +180,7 @@ def train_lenet5(
     Returns:
         ``(params, history, model)``: see ``nn.train.fit`` for ``history``.
 
-    Example:
+    Examples:
         >>> params, history, model = train_lenet5(load_dataset("digits"), epochs=1)
     """
     shape = dataset.x_train.shape[1:]
@@ -210,7 +210,7 @@ def plot_history(history: train.History, path: str | Path, title: str = "") -> P
 
     Uses matplotlib's Agg backend, so no display is needed; the format follows the suffix.
 
-    Example:
+    Examples:
         >>> plot_history(history, "curves.png", title="LeNet-5 on the MNIST sample")
         PosixPath('curves.png')
     """

@@ -66,7 +66,7 @@ def make_train_step(
 ) -> Callable:
     """The pure training step ``(params, opt_state, x, y) -> (params, opt_state, loss, acc)``.
 
-    Example:
+    Examples:
         >>> step = ag.jit(make_train_step(model, optim.adam(1e-3), losses.cross_entropy))
     """
     apply = _apply_fn(model)
@@ -97,7 +97,7 @@ def evaluate(
     """Mean loss and accuracy of ``model`` on ``(x, y)``, in batches (compiled with
     ``backend`` when ``jit``).
 
-    Example:
+    Examples:
         >>> loss, acc = evaluate(model, params, data.x_test, data.y_test)
     """
     apply = _apply_fn(model)
@@ -232,7 +232,7 @@ def fit(
     rng)`` transforms each training batch (this process's rows of it) before the step (e.g.
     ``nn.data.random_shift``).
 
-    Example:
+    Examples:
         >>> params, history = fit(model, params, load_digits(), optim.adam(1e-3), epochs=5)
         >>> params, history = fit(model, params, data, opt, backend="jax", devices=8)
     """

@@ -3,7 +3,7 @@
 Pure functions are traced into a graph IR (``make_ir``); every primitive has one vjp rule;
 ``grad``, ``value_and_grad`` and ``vjp`` are transforms that compose with each other.
 
-Example:
+Examples:
     >>> import trace_ag as ag
     >>> import trace_ag.numpy as tnp
     >>> def f(x, y):

@@ -4,7 +4,7 @@
 trace_ag computes with NumPy on the host, so there is one device, the CPU; ``block_until_ready``
 has nothing to wait for, ``device_put`` and ``device_get`` only make sure values are arrays.
 
-Example:
+Examples:
     >>> import trace_ag as ag
     >>> ag.devices()
     [CpuDevice(id=0)]

@@ -107,7 +107,7 @@ def vjp(fn: Callable, *primals: Any, has_aux: bool = False):
     Returns ``(out, vjp_fn)`` or, with ``has_aux``, ``(out, vjp_fn, aux)``; ``vjp_fn(ct)``
     takes a cotangent shaped like ``out`` and returns a tuple with one cotangent per primal.
 
-    Example:
+    Examples:
         >>> out, vjp_fn = ag.vjp(tnp.sin, 0.5)
         >>> vjp_fn(1.0)   # (cos(0.5),)
     """
@@ -250,7 +250,7 @@ def check_diff_args(args: Sequence, argnums: tuple[int, ...], fn_name: str) -> N
 def value_and_grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
     """Like ``grad``, but the returned function gives ``(value, gradient)``.
 
-    Example:
+    Examples:
         >>> loss, grads = ag.value_and_grad(loss_fn)(params, batch)
     """
     nums = argnums_tuple(argnums, "grad")
@@ -291,7 +291,7 @@ def grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
     has the same structure. With ``has_aux``, ``fn`` returns ``(value, aux)`` and the gradient
     function returns ``(grads, aux)``.
 
-    Example:
+    Examples:
         >>> ag.grad(lambda x, y: x * tnp.sin(y), argnums=(0, 1))(2.0, 0.0)
         (np.float64(0.0), np.float64(2.0))
     """

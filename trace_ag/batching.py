@@ -148,7 +148,7 @@ def vmap(fn: Callable, in_axes: Any = 0, out_axes: Any = 0):
     """Vectorize ``fn`` over an axis of its arguments (``in_axes``; ``None`` broadcasts an
     argument) and stack the results along ``out_axes``, like ``jax.vmap``.
 
-    Example:
+    Examples:
         >>> per_example = ag.vmap(ag.grad(loss), in_axes=(None, 0, 0))(params, xs, ys)
     """
     name = getattr(fn, "__name__", "fn")

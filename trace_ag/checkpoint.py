@@ -61,7 +61,7 @@ def checkpoint(fn: Callable) -> Callable:
     (``jax.checkpoint``). Values are unchanged; gradients are unchanged; memory held between
     the forward and backward passes shrinks to ``fn``'s inputs and outputs.
 
-    Example:
+    Examples:
         >>> block = ag.checkpoint(lambda h, w: tnp.tanh(h @ w))
     """
 

@@ -89,7 +89,7 @@ def update(name: str, value: Any) -> None:
     """Set option ``name``; unknown names are an error listing the known ones. JAX's option
     names (``"jax_enable_x64"``, ...) are accepted as the module docstring lists.
 
-    Example:
+    Examples:
         >>> update("jax_enable_x64", True)   # a no-op: float64 is the default
     """
     if name.startswith("jax_"):

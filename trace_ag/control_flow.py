@@ -174,7 +174,7 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
     """``branches[index](*operands)`` as one primitive (``index`` is clamped into range), like
     ``jax.lax.switch``; every branch must return the same structure, shapes and dtypes.
 
-    Example:
+    Examples:
         >>> ag.lax.switch(1, [tnp.sin, tnp.cos, tnp.tanh], 0.5)   # cos(0.5)
     """
     index = asarray_or_tracer(index)
@@ -207,7 +207,7 @@ def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> 
     """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``, as one primitive, so
     it works under jit with a traced ``pred`` (like ``jax.lax.cond``).
 
-    Example:
+    Examples:
         >>> ag.jit(lambda x: ag.lax.cond(x > 0, tnp.sin, tnp.cos, x))(1.0)
     """
     pred = asarray_or_tracer(pred)
@@ -319,7 +319,7 @@ while_p = Primitive(
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
     """Repeat ``val = body_fun(val)`` while ``cond_fun(val)``; forward-only, like JAX's.
 
-    Example:
+    Examples:
         >>> ag.lax.while_loop(lambda v: v < 10, lambda v: v * 2, 1)   # 16
     """
     flat, tree = tree_flatten(init_val)

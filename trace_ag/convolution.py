@@ -86,7 +86,7 @@ def im2col(
     """The lecture's ``X_patches``: every window of ``x: (N, C, H, W)``, as ``(N, P, C, KH, KW)``
     with ``P = OH * OW`` windows in row-major order.
 
-    Example:
+    Examples:
         >>> X = np.arange(2 * 2 * 4 * 5).reshape(2, 2, 4, 5)
         >>> im2col(X, 2)[0, 4]        # the window at row 1, column 0, both channels
         array([[[ 5,  6], [10, 11]], [[25, 26], [30, 31]]])
@@ -113,7 +113,7 @@ def conv2d(
     ``"VALID"`` (none) or ``"SAME"`` (output size ``ceil(H / stride)``, as in JAX).
     Returns ``(N, O, OH, OW)``.
 
-    Example:
+    Examples:
         >>> X = np.arange(2 * 2 * 4 * 5).reshape(2, 2, 4, 5)
         >>> w = np.zeros((1, 2, 2, 2)); w[0, 0] = [[0, -1], [2, 0]]   # the lecture's Exercise 3
         >>> conv2d(X, w)[0, 0]
@@ -157,7 +157,7 @@ def max_pool2d(
     Padding never wins (it is -inf). The gradient goes to each window's *first* maximum in
     row-major order when several tie, as ``jax.grad`` of ``lax.reduce_window(lax.max)`` does.
 
-    Example:
+    Examples:
         >>> max_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2)[0, 0]
         array([[ 5.,  7.], [13., 15.]])
     """
@@ -175,7 +175,7 @@ def avg_pool2d(
     Padded zeros count towards the mean (``reduce_window(add) / (KH * KW)``, PyTorch's
     ``count_include_pad=True``). Integer inputs are averaged as floats.
 
-    Example:
+    Examples:
         >>> avg_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2)[0, 0]
         array([[ 2.5,  4.5], [10.5, 12.5]])
     """

@@ -177,7 +177,7 @@ class custom_vjp(_Custom):
     """A function with a user-defined vjp: ``f.defvjp(fwd, bwd)`` where ``fwd(*args)`` returns
     ``(out, residuals)`` and ``bwd(residuals, g)`` returns one cotangent per argument.
 
-    Example:
+    Examples:
         >>> @ag.custom_vjp
         ... def clip_gradient(x):
         ...     return x
@@ -284,7 +284,7 @@ class custom_jvp(_Custom):
     """A function with a user-defined jvp: ``f.defjvp(rule)`` where
     ``rule(primals, tangents)`` returns ``(out, tangent_out)``; reverse mode transposes it.
 
-    Example:
+    Examples:
         >>> @ag.custom_jvp
         ... def log1pexp(x):
         ...     return tnp.log1p(tnp.exp(x))

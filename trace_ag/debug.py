@@ -12,7 +12,7 @@ arguments as NumPy arrays (pytrees of them allowed), as ``jax.debug.print`` does
   **once per trace**, at trace time, with each traced argument shown as ``Traced<f64[3]>``.
   JAX would print the runtime values at every call.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> from trace_ag import debug
     >>> debug.print("x = {x}, total {}", np.float64(6.0), x=np.arange(3))

@@ -132,7 +132,7 @@ def jvp(fn: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fal
 
     Returns ``(out, tangent_out)`` (and ``aux`` with ``has_aux``), pytrees like the output.
 
-    Example:
+    Examples:
         >>> ag.jvp(tnp.sin, (0.5,), (1.0,))    # (sin 0.5, cos 0.5)
     """
     p_flat, p_tree = tree_flatten(tuple(primals))
@@ -176,7 +176,7 @@ def linearize(fn: Callable, *primals: Any):
     the directional derivative there. ``fn`` is traced once, now: the primals and the arrays it
     closes over are captured as they are at this call, as in JAX.
 
-    Example:
+    Examples:
         >>> out, f_jvp = ag.linearize(tnp.sin, 0.5)
         >>> f_jvp(1.0)   # cos(0.5)
     """

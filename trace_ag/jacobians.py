@@ -52,7 +52,7 @@ def _nest(blocks: list[list], out_tree, in_tree, single_in: bool):
 def jacfwd(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
     """The Jacobian of ``fn`` by forward mode: one jvp per input element, batched by vmap.
 
-    Example:
+    Examples:
         >>> ag.jacfwd(lambda x: tnp.sin(x) * x)(np.arange(3.0))   # a 3x3 diagonal matrix
     """
     nums = argnums_tuple(argnums, "jacfwd")
@@ -100,7 +100,7 @@ def _split_last(col: Any, like: Sequence) -> list:
 def jacrev(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
     """The Jacobian of ``fn`` by reverse mode: one vjp per output element, batched by vmap.
 
-    Example:
+    Examples:
         >>> ag.jacrev(lambda x: tnp.sin(x) * x)(np.arange(3.0))
     """
     nums = argnums_tuple(argnums, "jacrev")
@@ -136,7 +136,7 @@ def jacrev(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
 def hessian(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
     """The Hessian of a scalar ``fn``: ``jacfwd(jacrev(fn))``.
 
-    Example:
+    Examples:
         >>> ag.hessian(lambda x: tnp.sum(x ** 3))(np.ones(2))   # diag(6, 6)
     """
     return jacfwd(jacrev(fn, argnums, has_aux), argnums, has_aux)

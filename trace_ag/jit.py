@@ -440,7 +440,7 @@ def jit(
     ``jitted.trace_count`` counts traces; ``jitted.lower(*args).as_text()`` shows the graph
     that runs.
 
-    Example:
+    Examples:
         >>> step = ag.jit(train_step, donate_argnums=0)
         >>> params, loss = step(params, batch)
     """

@@ -190,7 +190,7 @@ def scan(
     """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns the final
     carry and the stacked ``y``s (like ``jax.lax.scan``). Differentiable.
 
-    Example:
+    Examples:
         >>> ag.lax.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0))
     """
     init_flat, carry_tree = tree_flatten(init)
@@ -244,7 +244,7 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
     """``for i in range(lower, upper): val = body_fun(i, val)``. With Python int bounds it is
     a ``scan`` (differentiable); with traced bounds a ``while_loop`` (forward only), as in JAX.
 
-    Example:
+    Examples:
         >>> ag.lax.fori_loop(0, 5, lambda i, v: v + i, 0)   # 10
     """
     if isinstance(lower, (int, np.integer)) and isinstance(upper, (int, np.integer)):

@@ -87,7 +87,7 @@ def check_grads(
     """Raise ``AssertionError`` unless reverse-mode derivatives of ``f`` up to ``order`` agree
     with central differences in float64 (float arguments are cast to float64 first).
 
-    Example:
+    Examples:
         >>> ag.check_grads(lambda x: tnp.sum(tnp.tanh(x) ** 2), (np.ones(3),), order=2)
     """
     rng = np.random.default_rng(seed)

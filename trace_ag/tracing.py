@@ -192,7 +192,7 @@ def trace_to_graph(
 def make_ir(fn: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[..., Graph]:
     """Trace ``fn`` abstractly and return its graph, like ``jax.make_jaxpr``.
 
-    Example:
+    Examples:
         >>> import trace_ag as ag, trace_ag.numpy as tnp
         >>> print(ag.make_ir(lambda x: tnp.sin(x) * 2.0)(1.0))
         { lambda a:f64[] . let

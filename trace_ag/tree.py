@@ -1,6 +1,6 @@
 """``trace_ag.tree``: the short names of ``jax.tree`` over ``trace_ag.tree_util``.
 
-Example:
+Examples:
     >>> from trace_ag import tree
     >>> tree.map(lambda x: x * 2, {"a": 1, "b": (2, 3)})
     {'a': 2, 'b': (4, 6)}

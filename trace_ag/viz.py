@@ -8,7 +8,7 @@ differently: pink boxes, cotangent edges dashed red, and the forward values they
 runs the ``dot`` program (Debian/Ubuntu: ``apt-get install graphviz``). ``trace_ag.lecture``'s
 ``draw_dot`` is ``to_dot`` of what a lecture Tensor recorded.
 
-Example:
+Examples:
     >>> import trace_ag.viz as viz, trace_ag.numpy as tnp
     >>> def f(x, y):
     ...     return tnp.log(1 + tnp.exp(-(x + y))) * (x + y)
@@ -111,7 +111,7 @@ def to_dot(
     Returns:
         ``Dot``, a ``str`` of DOT text.
 
-    Example:
+    Examples:
         >>> g = ag.make_ir(lambda z: -tnp.log(tnp.exp(z)[0] / tnp.sum(tnp.exp(z))))(np.ones(3))
         >>> print(to_dot(g, names=["z"]))        # digraph { ... "leaf(z)\\nf64[3]" ... }
     """
@@ -221,7 +221,7 @@ def input_names(fn: Callable, args: Sequence[Any]) -> list[str]:
 
     An argument that is a pytree with several leaves gives ``name[0]``, ``name[1]``, ...
 
-    Example:
+    Examples:
         >>> input_names(lambda w, x: None, (np.ones(2), {"a": 1.0, "b": 2.0}))
         ['w', 'x[0]', 'x[1]']
     """
@@ -240,7 +240,7 @@ def input_names(fn: Callable, args: Sequence[Any]) -> list[str]:
 def draw(fn: Callable, *, title: str | None = None) -> Callable[..., Dot]:
     """``draw(f)(*args)``: the DOT picture of ``make_ir(f)(*args)``, inputs named from ``f``.
 
-    Example:
+    Examples:
         >>> print(draw(lambda x, y: x * tnp.sin(y))(1.0, 2.0))
     """
 
@@ -260,7 +260,7 @@ def grad_graph(
     residual edges (forward values the vjp rules reuse). Outputs are ``value`` and
     ``grad(name)`` for each differentiated argument.
 
-    Example:
+    Examples:
         >>> dot = grad_graph(lambda x, y: tnp.sin(x) * y, argnums=(0, 1))(1.0, 2.0)
     """
     nums = argnums_tuple(argnums, "grad_graph")
@@ -320,7 +320,7 @@ def render(dot_text: str, path: str | Path, format: str | None = None) -> Path:
     suffix, else SVG. Raises ``GraphvizNotFoundError`` (saying ``apt-get install graphviz``)
     when ``dot`` is missing.
 
-    Example:
+    Examples:
         >>> render(draw(tnp.sin)(1.0), "sin.png")
         PosixPath('sin.png')
     """

@@ -5,7 +5,7 @@ Every user error (a bad option, a missing data folder, Graphviz missing for a pi
 reported as one line on stderr with exit status 2, never as a traceback. The training logic
 lives in ``nn.recipes`` (shared with ``examples/lenet5.py``); the pictures in ``trace_ag.viz``.
 
-Example:
+Examples:
     $ trace-ag train --plot curves.png
     $ trace-ag graph examples/cross_entropy_graph.py:nll --args-shape 3 --grad -o nll.svg
 """
@@ -35,7 +35,7 @@ __all__ = ["CLIError", "main", "make_parser"]
 def make_parser() -> argparse.ArgumentParser:
     """The ``trace-ag`` argument parser with its ``train`` and ``graph`` commands.
 
-    Example:
+    Examples:
         >>> make_parser().parse_args(["train", "--epochs", "1"]).epochs
         1
     """
@@ -59,7 +59,7 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``trace-ag`` with ``argv`` (default: the command line); returns the exit status.
 
-    Example:
+    Examples:
         >>> main(["train", "--dataset", "digits", "--epochs", "1", "--quiet"])
         0
     """

@@ -74,7 +74,7 @@ def check_output(option: str, path: Path, make_folders: bool = False) -> None:
     or its folder is missing (unless ``make_folders``: then the nearest existing one counts),
     not a folder, or not writable.
 
-    Example:
+    Examples:
         >>> check_output("--save", Path("no_such_dir/m.npz"))  # doctest: +IGNORE_EXCEPTION_DETAIL
         Traceback (most recent call last):
         CLIError: --save no_such_dir/m.npz: the folder no_such_dir does not exist

@@ -31,7 +31,7 @@ DESCRIPTION = (
 def parse_shape(text: str) -> tuple[int, ...]:
     """``"2,3"`` -> ``(2, 3)``; ``""``, ``"()"`` or ``"scalar"`` -> ``()``.
 
-    Example:
+    Examples:
         >>> parse_shape("2,3"), parse_shape("scalar")
         ((2, 3), ())
     """
@@ -49,7 +49,7 @@ def load_function(target: str) -> Callable:
 
     The current folder is importable, as with ``python -m``.
 
-    Example:
+    Examples:
         >>> load_function("trace_ag.numpy:tanh")
         <function tanh at ...>
     """

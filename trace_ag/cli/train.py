@@ -233,7 +233,7 @@ def _train(args: argparse.Namespace, dataset: Any, name: str, epochs: int, lr: f
 def devices_spec(text: str) -> int | str:
     """An argparse type: a positive device count or ``all``.
 
-    Example:
+    Examples:
         >>> devices_spec("8"), devices_spec("all")
         (8, 'all')
     """
@@ -244,7 +244,7 @@ def add_scaling_options(p: argparse.ArgumentParser) -> None:
     """``--devices``, ``--num-processes``, ``--process-id``, ``--coordinator`` for
     ``nn.train.fit``'s data-parallel training on JAX.
 
-    Example:
+    Examples:
         >>> add_scaling_options(parser)    # then: trace-ag train --backend jax --devices 8
     """
     group = p.add_argument_group("scaling out (with --backend jax; see docs/scaling_out.md)")
@@ -266,7 +266,7 @@ def add_scaling_options(p: argparse.ArgumentParser) -> None:
 def is_main_process(args: argparse.Namespace) -> bool:
     """Whether this process reports and writes files (process 0, or the only one).
 
-    Example:
+    Examples:
         >>> is_main_process(argparse.Namespace(process_id=1))
         False
     """
@@ -278,7 +278,7 @@ def scaling_options(args: argparse.Namespace) -> dict[str, Any]:
     errors for a missing ``--backend jax``, an incomplete process triple, too many devices or
     a batch size that does not divide by them.
 
-    Example:
+    Examples:
         >>> args = make_parser().parse_args(["train", "--backend", "jax", "--devices", "1"])
         >>> scaling_options(args)
         {'devices': 1}

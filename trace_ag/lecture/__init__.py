@@ -10,7 +10,7 @@ Also here: the PyTorch-lite layers (``Module``, ``Linear``, ``Conv2d``, ``AvgPoo
 ``MaxPool2d``, ``ReLU``, ``Flatten``, ``Sequential``), losses (``mse``, ``cross_entropy``,
 ``binary_cross_entropy``), optimizers (``SGD``, ``Adam``) and the lecture's im2col matrices.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> import trace_ag.lecture as ag
     >>> z = ag.Tensor(np.array([1.0, 2.0, 3.0]), label="z1\\nleaf(z)")

@@ -30,7 +30,7 @@ def draw_dot(
     ``backward()``), micrograd style. The result is DOT text; ``.render("graph.svg")`` draws it
     with Graphviz (and Jupyter shows it directly).
 
-    Example:
+    Examples:
         >>> z = ag.Tensor(np.random.randn(3), label="z1\\nleaf(z)")
         >>> expX = ag.exp(z)
         >>> p = expX / ag.sum(expX)

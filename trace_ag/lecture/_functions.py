@@ -44,7 +44,7 @@ def sigmoid(x: Any) -> Node:
 def sum(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Node:
     """Sum over ``axis`` (all axes when None), like ``np.sum``.
 
-    Example:
+    Examples:
         >>> ag.sum(ag.Tensor(np.ones((2, 3))), axis=0).value
         array([2., 2., 2.])
     """
@@ -54,7 +54,7 @@ def sum(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = Fals
 def mean(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Node:
     """Mean over ``axis`` (all axes when None), like ``np.mean``.
 
-    Example:
+    Examples:
         >>> ag.mean(ag.Tensor([1.0, 2.0, 6.0])).value
         array(3.)
     """
@@ -64,7 +64,7 @@ def mean(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = Fal
 def reshape(x: Any, newshape: Any) -> Node:
     """``x`` with a new shape; one entry may be -1 (Exercise 2.1).
 
-    Example:
+    Examples:
         >>> ag.reshape(ag.Tensor(np.arange(6.0)), (2, -1)).shape
         (2, 3)
     """
@@ -74,7 +74,7 @@ def reshape(x: Any, newshape: Any) -> Node:
 def moveaxis(x: Any, source: int | tuple[int, ...], destination: int | tuple[int, ...]) -> Node:
     """Move axes to new positions, like ``np.moveaxis``.
 
-    Example:
+    Examples:
         >>> ag.moveaxis(ag.Tensor(np.zeros((2, 3, 4))), -1, 1).shape
         (2, 4, 3)
     """
@@ -84,7 +84,7 @@ def moveaxis(x: Any, source: int | tuple[int, ...], destination: int | tuple[int
 def matmul(a: Any, b: Any) -> Node:
     """Matrix product with NumPy's rules (1-D operands, batch broadcasting): ``a @ b``.
 
-    Example:
+    Examples:
         >>> ag.matmul(ag.Tensor(np.eye(2)), ag.Tensor([1.0, 2.0])).value
         array([1., 2.])
     """
@@ -94,7 +94,7 @@ def matmul(a: Any, b: Any) -> Node:
 def logsumexp(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Node:
     """``log(sum(exp(x)))`` computed without overflow (the max is subtracted first).
 
-    Example:
+    Examples:
         >>> ag.logsumexp(ag.Tensor([1e4, 0.0])).value
         array(10000.)
     """
@@ -109,7 +109,7 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     ``shape`` has 1 are summed with keepdims. On a NumPy array it returns a NumPy array; on a
     Tensor it records the sum, so it can be differentiated.
 
-    Example:
+    Examples:
         >>> X1, X2 = np.ones((2, 3, 1, 5, 6)), np.ones((4, 1, 6))
         >>> g = np.ones((X1 * X2).shape)             # (2, 3, 4, 5, 6)
         >>> ag.unbroadcast(g, X1.shape).shape, ag.unbroadcast(g, X2.shape).shape

@@ -58,7 +58,7 @@ def im2col_matrix_dense(X: Any, K: int, S: int = 1) -> np.ndarray:
 
     Only ``X.shape = (N, C, H, W)`` is used. ``P = OH * OW``, ``OH = (H - K) // S + 1``.
 
-    Example:
+    Examples:
         >>> X = np.arange(2 * 2 * 4 * 5).reshape(2, 2, 4, 5)
         >>> M = ag.im2col_matrix_dense(X, 2)                 # (40, 96)
         >>> (X.reshape(2, -1) @ M).reshape(2, 12, 2, 2, 2)[0, 0]
@@ -74,7 +74,7 @@ def im2col_matrix_dense(X: Any, K: int, S: int = 1) -> np.ndarray:
 def im2col_matrix_sparse(X: Any, K: int, S: int = 1):
     """``im2col_matrix_dense`` as a ``scipy.sparse`` CSR matrix (one nonzero per column).
 
-    Example:
+    Examples:
         >>> M = ag.im2col_matrix_sparse(np.zeros((2, 2, 4, 5)), 2)
         >>> M.shape, M.nnz
         ((40, 96), 96)
@@ -136,7 +136,7 @@ def spcmatmul(dense: Any, sparse_matrix: Any) -> Any:
     im2col matrix does) and ``scatter_add`` for columns with several entries; the gradient
     with respect to ``dense`` is therefore ``g @ sparse_matrix.T``, from their vjp rules.
 
-    Example:
+    Examples:
         >>> M = ag.im2col_matrix_sparse(np.zeros((1, 1, 3, 3)), 2)
         >>> x = ag.Tensor(np.arange(9.0).reshape(1, 9))
         >>> y = ag.spcmatmul(x, M); y.shape

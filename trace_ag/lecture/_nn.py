@@ -31,7 +31,7 @@ class Module:
     """Base class of layers and models: assigning a Tensor to an attribute registers it in
     ``_parameters``, assigning a Module registers a submodule; ``module(x)`` calls ``forward``.
 
-    Example:
+    Examples:
         >>> class Net(ag.Module):
         ...     def __init__(self):
         ...         super().__init__()
@@ -96,7 +96,7 @@ class Linear(Module):
     Initialised uniformly in ``+-1/sqrt(in_features)`` as in PyTorch; ``rng`` is a NumPy
     ``Generator`` (default: NumPy's global random state, so ``np.random.seed`` applies).
 
-    Example:
+    Examples:
         >>> ag.Linear(4, 2)(ag.Tensor(np.ones((3, 4)))).shape
         (3, 2)
     """
@@ -119,7 +119,7 @@ class Conv2d(Module):
     ``OH = (H - K) // stride + 1``; no padding. ``method`` is ``"sparse"`` (the default, as in
     the lecture), ``"dense"`` or ``"strided"``; all give identical outputs and gradients.
 
-    Example:
+    Examples:
         >>> conv = ag.Conv2d(3, 6, kernel_size=5)
         >>> conv(ag.Tensor(np.zeros((2, 3, 32, 32)))).shape
         (2, 6, 28, 28)
@@ -200,7 +200,7 @@ def _windows(x: Any, k: int, fn: str) -> tuple[Any, tuple[int, ...]]:
 class AvgPool2d(Module):
     """The mean of each non-overlapping ``kernel_size x kernel_size`` window.
 
-    Example:
+    Examples:
         >>> ag.AvgPool2d(2)(ag.Tensor(np.arange(16.0).reshape(1, 1, 4, 4))).value[0, 0]
         array([[ 2.5,  4.5], [10.5, 12.5]])
     """
@@ -217,7 +217,7 @@ class AvgPool2d(Module):
 class MaxPool2d(Module):
     """The max of each non-overlapping ``kernel_size x kernel_size`` window.
 
-    Example:
+    Examples:
         >>> ag.MaxPool2d(2)(ag.Tensor(np.arange(16.0).reshape(1, 1, 4, 4))).value[0, 0]
         array([[ 5.,  7.], [13., 15.]])
     """
@@ -250,7 +250,7 @@ class Flatten(Module):
 class Sequential(Module):
     """Layers applied in order; ``seq[i]`` is the i-th layer.
 
-    Example:
+    Examples:
         >>> net = ag.Sequential(ag.Linear(2, 8), ag.ReLU(), ag.Linear(8, 1))
         >>> net(ag.Tensor(np.ones((5, 2)))).shape
         (5, 1)

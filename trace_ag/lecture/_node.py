@@ -87,7 +87,7 @@ class Node:
         left out only when ``self`` is a scalar, where it is 1. Leaves and intermediate nodes
         alike receive their gradient, as in the lecture's implementation.
 
-        Example:
+        Examples:
             >>> x = ag.Scalar(3.0); y = x * x
             >>> y.backward(); x.grad
             6.0
@@ -180,7 +180,7 @@ class Node:
 
         Its inputs are the leaves, its constants the NumPy arrays that were mixed in.
 
-        Example:
+        Examples:
             >>> z = ag.Tensor([1.0, 2.0]); print((ag.exp(z) * 2).to_graph())
         """
         ops, leaves = _collect(self)
@@ -215,7 +215,7 @@ def record(op: str, fn: Callable[..., Any], *operands: Any) -> Node:
     numbers, NumPy arrays) is a constant. The result is a Scalar when every operand node is a
     Scalar and the result has shape (), otherwise a Tensor.
 
-    Example:
+    Examples:
         >>> y = record("softplus", lambda x: tnp.log1p(tnp.exp(x)), ag.Tensor([0.0, 1.0]))
         >>> y.op, [e.primitive.name for e in y._eqns]
         ('softplus', ['exp', 'log1p'])

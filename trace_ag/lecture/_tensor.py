@@ -17,7 +17,7 @@ from trace_ag.lecture._node import Node, record
 class Scalar(Node, kind="scalar"):
     """A Python float with a gradient, the lecture's ``ag.Scalar``.
 
-    Example:
+    Examples:
         >>> x, y = ag.Scalar(1.5, label="x"), ag.Scalar(-0.3, label="y")
         >>> s = x + y
         >>> f = ag.log(1 + ag.exp(-s)) * s
@@ -63,7 +63,7 @@ class Tensor(Node, kind="tensor"):
     with ``f`` doing ``x.grad += out.grad / x.value``); ``backward()`` runs such closures too.
     The built-in operations record core primitives instead.
 
-    Example:
+    Examples:
         >>> z = ag.Tensor(np.random.randn(3), label="z1\\nleaf(z)")
         >>> expX = ag.exp(z)
         >>> p = expX / ag.sum(expX)
@@ -116,7 +116,7 @@ class Tensor(Node, kind="tensor"):
         here: the vjp of ``getitem`` is ``scatter_add``, which adds at repeated indices, so
         ``x[[0, 0, 2]]`` sends two cotangents to ``x[0]``.
 
-        Example:
+        Examples:
             >>> x = ag.Tensor([1.0, 2.0, 3.0]); ag.sum(x[[0, 0, 2]]).backward(); x.grad
             array([2., 0., 1.])
         """

@@ -22,7 +22,7 @@ def mse(predictions: Any, targets: Any) -> Node:
 
     ``predictions`` may be a Tensor or a list of Scalars (as the lecture's ``Model`` returns).
 
-    Example:
+    Examples:
         >>> ag.mse(ag.Tensor([1.0, 2.0]), np.array([1.0, 4.0])).value
         array(2.)
     """
@@ -68,7 +68,7 @@ def cross_entropy(logits: Any, labels: Any) -> Node:
     ``logits`` is ``(N, classes)`` with integer ``labels`` of shape ``(N,)``, or one sample
     ``(classes,)`` with an integer label: the lecture's ``L(z, y)``. Stable at logits of 1e4.
 
-    Example:
+    Examples:
         >>> ag.cross_entropy(ag.Tensor([[1e4, 0.0, -1e4]]), [0]).value
         array(0.)
     """
@@ -95,7 +95,7 @@ def binary_cross_entropy(probs: Any, targets: Any) -> Node:
     ``p`` is clipped to ``[eps, 1 - eps]`` (``eps`` the dtype's machine epsilon), so a
     saturated sigmoid gives a large finite loss rather than ``inf`` or ``nan``.
 
-    Example:
+    Examples:
         >>> ag.binary_cross_entropy(ag.Tensor([0.9, 0.2]), np.array([1.0, 0.0])).value
         array(0.16425204)
     """
@@ -134,7 +134,7 @@ class Optimizer:
 class SGD(Optimizer):
     """Gradient descent, with heavy-ball momentum when ``momentum > 0`` (as ``torch.optim.SGD``).
 
-    Example:
+    Examples:
         >>> w = ag.Tensor([1.0]); opt = ag.SGD([w], lr=0.1)
         >>> opt.zero_grad(); ag.sum(w * w).backward(); opt.step(); w.value
         array([0.8])
@@ -157,7 +157,7 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba) with bias correction, as ``torch.optim.Adam``.
 
-    Example:
+    Examples:
         >>> w = ag.Tensor([1.0]); opt = ag.Adam([w], lr=0.1)
         >>> opt.zero_grad(); ag.sum(w * w).backward(); opt.step(); w.value
         array([0.9])

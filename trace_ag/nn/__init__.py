@@ -5,7 +5,7 @@ Not to be confused with the top-level ``nn`` package, trace_ag's networks librar
 losses, optimizers, training loops): ``import trace_ag.nn as jnn`` is the JAX-compatible
 function namespace, ``import nn`` the library.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> import trace_ag as ag
     >>> from trace_ag import nn as jnn

@@ -4,7 +4,7 @@ Every function works on NumPy arrays, Python numbers and tracers alike; on trace
 primitives, so it can be differentiated and traced again. Beyond NumPy it offers the stable
 composites ``logsumexp``, ``softmax``, ``log_softmax``, ``sigmoid`` and ``relu``.
 
-Example:
+Examples:
     >>> import trace_ag as ag, trace_ag.numpy as tnp
     >>> ag.grad(lambda x: tnp.sum(tnp.tanh(x) ** 2))(np.ones(3))
 """

@@ -118,7 +118,7 @@ def argsort(x: Any, axis: int | None = -1, kind: Any = None, stable: Any = None)
     Always a stable sort (``kind`` and ``stable`` are accepted for NumPy's signature); no
     gradient.
 
-    Example:
+    Examples:
         >>> argsort(np.array([3, 1, 2, 1]))
         array([1, 3, 2, 0])
     """

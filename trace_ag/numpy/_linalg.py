@@ -198,7 +198,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     svd). ``axis`` an int is a vector norm, a pair a matrix norm; None means the vector
     2-norm of the flattened ``x``, or the matrix norm of a 2-D ``x`` when ``ord`` is given.
 
-    Example:
+    Examples:
         >>> norm(np.array([3.0, -4.0]), ord=1)   # 7.0
     """
     from trace_ag.numpy._base import normalize_axis, promote_float

@@ -30,7 +30,7 @@ def fabs(x: Any) -> Any:
 def hypot(x1: Any, x2: Any) -> Any:
     """``sqrt(x1**2 + x2**2)`` without overflow, JAX's formula (gradient 0 at the origin).
 
-    Example:
+    Examples:
         >>> hypot(3.0, 4.0)   # 5.0
     """
     x1, x2 = (uf.abs(v) for v in promote_float(x1, x2))
@@ -53,7 +53,7 @@ def _logaddexp(x1: Any, x2: Any, exp_fn: Any, scale: float) -> Any:
 def logaddexp(x1: Any, x2: Any) -> Any:
     """``log(exp(x1) + exp(x2))`` without overflow.
 
-    Example:
+    Examples:
         >>> logaddexp(1000.0, 1000.0)   # 1000.6931...
     """
     return _logaddexp(x1, x2, uf.exp, 1.0)
@@ -176,7 +176,7 @@ def cumprod(x: Any, axis: int | None = None, dtype: Any = None) -> Any:
     multiplications: ``ceil(log2(n))`` steps, no division, so derivatives are exact at zeros
     and negative values (as JAX's associative scan).
 
-    Example:
+    Examples:
         >>> cumprod(np.array([2.0, 0.0, 3.0]))   # [2., 0., 0.]
     """
     x = asarray_or_tracer(x)
@@ -240,7 +240,7 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
     (first or second order, ``edge_order``) at the ends. ``varargs`` are one scalar spacing,
     or one per axis; coordinate arrays are not supported. Returns a list for several axes.
 
-    Example:
+    Examples:
         >>> gradient(np.array([1.0, 2.0, 4.0, 7.0]))   # [1., 1.5, 2.5, 3.]
     """
     (f,) = promote_float(f)

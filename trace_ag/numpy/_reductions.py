@@ -113,7 +113,7 @@ def mean(
     """Arithmetic mean, with NumPy's dtypes: bools and integers give float64, float16 is
     accumulated in float32 and rounded back, ``dtype`` sets both.
 
-    Example:
+    Examples:
         >>> tnp.mean(np.ones(100000, bool))   # 1.0 (float64), not a float16 overflow
     """
     _no_out(out, "mean")
@@ -173,7 +173,7 @@ def _shift(x: Any, axis: Axis) -> Any:
 def logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     """``log(sum(exp(x)))`` without overflow: the max is subtracted first.
 
-    Example:
+    Examples:
         >>> tnp.logsumexp(np.array([1e4, 0.0]))   # 10000.0, not inf
     """
     (x,) = [uf.astype(asarray_or_tracer(x), float_dtype(asarray_or_tracer(x).dtype))]

@@ -162,7 +162,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
     gather along every padded axis whose indices NumPy computes (``np.pad`` of an ``arange``),
     so the gradient scatter-adds back to the copied elements.
 
-    Example:
+    Examples:
         >>> pad(np.array([1.0, 2.0, 3.0]), 2, mode="reflect")   # [3., 2., 1., 2., 3., 2., 1.]
     """
     x = asarray_or_tracer(x)

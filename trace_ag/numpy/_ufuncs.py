@@ -176,7 +176,7 @@ def relu(x: Any) -> Any:
     """``max(x, 0)`` as ``jax.nn.relu``: nan stays nan, and the gradient is ``where(x > 0, g, 0)``
     (0 at 0 and at nan).
 
-    Example:
+    Examples:
         >>> tnp.relu(np.array([-1.0, 0.0, 2.0, np.nan]))   # [0., 0., 2., nan]
     """
     (x,) = promote(x)

@@ -59,7 +59,7 @@ def unbroadcast(g, shape: tuple[int, ...]):
 
     The one place where broadcasting is reversed: every binary vjp rule goes through it.
 
-    Example:
+    Examples:
         >>> unbroadcast(np.ones((2, 3, 4, 5, 6)), (4, 1, 6)).shape
         (4, 1, 6)
     """

@@ -8,7 +8,7 @@ identities. Keys are ordinary values, so everything here works under ``jit`` (ei
 ``vmap`` over a batch of keys, ``lax.scan`` and ``grad`` (no gradient flows into keys; samples
 scaled or shifted by float parameters are differentiable in those parameters).
 
-Example:
+Examples:
     >>> import trace_ag.random as random
     >>> key = random.PRNGKey(0)
     >>> key, sub = random.split(key)

@@ -38,7 +38,7 @@ def threefry2x32(k1: Any, k2: Any, x1: Any, x2: Any) -> tuple[Any, Any]:
     """The Threefry-2x32 block cipher (20 rounds) of the counter pairs ``(x1, x2)`` under the
     key ``(k1, k2)``; all ``uint32``, broadcasting. JAX's ``threefry2x32_p``, unrolled.
 
-    Example:
+    Examples:
         >>> [int(v) for v in threefry2x32(np.uint32(0), np.uint32(0), np.uint32(0), np.uint32(0))]
         [1797259609, 2579123966]
     """
@@ -120,7 +120,7 @@ def _seed_words(seed: Any) -> tuple[Any, Any]:
 def PRNGKey(seed: Any) -> Any:  # noqa: N802 (JAX's name)
     """A key (``uint32[2]``) from an integer seed: the seed's high and low 32-bit words.
 
-    Example:
+    Examples:
         >>> PRNGKey(42)
         array([ 0, 42], dtype=uint32)
     """
@@ -132,7 +132,7 @@ def key(seed: Any, *, impl: str | None = None) -> Any:
     ``uint32[2]`` data, so this returns what ``PRNGKey`` returns (and ``key_data`` is the
     identity). Only the default ``threefry2x32`` implementation exists.
 
-    Example:
+    Examples:
         >>> key(0)
         array([0, 0], dtype=uint32)
     """
@@ -168,7 +168,7 @@ def split(key: Any, num: int | Sequence[int] = 2) -> Any:
     """``num`` new keys (or an array of keys of shape ``num``) from one key, shape
     ``(*num, 2)``.
 
-    Example:
+    Examples:
         >>> split(PRNGKey(0)).shape
         (2, 2)
     """
@@ -181,7 +181,7 @@ def split(key: Any, num: int | Sequence[int] = 2) -> Any:
 def fold_in(key: Any, data: Any) -> Any:
     """A new key that depends on ``key`` and the 32-bit integer ``data``.
 
-    Example:
+    Examples:
         >>> fold_in(PRNGKey(0), 7).shape
         (2,)
     """
@@ -221,7 +221,7 @@ def canonical_shape(name: str, shape: Any) -> tuple[int, ...]:
 def bits(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Uniform random bits as unsigned integers (``uint64`` by default, as JAX with x64).
 
-    Example:
+    Examples:
         >>> bits(PRNGKey(0), (3,), np.uint32).dtype
         dtype('uint32')
     """

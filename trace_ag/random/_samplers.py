@@ -61,7 +61,7 @@ def uniform(
 ) -> Any:
     """Uniform floats in ``[minval, maxval)``.
 
-    Example:
+    Examples:
         >>> x = uniform(PRNGKey(0), (3,))
         >>> bool(((0 <= x) & (x < 1)).all())
         True
@@ -74,7 +74,7 @@ def uniform(
 def normal(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Standard normal floats: ``sqrt(2) * erf_inv(u)`` for ``u`` uniform in ``(-1, 1)``.
 
-    Example:
+    Examples:
         >>> normal(PRNGKey(0), (2, 3)).shape
         (2, 3)
     """
@@ -104,7 +104,7 @@ def truncated_normal(
 ) -> Any:
     """Standard normal floats conditioned on ``lower < x < upper`` (inverse-CDF sampling).
 
-    Example:
+    Examples:
         >>> x = truncated_normal(PRNGKey(0), -1.0, 2.0, (100,))
         >>> bool(((-1 < x) & (x < 2)).all())
         True
@@ -127,7 +127,7 @@ def truncated_normal(
 def bernoulli(key: Any, p: Any = 0.5, shape: Sequence[int] | None = None, mode: str = "low"):
     """Booleans that are True with probability ``p`` (``mode="high"`` resolves tiny ``p``).
 
-    Example:
+    Examples:
         >>> bernoulli(PRNGKey(0), 0.3, (4,)).dtype
         dtype('bool')
     """
@@ -221,7 +221,7 @@ def randint(key: Any, shape: Sequence[int], minval: Any, maxval: Any, dtype: Any
     """Integers in ``[minval, maxval)`` from twice the bits of ``dtype`` reduced modulo the
     span (JAX's algorithm, including its small bias when the span is not a power of two).
 
-    Example:
+    Examples:
         >>> randint(PRNGKey(0), (3,), 0, 10).dtype
         dtype('int64')
     """
@@ -293,7 +293,7 @@ def _shuffle(key: Any, x: Any, axis: int) -> Any:
 def permutation(key: Any, x: Any, axis: int = 0, independent: bool = False) -> Any:
     """A random permutation of ``arange(x)`` (an int ``x``) or of ``x`` along ``axis``.
 
-    Example:
+    Examples:
         >>> sorted(permutation(PRNGKey(0), 5).tolist())
         [0, 1, 2, 3, 4]
     """
@@ -328,7 +328,7 @@ def choice(
     """Draws from ``a`` (an array along ``axis``, or ``arange(a)``), with or without
     replacement, uniformly or with probabilities ``p``.
 
-    Example:
+    Examples:
         >>> choice(PRNGKey(0), 10, (3,), replace=False).shape
         (3,)
     """
@@ -391,7 +391,7 @@ def categorical(
     """Category indices drawn with probabilities ``softmax(logits, axis)`` (the Gumbel-max
     trick; without replacement, Gumbel top-k).
 
-    Example:
+    Examples:
         >>> categorical(PRNGKey(0), np.log(np.array([0.2, 0.8])), shape=(4,)).shape
         (4,)
     """
@@ -435,7 +435,7 @@ def multivariate_normal(
     """Normal vectors with mean ``mean[..., n]`` and covariance ``cov[..., n, n]``:
     ``mean + cholesky(cov) @ z``. Only ``method="cholesky"`` (JAX's default) is supported.
 
-    Example:
+    Examples:
         >>> multivariate_normal(PRNGKey(0), np.zeros(2), np.eye(2), (5,)).shape
         (5, 2)
     """
@@ -469,7 +469,7 @@ def orthogonal(key: Any, n: int, shape: Sequence[int] = (), dtype: Any = None, m
     Q factor, with a positive diagonal of R, of a normal matrix (Gram-Schmidt here; JAX uses
     Householder QR, which gives the same factor up to rounding).
 
-    Example:
+    Examples:
         >>> q = orthogonal(PRNGKey(0), 3)
         >>> bool(np.allclose(q @ q.T, np.eye(3)))
         True

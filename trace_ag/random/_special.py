@@ -58,7 +58,7 @@ def _horner(coefficients: tuple[float, ...], w: Any) -> Any:
 def erf_inv(x: Any) -> Any:
     """The inverse error function on ``[-1, 1]`` (``±inf`` at ``±1``), as ``lax.erf_inv``.
 
-    Example:
+    Examples:
         >>> float(erf_inv(np.float64(0.5)))
         0.4769362762044699
     """
@@ -102,7 +102,7 @@ _S = (1.0, 2.26052863220117276590e0, 9.39603524938001434673e0, 1.204895398080966
 def erf(x: Any) -> Any:
     """The error function, to float64 rounding (float32 inputs are computed in float64).
 
-    Example:
+    Examples:
         >>> round(float(erf(np.float64(0.5))), 12)
         0.520499877813
     """
@@ -125,7 +125,7 @@ def cholesky(a: Any) -> Any:
     """The lower Cholesky factor of the symmetric positive definite matrices ``a[..., n, n]``,
     one column at a time (Cholesky-Banachiewicz), differentiable.
 
-    Example:
+    Examples:
         >>> cholesky(np.array([[4.0, 2.0], [2.0, 5.0]]))
         array([[2., 0.],
                [1., 2.]])
