@@ -1,0 +1,303 @@
+"""``trace_ag.numpy.linalg`` against ``jax.numpy.linalg`` (and NumPy for values).
+
+Eigenvectors and singular vectors are defined up to sign, and trace_ag normalizes the sign
+differently from JAX, so every case below is a function of them that does not depend on the
+sign (``v ** 2``, ``v @ v.T``, ``u[:, :1] * vh[:1]``). Inputs are well conditioned: SPD matrices
+for cholesky, symmetric ones with well-separated eigenvalues for eigh, shifted ones for solves.
+"""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+
+import trace_ag as ag
+import trace_ag.numpy as tnp
+
+jax = pytest.importorskip("jax")
+jnp = pytest.importorskip("jax.numpy")
+
+
+def _spd(xp, x):
+    n = x.shape[-1]
+    return x @ xp.swapaxes(x, -1, -2) + n * xp.eye(n, dtype=x.dtype)
+
+
+def _sym(xp, x):
+    """Symmetric, eigenvalues spread by a diagonal 0, 3, 6, ... (distinct, well separated)."""
+    n = x.shape[-1]
+    return x + xp.swapaxes(x, -1, -2) + xp.diag(xp.arange(n, dtype=x.dtype) * 3)
+
+
+def _shift(xp, x):
+    return x + 3 * xp.eye(x.shape[-1], dtype=x.dtype)
+
+
+def _eigh(L, xp, a):
+    w, v = L.eigh(_sym(xp, a))
+    return w, v**2, v @ (xp.swapaxes(v, -1, -2) * 2)
+
+
+def _svd(L, xp, a, full=False):
+    u, s, vh = L.svd(a, full_matrices=full)
+    return u**2, s, vh**2, u[..., :, :1] * vh[..., :1, :]
+
+
+# name: (f(linalg module, array module, *args), argument shapes)
+CASES = {
+    "solve": (lambda L, xp, a, b: L.solve(_shift(xp, a), b), [(2, 3, 3), (2, 3, 2)]),
+    "solve[vector b]": (lambda L, xp, a, b: L.solve(_shift(xp, a), b), [(3, 3), (3,)]),
+    "solve[broadcast]": (lambda L, xp, a, b: L.solve(_shift(xp, a), b), [(2, 1, 3, 3), (4, 3, 2)]),
+    "inv": (lambda L, xp, a: L.inv(_shift(xp, a)), [(2, 3, 3)]),
+    "det": (lambda L, xp, a: L.det(a), [(2, 3, 3)]),
+    "slogdet": (lambda L, xp, a: L.slogdet(a)[1], [(2, 3, 3)]),
+    "cholesky": (lambda L, xp, a: L.cholesky(_spd(xp, a)), [(2, 3, 3)]),
+    "cholesky[upper]": (lambda L, xp, a: L.cholesky(_spd(xp, a), upper=True), [(3, 3)]),
+    "eigh": (_eigh, [(2, 3, 3)]),
+    "eigh[UPLO=U]": (lambda L, xp, a: L.eigh(_sym(xp, a), UPLO="U")[0], [(3, 3)]),
+    "eigvalsh": (lambda L, xp, a: L.eigvalsh(_sym(xp, a)), [(2, 4, 4)]),
+    "svd[tall]": (_svd, [(2, 4, 3)]),
+    "svd[wide]": (_svd, [(2, 3, 5)]),
+    "svd[square, full]": (lambda L, xp, a: _svd(L, xp, a, full=True), [(3, 3)]),
+    "svd[values]": (lambda L, xp, a: L.svd(a, compute_uv=False), [(2, 3, 5)]),
+    "qr": (lambda L, xp, a: tuple(L.qr(a)), [(2, 4, 3)]),
+    "qr[complete, square]": (lambda L, xp, a: tuple(L.qr(a, mode="complete")), [(3, 3)]),
+    "qr[r]": (lambda L, xp, a: L.qr(a, mode="r"), [(4, 2)]),
+    "pinv[tall]": (lambda L, xp, a: L.pinv(a), [(4, 3)]),
+    "pinv[wide, batched]": (lambda L, xp, a: L.pinv(a), [(2, 3, 5)]),
+    "lstsq": (lambda L, xp, a, b: L.lstsq(a, b)[0], [(5, 3), (5, 2)]),
+    "lstsq[vector b]": (lambda L, xp, a, b: L.lstsq(a, b)[0], [(5, 3), (5,)]),
+    "matrix_power[5]": (lambda L, xp, a: L.matrix_power(a, 5), [(2, 3, 3)]),
+    "matrix_power[-3]": (lambda L, xp, a: L.matrix_power(_shift(xp, a), -3), [(2, 3, 3)]),
+    "multi_dot": (lambda L, xp, a, b, c: L.multi_dot([a, b, c]), [(3,), (3, 4), (4,)]),
+    "multi_dot[4]": (
+        lambda L, xp, a, b, c, d: L.multi_dot([a, b, c, d]),
+        [(5, 2), (2, 6), (6, 3), (3, 4)],
+    ),
+    "tensorinv": (
+        lambda L, xp, a: L.tensorinv(a + 3 * xp.eye(6).reshape(2, 3, 6), ind=2),
+        [(2, 3, 6)],
+    ),
+    "tensorsolve": (
+        lambda L, xp, a, b: L.tensorsolve(a + 3 * xp.eye(6).reshape(2, 3, 2, 3), b),
+        [(2, 3, 2, 3), (2, 3)],
+    ),
+}
+# Cases whose second-order check_grads is run (the rest: first order; all pass at order 2, but
+# the suite stays fast).
+SECOND_ORDER = {"solve", "det", "cholesky", "eigh", "svd[tall]", "svd[wide]", "qr", "pinv[tall]"}
+by_case = pytest.mark.parametrize("name", sorted(CASES))
+
+
+def _args(name: str, dtype=np.float64, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(s).astype(dtype) for s in CASES[name][1]]
+
+
+def _fns(name: str):
+    f = CASES[name][0]
+    return (lambda *xs: f(tnp.linalg, tnp, *xs)), (lambda *xs: f(jnp.linalg, jnp, *xs))
+
+
+def _leaves(x) -> list:
+    return [np.asarray(v) for v in jax.tree_util.tree_leaves(x)]
+
+
+def _close(ours, ref, rtol: float, what: str) -> None:
+    ours, ref = _leaves(ours), _leaves(ref)
+    assert len(ours) == len(ref), what
+    for a, b in zip(ours, ref, strict=True):
+        assert a.shape == b.shape and a.dtype == b.dtype, f"{what}: {a.dtype}{a.shape} {b.dtype}"
+        scale = float(np.abs(b).max()) if b.size else 0.0
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * scale, err_msg=what)
+
+
+def _jax_vjp_jvp(name: str, args: list, ct, tangents):
+    ref = _fns(name)[1]
+
+    @jax.jit
+    def run(args, ct, tangents):
+        out, vjp_fn = jax.vjp(ref, *args)
+        return out, vjp_fn(ct), jax.jvp(ref, args, tangents)[1]
+
+    return run(args, ct, tangents)
+
+
+@by_case
+def test_values_vjp_and_jvp_match_jax(name):
+    ours = _fns(name)[0]
+    args = _args(name)
+    rng = np.random.default_rng(1)
+    out, vjp_fn = ag.vjp(ours, *args)
+    ct = jax.tree_util.tree_map(lambda o: rng.standard_normal(np.shape(o)), out)
+    tangents = [rng.standard_normal(a.shape) for a in args]
+    jax_out, jax_ct, jax_tangent = _jax_vjp_jvp(name, args, ct, tangents)
+    _close(out, jax_out, 1e-10, f"{name}: value")
+    _close(vjp_fn(ct), jax_ct, 1e-8, f"{name}: vjp")
+    _close(ag.jvp(ours, args, tangents)[1], jax_tangent, 1e-8, f"{name}: jvp")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_check_grads(name):
+    ag.check_grads(_fns(name)[0], _args(name, seed=2), order=2 if name in SECOND_ORDER else 1)
+
+
+@pytest.mark.parametrize("name", ["solve", "eigh", "svd[tall]", "qr", "cholesky", "pinv[tall]"])
+def test_float32_matches_jax(name):
+    ours = _fns(name)[0]
+    args = _args(name, np.float32)
+    rng = np.random.default_rng(1)
+    out, vjp_fn = ag.vjp(ours, *args)
+    ct = jax.tree_util.tree_map(lambda o: rng.standard_normal(np.shape(o)).astype(np.float32), out)
+    tangents = [rng.standard_normal(a.shape).astype(np.float32) for a in args]
+    jax_out, jax_ct, _ = _jax_vjp_jvp(name, args, ct, tangents)
+    _close(out, jax_out, 1e-4, f"{name}: float32 value")
+    _close(vjp_fn(ct), jax_ct, 1e-3, f"{name}: float32 vjp")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+@pytest.mark.parametrize("name", ["solve", "slogdet", "eigh", "svd[wide]", "qr", "pinv[tall]"])
+def test_jit_matches_eager(name, backend):
+    ours = _fns(name)[0]
+    args = _args(name)
+    _close(ag.jit(ours, backend=backend)(*args), ours(*args), 1e-10, f"{name}: jit value")
+    grad = ag.grad(lambda *xs: sum(tnp.sum(o * o) for o in jax.tree_util.tree_leaves(ours(*xs))))
+    _close(ag.jit(grad, backend=backend)(*args), grad(*args), 1e-9, f"{name}: jit grad")
+
+
+@pytest.mark.parametrize("name", ["solve", "inv", "det", "cholesky", "eigh", "svd[tall]", "qr"])
+def test_vmap_matches_a_loop(name):
+    ours = _fns(name)[0]
+    rng = np.random.default_rng(3)
+    args = [rng.standard_normal((2, *s)) for s in CASES[name][1]]
+    batched = ag.vmap(ours)(*args)
+    looped = [ours(*[a[i] for a in args]) for i in range(2)]
+    stacked = jax.tree_util.tree_map(lambda *xs: np.stack(xs), *looped)
+    _close(batched, stacked, 1e-10, f"{name}: vmap")
+    # vmap of the gradient as well (the vjp rules batch too)
+    loss = lambda *xs: sum(tnp.sum(o * o) for o in jax.tree_util.tree_leaves(ours(*xs)))  # noqa: E731
+    batched_grad = ag.vmap(ag.grad(loss))(*args)
+    looped_grad = np.stack([ag.grad(loss)(*[a[i] for a in args]) for i in range(2)])
+    _close(batched_grad, looped_grad, 1e-10, f"{name}: vmap of grad")
+
+
+# ---------------------------------------------------------------- values NumPy defines
+
+
+def test_values_match_numpy(rng):
+    a = rng.standard_normal((2, 4, 4))
+    spd = _spd(np, a)
+    for fn in ("inv", "det", "pinv", "matrix_rank"):
+        np.testing.assert_allclose(
+            getattr(tnp.linalg, fn)(a), getattr(np.linalg, fn)(a), rtol=1e-10, err_msg=fn
+        )
+    np.testing.assert_allclose(tnp.linalg.cholesky(spd), np.linalg.cholesky(spd), rtol=1e-12)
+    np.testing.assert_allclose(tnp.linalg.eigvalsh(spd), np.linalg.eigvalsh(spd), rtol=1e-12)
+    np.testing.assert_allclose(tnp.linalg.svdvals(a), np.linalg.svd(a, compute_uv=False))
+    u, s, vh = tnp.linalg.svd(a[0, :, :3])  # full_matrices=True by default
+    assert (u.shape, s.shape, vh.shape) == ((4, 4), (3,), (3, 3))
+    np.testing.assert_allclose(u[:, :3] * s @ vh, a[0, :, :3], atol=1e-12)
+    np.testing.assert_allclose(u.T @ u, np.eye(4), atol=1e-12)
+    q, r = tnp.linalg.qr(a[0, :, :3], mode="complete")
+    assert (q.shape, r.shape) == ((4, 4), (4, 3))
+    np.testing.assert_allclose(q @ r, a[0, :, :3], atol=1e-12)
+    # eigh reads one triangle, as NumPy does
+    lower_only = np.tril(spd[0])
+    np.testing.assert_allclose(tnp.linalg.eigvalsh(lower_only), np.linalg.eigvalsh(spd[0]))
+    np.testing.assert_allclose(
+        tnp.linalg.eigh(lower_only.T, UPLO="U").eigenvalues, np.linalg.eigvalsh(spd[0])
+    )
+
+
+def test_integer_inputs_become_float64():
+    a = np.array([[2, 1], [1, 3]])
+    assert tnp.linalg.inv(a).dtype == np.float64
+    np.testing.assert_allclose(tnp.linalg.det(a), 5.0)
+    np.testing.assert_array_equal(tnp.linalg.matrix_power(a, 2), np.linalg.matrix_power(a, 2))
+    assert tnp.linalg.matrix_power(a, 2).dtype == a.dtype
+
+
+def test_lstsq_and_matrix_rank_follow_numpy(rng):
+    a, b = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    for ours, ref in zip(tnp.linalg.lstsq(a, b), np.linalg.lstsq(a, b), strict=True):
+        np.testing.assert_allclose(ours, ref, rtol=1e-10)
+    deficient = np.outer(rng.standard_normal(4), rng.standard_normal(3))
+    x, resid, rank, s = tnp.linalg.lstsq(deficient, b[:4])
+    assert rank == 1 and resid.shape == (0,)  # NumPy: no residuals below full rank
+    np.testing.assert_allclose(x, np.linalg.lstsq(deficient, b[:4])[0], rtol=1e-8)
+    assert tnp.linalg.matrix_rank(deficient) == 1
+    np.testing.assert_array_equal(tnp.linalg.matrix_rank(np.stack([deficient, a[:4]])), [1, 3])
+    assert tnp.linalg.matrix_rank(np.zeros(3)) == 0
+    # no gradient through rank and s; under jit residuals are always computed, as in JAX
+    g = ag.grad(lambda a: tnp.sum(tnp.linalg.lstsq(a, b)[3]) + tnp.sum(tnp.linalg.lstsq(a, b)[0]))
+    jax_g = jax.grad(lambda a: jnp.sum(jnp.linalg.lstsq(a, b)[0]))
+    np.testing.assert_allclose(g(a), jax_g(a), rtol=1e-8)
+    assert ag.jit(lambda a: tnp.linalg.lstsq(a, b[:4])[1])(deficient).shape == (2,)
+
+
+def test_matrix_power_edge_cases(rng):
+    a = rng.standard_normal((2, 3, 3)) + 3 * np.eye(3)
+    np.testing.assert_array_equal(
+        tnp.linalg.matrix_power(a, 0), np.broadcast_to(np.eye(3), a.shape)
+    )
+    for n in (1, 2, 3, 6, -1, -4):
+        np.testing.assert_allclose(
+            tnp.linalg.matrix_power(a, n), np.linalg.matrix_power(a, n), rtol=1e-10
+        )
+    with pytest.raises(TypeError, match="integer"):
+        tnp.linalg.matrix_power(a, 1.5)
+
+
+def test_eig_gives_values_only(rng):
+    a = rng.standard_normal((2, 4, 4))
+    w, v = tnp.linalg.eig(a)
+    assert w.dtype == np.complex128 and v.dtype == np.complex128
+    np.testing.assert_allclose(a @ v, v * w[..., None, :], atol=1e-10)
+    ref = np.linalg.eigvals(a)
+    np.testing.assert_allclose(np.sort_complex(tnp.linalg.eigvals(a)), np.sort_complex(ref))
+    assert tnp.linalg.eigvals(a.astype(np.float32)).dtype == np.complex64
+    from trace_ag.primitives.linalg_decomp import eig
+
+    real_parts = lambda a: tnp.sum(eig.bind(a, compute_v=False)[0])  # noqa: E731
+    with pytest.raises(ag.TraceAgError, match="not reverse-mode differentiable"):
+        ag.grad(real_parts)(a)
+    with pytest.raises(ag.TraceAgError, match="nor forward-mode"):
+        ag.jvp(real_parts, (a,), (a,))
+    out, vjp_fn = ag.vjp(tnp.linalg.eigvals, a)
+    with pytest.raises(ag.TraceAgError, match="not reverse-mode differentiable|complex"):
+        vjp_fn(np.ones_like(out))
+    np.testing.assert_allclose(ag.jit(tnp.linalg.eigvals)(a[0]), tnp.linalg.eigvals(a[0]))
+
+
+def test_refusals_are_clear(rng):
+    a = rng.standard_normal((3, 3))
+    with pytest.raises(ag.TraceAgError, match="complex input"):
+        tnp.linalg.inv(a + 1j * a)
+    with pytest.raises(ag.TraceAgError, match="square"):
+        tnp.linalg.det(rng.standard_normal((2, 3)))
+    with pytest.raises(ag.TraceAgError, match="at least 2-D"):
+        tnp.linalg.cholesky(np.ones(3))
+    with pytest.raises(NotImplementedError, match="full_matrices"):
+        ag.grad(lambda x: tnp.sum(tnp.linalg.svd(x)[0]))(rng.standard_normal((4, 3)))
+    with pytest.raises(NotImplementedError, match="qr: the derivative"):
+        ag.grad(lambda x: tnp.sum(tnp.linalg.qr(x)[1]))(rng.standard_normal((2, 3)))
+    with pytest.raises(np.linalg.LinAlgError):
+        tnp.linalg.cholesky(-np.eye(2))
+
+
+def test_eigvalsh_and_svdvals_gradients_are_finite_at_degenerate_values():
+    """As in JAX: the eigenvalues' derivative needs no eigenvalue gaps."""
+    a = np.eye(3)
+    np.testing.assert_allclose(ag.grad(lambda a: tnp.sum(tnp.linalg.eigvalsh(a)))(a), np.eye(3))
+    np.testing.assert_allclose(ag.grad(lambda a: tnp.sum(tnp.linalg.svdvals(a)))(a), np.eye(3))
+
+
+def test_docstring_examples_run():
+    from trace_ag.numpy import _linalg_more
+
+    finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for test in finder.find(_linalg_more, globs={"np": np, "tnp": tnp}):
+        runner.run(test)
+    assert runner.failures == 0
