@@ -3,10 +3,11 @@
 
 from trace_ag.primitives import (  # noqa: F401
     bits,
+    complex,
     conv,
     elementwise,
     linalg,
-    linalg_decomp,  # noqa: F401
+    linalg_decomp,
     reduce,
     shape,
 )
