@@ -3,7 +3,6 @@
 
 from trace_ag.primitives import (  # noqa: F401
     bits,
-    complex,
     conv,
     elementwise,
     linalg,
