@@ -451,7 +451,7 @@ def multi_dot(arrays: Sequence[Any], *, out: Any = None) -> Any:
 
     Examples:
         >>> tnp.linalg.multi_dot([np.ones(2), np.eye(2), np.ones(2)])
-        np.float64(2.0)
+        array(2.)
     """
     if out is not None:
         raise NotImplementedError("linalg.multi_dot: out= is not supported (arrays are immutable)")
