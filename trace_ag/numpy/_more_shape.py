@@ -270,7 +270,7 @@ def insert(arr: Any, obj: Any, values: Any, axis: int | None = None) -> Any:
     index = _concrete(obj, "insert", "obj").astype(np.int64)
     if index.ndim == 0:
         values = moveaxis(values, 0, axis)
-        index = np.full(values.shape[axis], int(index) % (n + 1) if index < 0 else int(index))
+        index = np.full(values.shape[axis], int(index))
     index = np.where(index < 0, index + n, index)
     k = index.size
     values = broadcast_to(values, arr.shape[:axis] + (k,) + arr.shape[axis + 1 :])

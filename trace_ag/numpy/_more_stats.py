@@ -17,7 +17,7 @@ from trace_ag.core import Tracer
 from trace_ag.numpy import _reductions as red
 from trace_ag.numpy import _shape as shp
 from trace_ag.numpy import _ufuncs as uf
-from trace_ag.numpy._base import asarray_or_tracer, cast, normalize_axes, promote_float
+from trace_ag.numpy._base import asarray_or_tracer, normalize_axes, promote_float
 from trace_ag.numpy._bits import argsort
 from trace_ag.numpy._more_shape import take_along_axis
 
@@ -56,26 +56,22 @@ def _to_last_axis(a: Any, axis: Any) -> tuple[Any, tuple[int, ...]]:
 
 
 def _positions(q: Any, n: int, method: str) -> tuple[Any, Any, Any]:
-    """The lower and upper sorted indices of each quantile and the weight of the upper one."""
+    """The lower and upper sorted indices of each quantile and the weight of the upper one
+    (for 'lower', 'higher' and 'nearest' the upper index is the chosen one, weight None)."""
     pos = q * (n - 1)
-    if isinstance(pos, Tracer):
-        lo = uf.clip(uf.floor(pos), 0, n - 1)
-        frac = pos - lo
-        lo = uf.astype(lo, np.int64)
-        hi = uf.minimum(lo + 1, n - 1)
-    else:
-        lo = np.clip(np.floor(pos), 0, n - 1)
-        frac = pos - lo
-        lo = lo.astype(np.int64)
-        hi = np.minimum(lo + 1, n - 1)
+    lo = uf.clip(uf.floor(pos), 0, n - 1)
+    frac = pos - lo
+    lo = uf.astype(lo, np.int64)
+    hi = uf.minimum(lo + 1, n - 1)
     if method == "lower":
-        frac = frac * 0
-    elif method == "higher":
-        frac = uf.where(frac > 0, 1, 0) * np.ones((), pos.dtype)
-    elif method == "nearest":
-        frac = uf.where(uf.round(pos) > lo, 1, 0) * np.ones((), pos.dtype)
-    elif method == "midpoint":
-        frac = uf.where(frac > 0, 0.5, 0) * np.ones((), pos.dtype)
+        return lo, lo, None
+    if method == "higher":
+        return lo, uf.where(frac > 0, hi, lo), None
+    if method == "nearest":  # NumPy rounds the position half to even
+        return lo, uf.astype(uf.clip(uf.round(pos), 0, n - 1), np.int64), None
+    if method == "midpoint":
+        one, zero = np.ones((), pos.dtype), np.zeros((), pos.dtype)
+        frac = uf.where(frac > 0, one / 2, zero)
     return lo, hi, frac
 
 
@@ -94,7 +90,7 @@ def quantile(
     (also 'lower', 'higher', 'nearest', 'midpoint'), via a sort; nan if a slice holds a nan.
     Quantile axes come first in the result, as in NumPy. ``q`` may be traced.
 
-    Example:
+    Examples:
         >>> quantile(np.array([1.0, 2.0, 4.0, 8.0]), 0.5)   # 3.0
     """
     method = interpolation or method
@@ -102,16 +98,25 @@ def quantile(
         raise errors.UnsupportedFunctionError(f"quantile: method={method!r} is not supported")
     if out is not None:
         raise errors.UnsupportedFunctionError("quantile: out= is not supported")
-    (a,) = promote_float(a)
-    q = asarray_or_tracer(q)
-    q = cast(q, a.dtype) if isinstance(q, Tracer) else np.asarray(q, a.dtype)
+    if method in ("lower", "higher", "nearest"):  # picks elements: NumPy keeps the dtype
+        a = asarray_or_tracer(a)
+        q = asarray_or_tracer(q)
+        if not isinstance(q, Tracer):
+            q = np.asarray(q, np.result_type(q.dtype, np.float64))
+    else:  # NumPy's dtype: a Python-number q is weak, an array q joins the promotion
+        a, q = promote_float(a, q if isinstance(q, (int, float)) else asarray_or_tracer(q))
+        q = q if isinstance(q, Tracer) else np.asarray(q)
     flat, axes = _to_last_axis(a, axis)
     values = sort(flat, axis=-1)
     lo, hi, frac = _positions(q, flat.shape[-1], method)
-    low, high = values[..., lo], values[..., hi]
-    result = low + (high - low) * frac
-    has_nan = red.any(uf.isnan(flat), axis=-1)
-    result = uf.where(shp.reshape(has_nan, has_nan.shape + (1,) * q.ndim), np.nan, result)
+    if frac is None:
+        result = values[..., hi]
+    else:
+        low, high = values[..., lo], values[..., hi]
+        result = low + (high - low) * frac
+    if np.issubdtype(flat.dtype, np.inexact):
+        has_nan = red.any(uf.isnan(flat), axis=-1)
+        result = uf.where(shp.reshape(has_nan, has_nan.shape + (1,) * q.ndim), np.nan, result)
     if keepdims:
         result = shp.reshape(result, _kept_shape(a.shape, axes) + q.shape)
     return (
@@ -135,7 +140,7 @@ def percentile(
     interpolation: Any = None,
 ):
     """``quantile(a, q / 100)``: the ``q``-th percentiles along ``axis``."""
-    q = asarray_or_tracer(q) / 100
+    q = q / 100 if isinstance(q, (int, float)) else asarray_or_tracer(q) / 100
     return quantile(a, q, axis, out, overwrite_input, method, keepdims, interpolation=interpolation)
 
 
