@@ -397,3 +397,87 @@ def test_float32(row: Row):
         out, pull = ag.vjp(_with_diff_args(f32, _fn(f32, tnp)), *[args[i] for i in diff])
         for ct in pull(np.ones(np.shape(out), np.asarray(out).dtype)):
             assert np.asarray(ct).dtype == np.float32
+
+
+# ---------------------------------------------------------------- beyond the table
+
+
+def test_cumprod_derivatives_at_zeros_to_second_order():
+    """A log-based cumprod would give nan or wrong numbers here; the prefix scan is exact."""
+    for x in (ZEROS, np.array([0.0, 0.0, 2.0, -1.0, 3.0, 0.5, -2.0])):
+        ag.check_grads(lambda v: tnp.cumprod(v), (x,), order=2)
+        ct = np.arange(1.0, x.size + 1)
+        got = ag.vjp(tnp.cumprod, x)[1](ct)[0]
+        np.testing.assert_allclose(got, jax.vjp(jnp.cumprod, x)[1](ct)[0], rtol=1e-12)
+
+
+def test_sinc_derivatives_at_zero_match_jax():
+    f_ag, f_jax = tnp.sinc, jnp.sinc
+    for _ in range(4):
+        f_ag, f_jax = ag.grad(f_ag), jax.grad(f_jax)
+        np.testing.assert_allclose(f_ag(0.0), f_jax(0.0), atol=1e-9)
+
+
+def test_logaddexp_gradient_at_ties_is_one_half():
+    g = ag.grad(lambda a, b: tnp.logaddexp(a, b), argnums=(0, 1))(2.0, 2.0)
+    np.testing.assert_allclose(g, (0.5, 0.5))
+
+
+def test_second_order_through_sort_quantile_and_pad():
+    ag.check_grads(lambda x: tnp.sum(tnp.sort(x) ** 3 * np.arange(5.0)), (V,), order=2)
+    ag.check_grads(lambda x: tnp.quantile(x, 0.3) ** 2, (V,), order=2)
+    ag.check_grads(lambda x: tnp.sum(tnp.pad(x, 2, mode="reflect") ** 2), (M,), order=2)
+    ag.check_grads(lambda x: tnp.linalg.norm(x, 3), (V,), order=2)
+
+
+def test_traced_quantile_and_roll_arguments():
+    np.testing.assert_allclose(
+        ag.jit(lambda x, q: tnp.quantile(x, q))(V, 0.3), np.quantile(V, 0.3), rtol=1e-12
+    )
+    dq = ag.grad(lambda q: tnp.quantile(V, q))(0.3)
+    np.testing.assert_allclose(dq, jax.grad(lambda q: jnp.quantile(V, q))(0.3), rtol=1e-12)
+    rolled = ag.jit(lambda x, s: tnp.roll(x, s))(V, np.int64(2))
+    np.testing.assert_array_equal(rolled, np.roll(V, 2))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda xp, x: xp.cumprod(x),
+        lambda xp, x: xp.sort(x, axis=0),
+        lambda xp, x: xp.pad(x, 2, mode="symmetric"),
+        lambda xp, x: xp.einsum("ii->i", x[:, :3]),
+        lambda xp, x: xp.quantile(x, 0.4, axis=1),
+    ],
+    ids=["cumprod", "sort", "pad", "einsum", "quantile"],
+)
+def test_jit_on_the_jax_backend(fn):
+    got = ag.jit(lambda x: fn(tnp, x), backend="jax")(M)
+    np.testing.assert_allclose(np.asarray(got), fn(np, M), rtol=1e-12)
+
+
+def test_matrix_norms_needing_singular_values_say_so():
+    if hasattr(tnp.linalg, "svd"):
+        pytest.skip("an svd exists: the table should test these orders")
+    for order in (2, -2, "nuc"):
+        with pytest.raises(NotImplementedError, match="svd"):
+            tnp.linalg.norm(M, ord=order)
+
+
+def test_norm_rejects_bad_orders_and_axes():
+    with pytest.raises(ValueError, match="invalid norm order"):
+        tnp.linalg.norm(V, ord="fro")
+    with pytest.raises(ValueError, match="improper axis"):
+        tnp.linalg.norm(M, axis=(0, 0))
+    with pytest.raises(ValueError, match="axis"):
+        tnp.linalg.norm(T, ord=1)
+
+
+def test_repeat_counts_must_be_concrete():
+    with pytest.raises(ag.ConcretizationTypeError, match="repeats"):
+        ag.jit(lambda x, n: tnp.repeat(x, n))(V, np.array([1, 2, 0, 1, 1]))
+
+
+def test_version():
+    assert tnp.__version__ == ag.__version__
+    assert all(part.isdigit() for part in tnp.__version__.split(".")[:2])

@@ -22,6 +22,7 @@ from trace_ag.numpy._shape import (
     broadcast_to,
     concatenate,
     flip,
+    getitem,
     moveaxis,
     pad,
     ravel,
@@ -204,9 +205,14 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
     a = asarray_or_tracer(a)
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), a.shape)
-    shifts, axes = np.broadcast_arrays(np.asarray(shift, object), np.asarray(axis, object))
+    shifts = tuple(shift) if isinstance(shift, (tuple, list)) else (shift,)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    if len(shifts) == 1 or len(axes) == 1:
+        shifts, axes = shifts * len(axes), axes * len(shifts)
+    if len(shifts) != len(axes):
+        raise ValueError("roll: shift and axis must have the same length (or one of them 1)")
     out = a
-    for s, ax in zip(shifts.ravel(), axes.ravel(), strict=True):
+    for s, ax in zip(shifts, axes, strict=True):
         ax = normalize_axis(ax, a.ndim, "roll")
         n = a.shape[ax]
         if n == 0:
@@ -306,7 +312,7 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Any:
             view = [1] * arr.ndim
             view[d] = arr.shape[d]
             index.append(np.arange(arr.shape[d]).reshape(view))
-    return arr[tuple(index)]
+    return getitem(arr, tuple(index))  # not arr[...]: a NumPy arr with traced indices
 
 
 def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str = "xy") -> list:

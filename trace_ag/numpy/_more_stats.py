@@ -110,9 +110,9 @@ def quantile(
     values = sort(flat, axis=-1)
     lo, hi, frac = _positions(q, flat.shape[-1], method)
     if frac is None:
-        result = values[..., hi]
+        result = shp.getitem(values, (Ellipsis, hi))
     else:
-        low, high = values[..., lo], values[..., hi]
+        low, high = shp.getitem(values, (Ellipsis, lo)), shp.getitem(values, (Ellipsis, hi))
         result = low + (high - low) * frac
     if np.issubdtype(flat.dtype, np.inexact):
         has_nan = red.any(uf.isnan(flat), axis=-1)
