@@ -310,6 +310,7 @@ def fit(
                 f"epoch {epoch + 1}/{epochs}: loss {np.mean(seen_loss):.4f}, accuracy "
                 f"{np.mean(seen_acc):.3f}; held-out accuracy {test_acc:.4f} (loss {test_loss:.4f})"
                 f" in {time.perf_counter() - start:.1f} s",
+                file=sys.stderr,  # where the progress bar goes in a terminal
                 flush=True,
             )
         for key, value in zip(

@@ -1230,6 +1230,7 @@ rows += [
     ),
 ]
 
+
 # ---- bit primitives (trace_ag.random's threefry): integer operands made from the floats
 def _u32(np_like):
     return lambda x: np_like.astype(x * 1000, np_like.uint32)
@@ -1438,6 +1439,27 @@ def _linalg_rows():
 
 rows += _linalg_rows()
 
+
+# ---- complex parts: real inputs made complex inside, so the row's inputs and output are real
+def _complex_parts(np_like):
+    def f(x, y):
+        z = x + 1j * y
+        return np_like.real(np_like.conj(z) * np_like.exp(z)) + np_like.imag(z * z) * np_like.abs(z)
+
+    return f
+
+
+rows += [
+    R(
+        "real/imag/conj",
+        _complex_parts(tnp),
+        _complex_parts(jnp),
+        arity=2,
+        shapes=same(2),
+        order=2,
+    )
+]
+
 SPECS: list[Spec] = rows
 NUMERIC_SPECS = [s for s in SPECS if s.numeric]
 SECOND_ORDER_SPECS = [s for s in SPECS if s.order > 1]
@@ -1457,7 +1479,8 @@ def leaves(x: Any) -> list:
 
 
 def is_float(x: Any) -> bool:
-    return np.issubdtype(getattr(x, "dtype", None) or np.asarray(x).dtype, np.floating)
+    """Float or complex: compared within a tolerance (XLA and NumPy may round differently)."""
+    return np.issubdtype(getattr(x, "dtype", None) or np.asarray(x).dtype, np.inexact)
 
 
 def assert_matches(ours: Any, ref: Any, rtol: float, what: str) -> None:

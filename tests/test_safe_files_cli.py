@@ -137,7 +137,7 @@ def test_progress_in_a_log_is_one_line_per_epoch_without_carriage_returns():
     assert "\r" not in done.stdout and "\r" not in done.stderr
     lines = done.stdout.splitlines()
     assert all(len(line) <= 80 for line in lines[:2]), lines[:2]
-    epochs = [line for line in lines if line.startswith("epoch ")]
+    epochs = [line for line in done.stderr.splitlines() if line.startswith("epoch ")]
     assert [line.split(":")[0] for line in epochs] == ["epoch 1/2", "epoch 2/2"]
     assert "held-out accuracy" in epochs[-1]
     assert lines[-1].startswith("trained LeNet-5 on digits")

@@ -14,18 +14,29 @@ from typing import Any
 import numpy as np
 
 from trace_ag import errors, tracing
-from trace_ag.core import Eqn, Lit, Var, dtype_of, is_float, refuse_complex, zeros_like
+from trace_ag.core import (
+    Eqn,
+    Lit,
+    Var,
+    check_complex_rules,
+    dtype_of,
+    is_complex,
+    is_float,
+    is_inexact,
+    zeros_like,
+)
 from trace_ag.errors import api_boundary
 from trace_ag.tree_util import tree_flatten, tree_map, tree_unflatten
 
 
 def active_vars(eqns: Sequence[Eqn], invars: Sequence[Var]) -> set[Var]:
-    """The float variables that depend on ``invars``: only these get cotangents."""
-    active = {v for v in invars if is_float(v.aval.dtype)}
+    """The float and complex variables that depend on ``invars``: only these get cotangents."""
+    active = {v for v in invars if is_inexact(v.aval.dtype)}
     for eqn in eqns:
         if eqn.primitive.differentiable and any(a in active for a in eqn.inputs):
-            refuse_complex([v.aval for v in eqn.outputs], f"grad/vjp of {eqn.primitive.name}")
-            active.update(v for v in eqn.outputs if is_float(v.aval.dtype))
+            avals = [a.aval for a in eqn.inputs if a in active] + [v.aval for v in eqn.outputs]
+            check_complex_rules(eqn.primitive, avals, "grad/vjp")
+            active.update(v for v in eqn.outputs if is_inexact(v.aval.dtype))
     return active
 
 
@@ -156,6 +167,13 @@ def vjp(fn: Callable, *primals: Any, has_aux: bool = False):
                         f"{v.aval.shape}"
                     )
                 )
+            if is_complex(dtype_of(ct)) and not is_complex(v.aval.dtype):
+                raise TypeError(
+                    errors.at_user_line(
+                        f"vjp_fn: a complex cotangent ({dtype_of(ct)}) for a real output "
+                        f"({v.aval.dtype}); its imaginary part would be dropped"
+                    )
+                )
             cts.append(ct.astype(v.aval.dtype) if dtype_of(ct) != v.aval.dtype else ct)
         in_cts = backward_pass(tr.eqns, tr.value_of, invars, outvars, cts)
         in_cts = [
@@ -219,7 +237,9 @@ def of_argnums(fn: Callable, args: Sequence, argnums: tuple[int, ...]) -> Callab
     return partial
 
 
-def check_diff_args(args: Sequence, argnums: tuple[int, ...], fn_name: str) -> None:
+def check_diff_args(
+    args: Sequence, argnums: tuple[int, ...], fn_name: str, holomorphic: bool = False
+) -> None:
     for i in argnums:
         if i >= len(args) or i < -len(args):
             raise ValueError(
@@ -237,17 +257,31 @@ def check_diff_args(args: Sequence, argnums: tuple[int, ...], fn_name: str) -> N
     for i in argnums:
         for leaf in tree_flatten(args[i])[0]:
             dtype = dtype_of(tracing.as_input_value(leaf, fn_name))
-            if not is_float(dtype):
+            if holomorphic and not is_complex(dtype):
                 raise TypeError(
                     errors.at_user_line(
-                        f"{fn_name} requires float inputs, but argument {i} has a leaf of dtype "
+                        f"{fn_name} with holomorphic=True requires complex inputs, but argument "
+                        f"{i} has a leaf of dtype {dtype}. Pass complex values (e.g. "
+                        "x.astype(complex))."
+                    )
+                )
+            if not is_inexact(dtype):
+                raise TypeError(
+                    errors.at_user_line(
+                        f"{fn_name} requires float (or complex) inputs, but argument {i} has a "
+                        f"leaf of dtype "
                         f"{dtype}. Pass floats (e.g. 2.0, not 2), or use ag.vjp to "
                         "differentiate with respect to other arguments only."
                     )
                 )
 
 
-def value_and_grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+def value_and_grad(
+    fn: Callable,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
+):
     """Like ``grad``, but the returned function gives ``(value, gradient)``.
 
     Examples:
@@ -257,7 +291,7 @@ def value_and_grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool
 
     @api_boundary
     def value_and_grad_fn(*args: Any):
-        check_diff_args(args, nums, "grad")
+        check_diff_args(args, nums, "grad", holomorphic)
         result = vjp(of_argnums(fn, args, nums), *[args[i] for i in nums], has_aux=has_aux)
         out, vjp_fn = result[0], result[1]
         if not (hasattr(out, "shape") or isinstance(out, (int, float))):
@@ -268,7 +302,15 @@ def value_and_grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool
                     "has_aux=True to return (value, aux))."
                 )
             )
-        if np.shape(out) != () or not is_float(dtype_of(out)):
+        if holomorphic and np.shape(out) == () and not is_complex(dtype_of(out)):
+            raise TypeError(
+                errors.at_user_line(
+                    f"grad with holomorphic=True requires a complex output, but "
+                    f"{_fn_name(fn)} returned dtype {dtype_of(out)}"
+                )
+            )
+        wanted = is_complex if holomorphic else is_float
+        if np.shape(out) != () or not wanted(dtype_of(out)):
             raise TypeError(
                 errors.at_user_line(
                     f"grad requires a scalar float output (shape ()), but {_fn_name(fn)} "
@@ -284,18 +326,25 @@ def value_and_grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool
     return value_and_grad_fn
 
 
-def grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+def grad(
+    fn: Callable,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
+):
     """The gradient of a scalar-valued ``fn`` with respect to the argument(s) ``argnums``.
 
     Arguments may be arrays, Python floats, or pytrees (dict/list/tuple) of them; the gradient
     has the same structure. With ``has_aux``, ``fn`` returns ``(value, aux)`` and the gradient
-    function returns ``(grads, aux)``.
+    function returns ``(grads, aux)``. Complex inputs follow JAX: for a real output the
+    gradient is ``df/dx - i df/dy``; ``holomorphic=True`` takes a complex output and gives
+    ``f'(z)``.
 
     Examples:
         >>> ag.grad(lambda x, y: x * tnp.sin(y), argnums=(0, 1))(2.0, 0.0)
         (np.float64(0.0), np.float64(2.0))
     """
-    value_and_grad_fn = value_and_grad(fn, argnums, has_aux)
+    value_and_grad_fn = value_and_grad(fn, argnums, has_aux, holomorphic)
 
     @api_boundary
     def grad_fn(*args: Any):

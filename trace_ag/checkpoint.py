@@ -53,6 +53,7 @@ remat_p = Primitive(
     batch=_remat_batch,
     jax=_remat_jax,
     multiple_results=True,
+    complex_rules=True,
 )
 
 

@@ -167,6 +167,7 @@ cond_p = Primitive(
     jax=_cond_jax,
     batch=_cond_batch,
     multiple_results=True,
+    complex_rules=True,
 )
 
 
@@ -313,6 +314,7 @@ while_p = Primitive(
     jax=_while_jax,
     batch=_while_batch,
     multiple_results=True,
+    complex_rules=True,
 )
 
 

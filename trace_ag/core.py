@@ -82,17 +82,29 @@ def is_float(dtype: np.dtype) -> bool:
     return np.issubdtype(dtype, np.floating)
 
 
-def refuse_complex(avals: Sequence[Aval], where: str) -> None:
-    """Derivatives of complex values are not implemented yet: refuse them rather than return
-    the zeros a float-only rule would give."""
+def is_inexact(dtype: np.dtype) -> bool:
+    """Float or complex: the dtypes that carry derivatives."""
+    return np.issubdtype(dtype, np.inexact)
+
+
+def is_complex(dtype: np.dtype) -> bool:
+    return np.issubdtype(dtype, np.complexfloating)
+
+
+def check_complex_rules(prim: Primitive, avals: Sequence[Aval], where: str) -> None:
+    """A complex value on a differentiated path needs rules written for complex numbers (JAX's
+    convention); a primitive that does not declare ``complex_rules`` would give wrong numbers
+    (a float rule's zeros), so it raises instead."""
+    if prim.complex_rules:
+        return
     for aval in avals:
-        if np.issubdtype(aval.dtype, np.complexfloating):
+        if is_complex(aval.dtype):
             raise errors.TransformError(
                 errors.at_user_line(
-                    f"{where}: a complex value ({aval.str_short()}) depends on a differentiated "
-                    "input; derivatives of complex values are not supported yet. Keep the "
-                    "differentiated path real (e.g. take tnp.real/abs before mixing in complex "
-                    "constants), or wrap the complex part in ag.stop_gradient."
+                    f"{where} of {prim.name}: a complex value ({aval.str_short()}) depends on a "
+                    f"differentiated input, but {prim.name}'s derivative rules are not defined "
+                    "for complex numbers. Keep this part real (tnp.real/tnp.abs first), or "
+                    "wrap it in ag.stop_gradient."
                 )
             )
 
@@ -176,6 +188,9 @@ class Primitive:
     jax(*jax_arrays, **params) -> jax array      lowering for the JAX backend
     jvp, batch                                   slots for the forward-mode and vmap transforms
     multiple_results                             impl and rules take/return tuples of outputs
+    complex_rules                                the vjp/jvp rules hold for complex values too
+                                                 (JAX's convention); else a complex value on a
+                                                 differentiated path through it raises
     allocates                                    the impl always returns new arrays, never a view
                                                  or an input itself, so jit may write into them;
                                                  default: only when ``impl`` is a NumPy ufunc
@@ -194,6 +209,7 @@ class Primitive:
         batch: Callable | None = None,
         multiple_results: bool = False,
         allocates: bool | None = None,
+        complex_rules: bool = False,
     ):
         if name in PRIMITIVES:
             raise ValueError(f"a primitive named {name!r} is already registered")
@@ -210,6 +226,7 @@ class Primitive:
         self.multiple_results = multiple_results
         # Safe by default: an output that might alias an input is never written by jit.
         self.allocates = isinstance(impl, np.ufunc) if allocates is None else allocates
+        self.complex_rules = complex_rules
         PRIMITIVES[name] = self
 
     def bind(self, *args: Any, **params: Any) -> Any:

@@ -20,8 +20,17 @@ import numpy as np
 
 from trace_ag import errors, tracing
 from trace_ag.autodiff import grad
-from trace_ag.core import Aval, Graph, Primitive, aval_of, is_float, zeros_like
-from trace_ag.forward import instantiate_all
+from trace_ag.core import (
+    Aval,
+    Graph,
+    Primitive,
+    aval_of,
+    is_complex,
+    is_float,
+    is_inexact,
+    zeros_like,
+)
+from trace_ag.forward import instantiate_all, real_pairing
 from trace_ag.tree_util import tree_flatten, tree_unflatten
 
 
@@ -118,9 +127,11 @@ def _cast_like(ct: Any, primal: Any) -> Any:
     dtype, ct_dtype = aval_of(primal).dtype, aval_of(ct).dtype
     if ct_dtype == dtype:
         return ct
-    if not is_float(dtype):
+    if not is_inexact(dtype):
         return None  # an integer or bool argument gets no cotangent, whatever bwd said
-    if not (is_float(dtype) and np.issubdtype(ct_dtype, np.number) and ct_dtype.kind != "c"):
+    if not is_inexact(dtype) or not (
+        is_inexact(ct_dtype) and (is_complex(dtype) or not is_complex(ct_dtype))
+    ):
         raise errors.DTypeError(
             errors.at_user_line(
                 f"a custom rule returned a cotangent of dtype {ct_dtype} for an argument of "
@@ -170,6 +181,7 @@ custom_vjp_call = Primitive(
     jax=_jax,
     batch=_custom_vjp_batch,
     multiple_results=True,
+    complex_rules=True,  # the user's rules decide
 )
 
 
@@ -251,7 +263,7 @@ def _custom_jvp_vjp(g, out, *primals, call, in_tree):
 
     def pairing(*tangents):
         _, t_out = _tangents_out(call, list(primals), list(tangents), in_tree)
-        terms = [(t * ct).sum() for t, ct in zip(t_out, g, strict=True)]
+        terms = [real_pairing(t, ct) for t, ct in zip(t_out, g, strict=True)]
         return sum(terms[1:], terms[0])
 
     zeros = [zeros_like(p) for p in primals]
@@ -277,6 +289,7 @@ custom_jvp_call = Primitive(
     jax=_jax,
     batch=_custom_jvp_batch,
     multiple_results=True,
+    complex_rules=True,  # the user's rules decide
 )
 
 

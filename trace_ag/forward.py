@@ -21,9 +21,10 @@ from trace_ag.core import (
     Primitive,
     Tracer,
     aval_of,
+    check_complex_rules,
     current_interpreter,
-    is_float,
-    refuse_complex,
+    is_complex,
+    is_inexact,
     use_interpreter,
     zeros_like,
 )
@@ -59,6 +60,17 @@ def instantiate_all(primals: Sequence, tangents: Sequence) -> list:
     return [instantiate(t, p) for p, t in zip(primals, tangents, strict=True)]
 
 
+def real_pairing(a: Any, b: Any) -> Any:
+    """``Re(sum(a * b))``: the pairing under which JAX's vjp is the transpose of its jvp, for
+    real and complex values alike (so ``grad`` of it with respect to ``a`` recovers ``b``)."""
+    product = (a * b).sum()
+    if is_complex(aval_of(product).dtype):
+        from trace_ag import numpy as tnp
+
+        return tnp.real(product)
+    return product
+
+
 def jvp_by_transposing_vjp(prim: Primitive, primals, tangents, **params):
     """``J t`` as the gradient, with respect to the cotangent ``g``, of ``<vjp(g), t>``."""
     out = prim.bind(*primals, **params)
@@ -69,12 +81,12 @@ def jvp_by_transposing_vjp(prim: Primitive, primals, tangents, **params):
 
     def pairing(*gs):
         cts = apply_vjp(prim, params, list(gs), outs, primals, needed)
-        terms = [(cts[i] * tangents[i]).sum() for i in active if cts[i] is not None]
+        terms = [real_pairing(cts[i], tangents[i]) for i in active if cts[i] is not None]
         return sum(terms[1:], terms[0]) if terms else np.zeros(())
 
     seeds = [zeros_like(o) for o in outs]
     t_out = [
-        t if is_float(aval_of(o).dtype) else None
+        t if is_inexact(aval_of(o).dtype) else None
         for t, o in zip(grad(pairing, argnums=tuple(range(len(outs))))(*seeds), outs, strict=True)
     ]
     return out, (tuple(t_out) if prim.multiple_results else t_out[0])
@@ -97,20 +109,22 @@ class JVPTrace(Interpreter):
     def process(self, prim: Primitive, args: Sequence, params: dict) -> Any:
         pairs = [self.lift(a) for a in args]
         primals = [p for p, _ in pairs]
-        tangents = [t if t is not None and is_float(aval_of(p).dtype) else None for p, t in pairs]
+        tangents = [t if t is not None and is_inexact(aval_of(p).dtype) else None for p, t in pairs]
         with use_interpreter(self.parent):
             if not prim.differentiable or all(t is None for t in tangents):
                 return prim.bind(*primals, **params)
             rule = prim.jvp or (lambda ps, ts, **kw: jvp_by_transposing_vjp(prim, ps, ts, **kw))
             out, t_out = rule(primals, tangents, **params)
-        outs = out if prim.multiple_results else (out,)
-        refuse_complex([aval_of(o) for o in outs], f"jvp of {prim.name}")
+        if not prim.complex_rules:
+            outs = out if prim.multiple_results else (out,)
+            avals = [aval_of(p) for p, t in zip(primals, tangents, strict=True) if t is not None]
+            check_complex_rules(prim, avals + [aval_of(o) for o in outs], "jvp")
         if prim.multiple_results:
             return tuple(self.wrap(o, t) for o, t in zip(out, t_out, strict=True))
         return self.wrap(out, t_out)
 
     def wrap(self, primal: Any, tangent: Any) -> Any:
-        if tangent is None or not is_float(aval_of(primal).dtype):
+        if tangent is None or not is_inexact(aval_of(primal).dtype):
             return primal  # a zero tangent: no tracer needed
         return JVPTracer(self, primal, tangent)
 
@@ -145,7 +159,11 @@ def jvp(fn: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fal
         )
     p_flat = [as_input_value(x, "jvp") for x in p_flat]
     t_flat = [as_input_value(x, "jvp") for x in t_flat]
-    refuse_complex([aval_of(x) for x in p_flat + t_flat], "jvp")
+    for p, t in zip(p_flat, t_flat, strict=True):
+        if is_complex(aval_of(t).dtype) and not is_complex(aval_of(p).dtype):
+            raise TypeError(
+                errors.at_user_line(f"jvp: a complex tangent for a real primal ({aval_of(p)})")
+            )
     _check_tangents(p_flat, t_flat, "jvp")
     trace = JVPTrace(current_interpreter())
     tracers = [JVPTracer(trace, p, t) for p, t in zip(p_flat, t_flat, strict=True)]

@@ -9,19 +9,20 @@ from typing import Any
 
 import numpy as np
 
+from trace_ag import errors
 from trace_ag import numpy as tnp
 from trace_ag.autodiff import argnums_tuple, check_diff_args, of_argnums, vjp
 from trace_ag.batching import vmap
-from trace_ag.core import dtype_of
+from trace_ag.core import dtype_of, is_complex
 from trace_ag.errors import api_boundary
 from trace_ag.forward import jvp
 from trace_ag.tracing import as_input_value
 from trace_ag.tree_util import tree_flatten, tree_unflatten
 
 
-def _partial(fn: Callable, args: tuple, argnums: tuple[int, ...], name: str):
+def _partial(fn: Callable, args: tuple, argnums: tuple[int, ...], name: str, holomorphic: bool):
     """``fn`` as a function of the flat leaves of the differentiated arguments."""
-    check_diff_args(args, argnums, name)
+    check_diff_args(args, argnums, name, holomorphic)
     flat, tree = tree_flatten(tuple(args[i] for i in argnums))
     flat = [as_input_value(x, name) for x in flat]
     chosen = of_argnums(fn, args, argnums)
@@ -49,7 +50,25 @@ def _nest(blocks: list[list], out_tree, in_tree, single_in: bool):
     return tree_unflatten(out_tree, inner)
 
 
-def jacfwd(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+def _check_kind(leaves: Sequence, holomorphic: bool, name: str, what: str) -> None:
+    """Real leaves, or complex ones with ``holomorphic=True`` (JAX's rule: a Jacobian of a
+    non-holomorphic complex function is not a complex matrix)."""
+    for x in leaves:
+        if is_complex(dtype_of(x)) != holomorphic:
+            fix = (
+                "pass holomorphic=True for a holomorphic function"
+                if not holomorphic
+                else "holomorphic=True needs complex values"
+            )
+            raise TypeError(errors.at_user_line(f"{name}: {what} of dtype {dtype_of(x)}; {fix}"))
+
+
+def jacfwd(
+    fn: Callable,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
+):
     """The Jacobian of ``fn`` by forward mode: one jvp per input element, batched by vmap.
 
     Examples:
@@ -59,7 +78,8 @@ def jacfwd(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
 
     @api_boundary
     def jac_fn(*args: Any):
-        partial, flat, in_tree = _partial(fn, args, nums, "jacfwd")
+        partial, flat, in_tree = _partial(fn, args, nums, "jacfwd", holomorphic)
+        _check_kind(flat, holomorphic, "jacfwd", "an input")
         dtype = np.result_type(*[dtype_of(x) for x in flat])
 
         def push(direction):
@@ -97,7 +117,12 @@ def _split_last(col: Any, like: Sequence) -> list:
     return pieces
 
 
-def jacrev(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+def jacrev(
+    fn: Callable,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
+):
     """The Jacobian of ``fn`` by reverse mode: one vjp per output element, batched by vmap.
 
     Examples:
@@ -107,10 +132,11 @@ def jacrev(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
 
     @api_boundary
     def jac_fn(*args: Any):
-        partial, flat, in_tree = _partial(fn, args, nums, "jacrev")
+        partial, flat, in_tree = _partial(fn, args, nums, "jacrev", holomorphic)
         result = vjp(partial, *flat, has_aux=has_aux)
         out, pullback = result[0], result[1]
         out_leaves, out_tree = tree_flatten(out)
+        _check_kind(out_leaves, holomorphic, "jacrev", "an output")
         dtype = np.result_type(*[dtype_of(o) for o in out_leaves])
 
         def pull(direction):
@@ -133,10 +159,15 @@ def jacrev(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
     return jac_fn
 
 
-def hessian(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+def hessian(
+    fn: Callable,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
+):
     """The Hessian of a scalar ``fn``: ``jacfwd(jacrev(fn))``.
 
     Examples:
         >>> ag.hessian(lambda x: tnp.sum(x ** 3))(np.ones(2))   # diag(6, 6)
     """
-    return jacfwd(jacrev(fn, argnums, has_aux), argnums, has_aux)
+    return jacfwd(jacrev(fn, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)

@@ -91,4 +91,5 @@ jit_call = Primitive(
     batch=_jit_call_batch,
     jax=_jit_call_jax,
     multiple_results=True,
+    complex_rules=True,
 )

@@ -181,6 +181,7 @@ scan_p = Primitive(
     jax=_scan_jax,
     batch=_scan_batch,
     multiple_results=True,
+    complex_rules=True,
 )
 
 

@@ -43,6 +43,18 @@ from trace_ag.numpy import (
     linalg,  # noqa: E402,F401
 )
 from trace_ag.numpy._bits import attach_operators as _bits_operators  # noqa: E402
+from trace_ag.numpy._complex import attach_methods as _complex_methods  # noqa: E402
+from trace_ag.numpy._complex import (  # noqa: E402,F401
+    angle,
+    conj,
+    conjugate,
+    imag,
+    iscomplex,
+    iscomplexobj,
+    isreal,
+    isrealobj,
+    real,
+)
 from trace_ag.numpy._bits import (  # noqa: E402,F401
     argsort,
     bitcast_convert_type,
@@ -266,6 +278,7 @@ def result_type(*args: _Any) -> _np.dtype:
 
 _methods.attach(_sys.modules[__name__])
 _bits_operators()
+_complex_methods()
 
 
 def __getattr__(name: str) -> _Any:

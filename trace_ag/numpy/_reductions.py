@@ -97,9 +97,10 @@ def _divide(total: Any, count: int, dtype: np.dtype) -> Any:
     """``total / count`` rounded to ``dtype``, as NumPy's ``true_divide(total, intp(count),
     casting="unsafe")``: the count is exact in the divisor (a float16 cannot hold 100000), and
     an integer ``dtype`` truncates the quotient."""
-    if np.issubdtype(dtype, np.floating) and count <= 2 ** (np.finfo(dtype).nmant + 1):
+    if np.issubdtype(dtype, np.inexact) and count <= 2 ** (np.finfo(dtype).nmant + 1):
         return total / count  # a weak Python int: stays in ``dtype``, correctly rounded
-    return uf.astype(uf.astype(total, np.float64) / count, dtype)
+    wide = np.complex128 if np.issubdtype(dtype, np.complexfloating) else np.float64
+    return uf.astype(uf.astype(total, wide) / count, dtype)
 
 
 def _accumulator(dtype: np.dtype) -> np.dtype:
@@ -146,6 +147,9 @@ def var(
     count = _count(x, axes)
     total = sum(x, axes, dtype=acc, keepdims=True)
     centered = x - _divide(total, count, total.dtype)
+    if np.issubdtype(centered.dtype, np.complexfloating):  # |d|**2, real, as NumPy
+        centered = uf.abs(centered)
+        acc = centered.dtype if dtype is None else acc
     squares = sum(centered * centered, axes, dtype=acc, keepdims=keepdims)
     return _divide(squares, builtins.max(count - ddof, 0), squares.dtype)
 

@@ -3,6 +3,7 @@
 
 from trace_ag.primitives import (  # noqa: F401
     bits,
+    complex,
     conv,
     elementwise,
     linalg,

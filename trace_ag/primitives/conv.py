@@ -208,6 +208,7 @@ max_pool2d = Primitive(
     jax=_max_pool_jax,
     jvp=_max_pool_jvp,
     batch=merge_batch("max_pool2d"),
+    allocates=True,  # always a new array
 )
 max_pool2d_scatter = Primitive(
     "max_pool2d_scatter",
@@ -226,6 +227,7 @@ max_pool2d_gather = Primitive(
     jax=_max_pool_gather_jax,
     jvp=linear_jvp("max_pool2d_gather", linear=(0,)),
     batch=merge_batch("max_pool2d_gather"),
+    allocates=True,  # always a new array
 )
 
 

@@ -16,8 +16,9 @@ from trace_ag.primitives._rules import broadcast_avals, jnp_fn, lax_fn, same_ava
 from trace_ag.primitives._transform_rules import elementwise_batch, elementwise_jvp, linear_jvp
 
 
-def unary(name, np_fn, vjp=None, jax_name=None, out_dtype=None):
-    """Declare an elementwise unary primitive; ``vjp=None`` means it has zero gradient."""
+def unary(name, np_fn, vjp=None, jax_name=None, out_dtype=None, complex_rules=False):
+    """Declare an elementwise unary primitive; ``vjp=None`` means it has zero gradient;
+    ``complex_rules``: the rule is right for complex values too (a holomorphic ``g * f'(z)``)."""
     if out_dtype is None:
         abstract_eval = same_aval
     else:
@@ -31,10 +32,11 @@ def unary(name, np_fn, vjp=None, jax_name=None, out_dtype=None):
         jax=jnp_fn(jax_name or np_fn.__name__),
         jvp=None if vjp is None else elementwise_jvp(name),
         batch=elementwise_batch(name),
+        complex_rules=complex_rules,
     )
 
 
-def binary(name, np_fn, vjp_x=None, vjp_y=None, out_dtype=None, jax_name=None):
+def binary(name, np_fn, vjp_x=None, vjp_y=None, out_dtype=None, jax_name=None, complex_rules=False):
     """Declare a broadcasting binary primitive with one vjp rule per operand."""
     differentiable = vjp_x is not None or vjp_y is not None
     return Primitive(
@@ -46,6 +48,7 @@ def binary(name, np_fn, vjp_x=None, vjp_y=None, out_dtype=None, jax_name=None):
         jax=jnp_fn(jax_name or np_fn.__name__),
         jvp=elementwise_jvp(name) if differentiable else None,
         batch=elementwise_batch(name),
+        complex_rules=complex_rules,
     )
 
 
@@ -54,25 +57,69 @@ def _stable_logistic(x):
 
 
 # ---- differentiable unary ops:  d out = rule(g, out, x)
-neg = unary("neg", np.negative, lambda g, out, x: -g)
-exp = unary("exp", np.exp, lambda g, out, x: g * out)
-log = unary("log", np.log, lambda g, out, x: g / x)
-log1p = unary("log1p", np.log1p, lambda g, out, x: g / (1 + x))
-expm1 = unary("expm1", np.expm1, lambda g, out, x: g * (out + 1))
-sqrt = unary("sqrt", np.sqrt, lambda g, out, x: g / (2 * out))
-sin = unary("sin", np.sin, lambda g, out, x: g * tnp.cos(x))
-cos = unary("cos", np.cos, lambda g, out, x: -(g * tnp.sin(x)))
-tan = unary("tan", np.tan, lambda g, out, x: g * (1 + out * out))
-tanh = unary("tanh", np.tanh, lambda g, out, x: g * (1 - out * out))
-arcsin = unary("arcsin", np.arcsin, lambda g, out, x: g / tnp.sqrt(1 - x * x))
-arccos = unary("arccos", np.arccos, lambda g, out, x: -g / tnp.sqrt(1 - x * x))
-arctan = unary("arctan", np.arctan, lambda g, out, x: g / (1 + x * x))
-sinh = unary("sinh", np.sinh, lambda g, out, x: g * tnp.cosh(x))
-cosh = unary("cosh", np.cosh, lambda g, out, x: g * tnp.sinh(x))
-arcsinh = unary("arcsinh", np.arcsinh, lambda g, out, x: g / tnp.sqrt(x * x + 1))
-arccosh = unary("arccosh", np.arccosh, lambda g, out, x: g / tnp.sqrt(x * x - 1))
-arctanh = unary("arctanh", np.arctanh, lambda g, out, x: g / (1 - x * x))
-abs = unary("abs", np.abs, lambda g, out, x: tnp.where(x >= 0, g, -g), jax_name="abs")
+neg = unary("neg", np.negative, lambda g, out, x: -g, complex_rules=True)
+exp = unary("exp", np.exp, lambda g, out, x: g * out, complex_rules=True)
+log = unary("log", np.log, lambda g, out, x: g / x, complex_rules=True)
+log1p = unary("log1p", np.log1p, lambda g, out, x: g / (1 + x), complex_rules=True)
+expm1 = unary("expm1", np.expm1, lambda g, out, x: g * (out + 1), complex_rules=True)
+sqrt = unary("sqrt", np.sqrt, lambda g, out, x: g / (2 * out), complex_rules=True)
+sin = unary("sin", np.sin, lambda g, out, x: g * tnp.cos(x), complex_rules=True)
+cos = unary("cos", np.cos, lambda g, out, x: -(g * tnp.sin(x)), complex_rules=True)
+tan = unary("tan", np.tan, lambda g, out, x: g * (1 + out * out), complex_rules=True)
+tanh = unary("tanh", np.tanh, lambda g, out, x: g * (1 - out * out), complex_rules=True)
+arcsin = unary("arcsin", np.arcsin, lambda g, out, x: g / tnp.sqrt(1 - x * x), complex_rules=True)
+arccos = unary("arccos", np.arccos, lambda g, out, x: -g / tnp.sqrt(1 - x * x), complex_rules=True)
+arctan = unary("arctan", np.arctan, lambda g, out, x: g / (1 + x * x), complex_rules=True)
+sinh = unary("sinh", np.sinh, lambda g, out, x: g * tnp.cosh(x), complex_rules=True)
+cosh = unary("cosh", np.cosh, lambda g, out, x: g * tnp.sinh(x), complex_rules=True)
+arcsinh = unary(
+    "arcsinh", np.arcsinh, lambda g, out, x: g / tnp.sqrt(x * x + 1), complex_rules=True
+)
+arccosh = unary(
+    "arccosh", np.arccosh, lambda g, out, x: g / tnp.sqrt(x * x - 1), complex_rules=True
+)
+arctanh = unary("arctanh", np.arctanh, lambda g, out, x: g / (1 - x * x), complex_rules=True)
+
+
+def _abs_aval(x, **_):
+    return Aval(x.shape, np.empty(0, x.dtype).real.dtype)  # |complex128| is float64
+
+
+def _abs_direction(out, x):
+    """d|x|/dx as a multiplier: the sign of a real x (+1 at 0, as JAX), conj(z)/|z| for a
+    complex z (0 at 0)."""
+    if not np.issubdtype(x.dtype, np.complexfloating):
+        return None
+    magnitude = tnp.astype(tnp.where(out == 0, 1, out), x.dtype)
+    return tnp.conj(x) / magnitude
+
+
+def _abs_vjp(g, out, x):
+    direction = _abs_direction(out, x)
+    if direction is None:
+        return tnp.where(x >= 0, g, -g)
+    return tnp.astype(g, x.dtype) * direction
+
+
+def _abs_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    out = abs.bind(x)
+    direction = _abs_direction(out, x)
+    if direction is None:
+        return out, tnp.where(x >= 0, t, -t)
+    return out, tnp.real(t * direction)
+
+
+abs = Primitive(
+    "abs",
+    impl=np.abs,
+    abstract_eval=_abs_aval,
+    vjp=(_abs_vjp,),
+    jax=jnp_fn("abs"),
+    jvp=_abs_jvp,
+    batch=elementwise_batch("abs"),
+    complex_rules=True,
+)
 logistic = Primitive(
     "logistic",
     impl=_stable_logistic,
@@ -81,6 +128,8 @@ logistic = Primitive(
     jax=lax_fn("logistic"),
     jvp=elementwise_jvp("logistic"),
     batch=elementwise_batch("logistic"),
+    complex_rules=True,
+    allocates=True,  # always a new array
 )
 
 # ---- zero-gradient unary ops (piecewise constant) and predicates
@@ -132,18 +181,21 @@ add = binary(
     np.add,
     lambda g, out, x, y: unbroadcast(g, np.shape(x)),
     lambda g, out, x, y: unbroadcast(g, np.shape(y)),
+    complex_rules=True,
 )
 sub = binary(
     "sub",
     np.subtract,
     lambda g, out, x, y: unbroadcast(g, np.shape(x)),
     lambda g, out, x, y: unbroadcast(-g, np.shape(y)),
+    complex_rules=True,
 )
 mul = binary(
     "mul",
     np.multiply,
     lambda g, out, x, y: unbroadcast(g * y, np.shape(x)),
     lambda g, out, x, y: unbroadcast(g * x, np.shape(y)),
+    complex_rules=True,
 )
 div = binary(
     "div",
@@ -151,6 +203,7 @@ div = binary(
     lambda g, out, x, y: unbroadcast(g / y, np.shape(x)),
     lambda g, out, x, y: unbroadcast(-g * out / y, np.shape(y)),
     jax_name="true_divide",
+    complex_rules=True,
 )
 # ``int_exponent=True`` (set by ``tnp.power`` for an integer-dtype exponent) only changes the
 # derivative at x = 0; the exponent itself arrives promoted to x's float dtype.
@@ -162,6 +215,8 @@ pow = Primitive(
     jax=_pow_jax,
     jvp=elementwise_jvp("pow"),
     batch=elementwise_batch("pow"),
+    complex_rules=True,
+    allocates=True,  # always a new array
 )
 maximum = binary(
     "maximum",
@@ -233,6 +288,8 @@ select = Primitive(
     jax=jnp_fn("where"),
     jvp=elementwise_jvp("select"),
     batch=elementwise_batch("select"),
+    complex_rules=True,
+    allocates=True,  # always a new array
 )
 
 integer_pow = Primitive(
@@ -243,6 +300,8 @@ integer_pow = Primitive(
     jax=lax_fn("integer_pow"),
     jvp=elementwise_jvp("integer_pow"),
     batch=elementwise_batch("integer_pow"),
+    complex_rules=True,
+    allocates=True,  # always a new array
 )
 
 
@@ -252,14 +311,25 @@ def _astype_jax(x, *, dtype):
     return x.astype(dtypes.canonicalize_dtype(dtype))  # int64 is int32 unless x64 is on
 
 
+def _astype_vjp(g, out, x, *, dtype):
+    """To a real input from a complex output the cotangent's real part flows (JAX's rule)."""
+    if np.issubdtype(g.dtype, np.complexfloating) and not np.issubdtype(
+        x.dtype, np.complexfloating
+    ):
+        g = tnp.real(g)
+    return tnp.astype(g, x.dtype)
+
+
 astype = Primitive(
     "astype",
     impl=lambda x, *, dtype: x.astype(dtype),
     abstract_eval=lambda x, *, dtype: Aval(x.shape, np.dtype(dtype)),
-    vjp=(lambda g, out, x, *, dtype: tnp.astype(g, x.dtype),),
+    vjp=(_astype_vjp,),
     jax=_astype_jax,
     jvp=linear_jvp("astype"),
     batch=elementwise_batch("astype"),
+    complex_rules=True,
+    allocates=True,  # always a new array
 )
 
 stop_gradient = Primitive(

@@ -91,6 +91,7 @@ matmul = Primitive(
     jax=jnp_fn("matmul"),
     jvp=multilinear_jvp("matmul"),
     batch=_matmul_batch,
+    complex_rules=True,
 )
 
 
@@ -173,4 +174,5 @@ einsum = Primitive(
     jax=lambda *operands, subscripts: jnp_fn("einsum")(subscripts, *operands),
     jvp=multilinear_jvp("einsum"),
     batch=_einsum_batch,
+    complex_rules=True,
 )

@@ -91,6 +91,8 @@ sum = Primitive(
     jax=jnp_fn("sum"),
     jvp=linear_jvp("sum"),
     batch=reduce_batch("sum"),
+    complex_rules=True,
+    allocates=True,  # always a new array
 )
 max = Primitive(
     "max",
@@ -99,6 +101,7 @@ max = Primitive(
     vjp=(_chooser_vjp,),
     jax=jnp_fn("max"),
     batch=reduce_batch("max"),
+    allocates=True,  # always a new array
 )
 min = Primitive(
     "min",
@@ -107,6 +110,7 @@ min = Primitive(
     vjp=(_chooser_vjp,),
     jax=jnp_fn("min"),
     batch=reduce_batch("min"),
+    allocates=True,  # always a new array
 )
 prod = Primitive(
     "prod",
@@ -115,6 +119,8 @@ prod = Primitive(
     vjp=(_prod_vjp,),
     jax=jnp_fn("prod"),
     batch=reduce_batch("prod"),
+    complex_rules=True,
+    allocates=True,  # always a new array
 )
 any = Primitive(
     "any",
@@ -166,4 +172,6 @@ cumsum = Primitive(
     jax=jnp_fn("cumsum"),
     jvp=linear_jvp("cumsum"),
     batch=axis_param_batch("cumsum"),
+    complex_rules=True,
+    allocates=True,  # always a new array
 )

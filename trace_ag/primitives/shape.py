@@ -95,6 +95,7 @@ getitem = Primitive(
     jax=lambda x, *arrays, spec: x[build_index(spec, arrays)],
     jvp=linear_jvp("getitem", linear=(0,)),
     batch=getitem_batch,
+    complex_rules=True,
 )
 scatter_add = Primitive(
     "scatter_add",
@@ -107,6 +108,8 @@ scatter_add = Primitive(
     jax=_scatter_add_jax,
     jvp=linear_jvp("scatter_add", linear=(0,)),
     batch=scatter_add_batch,
+    complex_rules=True,
+    allocates=True,  # always a new array
 )
 
 
@@ -124,6 +127,7 @@ reshape = Primitive(
     jax=jnp_fn("reshape"),
     jvp=linear_jvp("reshape"),
     batch=shape_param_batch("reshape", lambda p, size, aval: {"shape": (size, *p["shape"])}),
+    complex_rules=True,
 )
 
 
@@ -143,6 +147,7 @@ transpose = Primitive(
     batch=shape_param_batch(
         "transpose", lambda p, size, aval: {"axes": (0, *(a + 1 for a in p["axes"]))}
     ),
+    complex_rules=True,
 )
 
 
@@ -169,6 +174,7 @@ broadcast_to = Primitive(
     jax=jnp_fn("broadcast_to"),
     jvp=linear_jvp("broadcast_to"),
     batch=lambda vals, dims, *, size, shape: _broadcast_to_batch(vals[0], dims[0], size, shape),
+    complex_rules=True,
 )
 
 
@@ -202,6 +208,8 @@ concatenate = Primitive(
     jax=lambda *xs, axis: jnp_fn("concatenate")(xs, axis=axis),
     jvp=linear_jvp("concatenate"),
     batch=axis_param_batch("concatenate"),
+    complex_rules=True,
+    allocates=True,  # always a new array
 )
 
 
@@ -225,4 +233,6 @@ pad = Primitive(
     batch=shape_param_batch(
         "pad", lambda p, size, aval: {**p, "pad_width": ((0, 0), *p["pad_width"])}
     ),
+    complex_rules=True,
+    allocates=True,  # always a new array
 )
