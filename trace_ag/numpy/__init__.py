@@ -117,6 +117,18 @@ from trace_ag.numpy._more_math import (  # noqa: E402,F401
     select,
     sinc,
 )
+from trace_ag.numpy._more_index import (  # noqa: E402,F401
+    diag,
+    diagonal,
+    repeat,
+    roll,
+    rot90,
+    take_along_axis,
+    tile,
+    trace,
+    tril,
+    triu,
+)
 from trace_ag.numpy._more_shape import (  # noqa: E402,F401
     append,
     array_split,
@@ -126,8 +138,6 @@ from trace_ag.numpy._more_shape import (  # noqa: E402,F401
     c_,
     column_stack,
     delete,
-    diag,
-    diagonal,
     dsplit,
     dstack,
     hsplit,
@@ -135,15 +145,7 @@ from trace_ag.numpy._more_shape import (  # noqa: E402,F401
     insert,
     meshgrid,
     r_,
-    repeat,
-    roll,
-    rot90,
     row_stack,
-    take_along_axis,
-    tile,
-    trace,
-    tril,
-    triu,
     vsplit,
     vstack,
 )

@@ -80,7 +80,7 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = None) -> Any:
 def _take_diagonals(spec: str, operands: list) -> tuple[str, list]:
     """An index repeated within one operand (``'ii'``, ``'iij->j'``) means its diagonal: take
     it first (``diagonal`` moves it to the end), so the primitive sees each index once."""
-    from trace_ag.numpy._more_shape import diagonal
+    from trace_ag.numpy._more_index import diagonal
 
     inputs, output = spec.split("->")
     terms, operands = inputs.split(","), list(operands)

@@ -19,7 +19,7 @@ from trace_ag.numpy import _shape as shp
 from trace_ag.numpy import _ufuncs as uf
 from trace_ag.numpy._base import asarray_or_tracer, normalize_axes, promote_float
 from trace_ag.numpy._bits import argsort
-from trace_ag.numpy._more_shape import take_along_axis
+from trace_ag.numpy._more_index import take_along_axis
 
 
 def sort(a: Any, axis: int | None = -1, kind: Any = None, order: Any = None, **_: Any) -> Any:
