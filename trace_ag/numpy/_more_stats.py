@@ -91,7 +91,8 @@ def quantile(
     Quantile axes come first in the result, as in NumPy. ``q`` may be traced.
 
     Examples:
-        >>> quantile(np.array([1.0, 2.0, 4.0, 8.0]), 0.5)   # 3.0
+        >>> tnp.quantile(np.array([1.0, 2.0, 4.0, 8.0]), 0.5)
+        array(3.)
     """
     method = interpolation or method
     if method not in _METHODS:

@@ -163,7 +163,8 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
     so the gradient scatter-adds back to the copied elements.
 
     Examples:
-        >>> pad(np.array([1.0, 2.0, 3.0]), 2, mode="reflect")   # [3., 2., 1., 2., 3., 2., 1.]
+        >>> tnp.pad(np.array([1.0, 2.0, 3.0]), 2, mode="reflect")
+        array([3., 2., 1., 2., 3., 2., 1.])
     """
     x = asarray_or_tracer(x)
     widths = _pad_width(pad_width, x.ndim)
