@@ -499,6 +499,13 @@ def test_norm_rejects_bad_orders_and_axes():
         tnp.linalg.norm(T, ord=1)
 
 
+def test_quantile_and_pad_reject_what_numpy_rejects():
+    with pytest.raises(ValueError, match=r"\[0, 100\]"):
+        tnp.percentile(V, 101.0)
+    with pytest.raises(ag.UnsupportedFunctionError, match="mode='mean'"):
+        tnp.pad(V, 1, mode="mean")
+
+
 def test_repeat_counts_must_be_concrete():
     with pytest.raises(ag.ConcretizationTypeError, match="repeats"):
         ag.jit(lambda x, n: tnp.repeat(x, n))(V, np.array([1, 2, 0, 1, 1]))

@@ -107,6 +107,8 @@ def quantile(
     else:  # NumPy's dtype: a Python-number q is weak, an array q joins the promotion
         a, q = promote_float(a, q if isinstance(q, (int, float)) else asarray_or_tracer(q))
         q = q if isinstance(q, Tracer) else np.asarray(q)
+    if not isinstance(q, Tracer) and not np.all((q >= 0) & (q <= 1)):
+        raise ValueError("quantile: q must be in [0, 1] (percentile: in [0, 100])")
     flat, axes = _to_last_axis(a, axis)
     values = sort(flat, axis=-1)
     lo, hi, frac = _positions(q, flat.shape[-1], method)
