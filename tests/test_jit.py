@@ -220,7 +220,7 @@ def test_constant_folding():
 
 def test_algebraic_simplifications():
     def f(x):
-        y = tnp.transpose(tnp.transpose(x)) + 0.0
+        y = tnp.transpose(tnp.transpose(x)) + -0.0  # x + -0.0 is x for every x (x + 0.0 is not)
         z = tnp.reshape(tnp.reshape(y * 1.0, (6,)), (3, 2))
         return tnp.negative(tnp.negative(z.astype(np.float64))) / 1.0
 
@@ -231,6 +231,18 @@ def test_algebraic_simplifications():
     np.testing.assert_array_equal(
         ag.jit(f)(np.arange(6.0).reshape(2, 3)), np.arange(6.0).reshape(3, 2)
     )
+
+
+def test_adding_zero_keeps_the_sign_of_negative_zero():
+    # x + 0.0 turns -0.0 into 0.0 and x - -0.0 does too: neither may be simplified away
+    x = np.array([-0.0, 1.0])
+    for f in (lambda v: v + 0.0, lambda v: 0.0 + v, lambda v: v - -0.0):
+        got, want = ag.jit(f)(x), f(x)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+        assert not np.signbit(got[0])
+    for f in (lambda v: v + -0.0, lambda v: v - 0.0, lambda v: v * 1.0):
+        assert np.signbit(ag.jit(f)(x)[0])
+        assert ag.make_ir(f)(x).eqns and not passes.optimize(ag.make_ir(f)(x)).eqns
 
 
 def test_backward_graph_of_three_layer_mlp_shrinks(mlp_problem):

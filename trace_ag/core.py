@@ -175,6 +175,21 @@ class Graph:
 PRIMITIVES: dict[str, Primitive] = {}
 
 
+class ForPrimitive:
+    """A rule not yet bound to its primitive: ``build(prim)`` makes it. Shared rule builders
+    (``elementwise_jvp()``, ``reduce_batch()``, ...) return one, so a declaration passes them
+    before the primitive exists and each rule holds its primitive object, not a name."""
+
+    __slots__ = ("build",)
+
+    def __init__(self, build: Callable[[Primitive], Callable]):
+        self.build = build
+
+
+def _bound(rule: Any, prim: Primitive) -> Any:
+    return rule.build(prim) if isinstance(rule, ForPrimitive) else rule
+
+
 class Primitive:
     """An operation declared once with all its rules side by side.
 
@@ -191,6 +206,14 @@ class Primitive:
     complex_rules                                the vjp/jvp rules hold for complex values too
                                                  (JAX's convention); else a complex value on a
                                                  differentiated path through it raises
+    identities                                   {operand position: constant}: with that operand
+                                                 equal to the constant, the result is the other
+                                                 operand (x + -0.0, x * 1), for jit's simplify
+    noop(params, in_aval, out_aval) -> bool      the result is the (first) operand itself
+    involution                                   applied twice, the identity (neg, conj)
+    compose(outer_params, inner_params)          params of one application equal to two in a
+                                                 row (reshape, transpose), or None
+    param_printers                               {param name: value -> text} for the IR printer
     allocates                                    the impl always returns new arrays, never a view
                                                  or an input itself, so jit may write into them;
                                                  default: only when ``impl`` is a NumPy ufunc
@@ -210,6 +233,11 @@ class Primitive:
         multiple_results: bool = False,
         allocates: bool | None = None,
         complex_rules: bool = False,
+        identities: dict[int, Any] | None = None,
+        noop: Callable[[dict, Aval, Aval], bool] | None = None,
+        involution: bool = False,
+        compose: Callable[[dict, dict], dict | None] | None = None,
+        param_printers: dict[str, Callable[[Any], str]] | None = None,
     ):
         if name in PRIMITIVES:
             raise ValueError(f"a primitive named {name!r} is already registered")
@@ -221,12 +249,18 @@ class Primitive:
         self.vjp = vjp
         self.jax = jax
         self.differentiable = differentiable
-        self.jvp = jvp
-        self.batch = batch
+        self.jvp = _bound(jvp, self)
+        self.batch = _bound(batch, self)
         self.multiple_results = multiple_results
         # Safe by default: an output that might alias an input is never written by jit.
         self.allocates = isinstance(impl, np.ufunc) if allocates is None else allocates
         self.complex_rules = complex_rules
+        # algebraic facts, read by jit's simplify pass
+        self.identities = identities or {}
+        self.noop = noop
+        self.involution = involution
+        self.compose = compose
+        self.param_printers = param_printers or {}  # how the IR printer shows a param
         PRIMITIVES[name] = self
 
     def bind(self, *args: Any, **params: Any) -> Any:

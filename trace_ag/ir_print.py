@@ -29,7 +29,7 @@ def _names():
         n += 1
 
 
-def _format_index(spec: tuple) -> str:
+def format_index(spec: tuple) -> str:
     """A getitem spec as NumPy index syntax; ``#k`` is the k-th index-array operand."""
     parts = []
     for item in spec:
@@ -43,18 +43,23 @@ def _format_index(spec: tuple) -> str:
     return "[" + ",".join(parts) + "]"
 
 
-def _format_param(value: Any) -> str:
+def format_param(value: Any) -> str:
     if isinstance(value, np.dtype) or isinstance(value, type):
         return np.dtype(value).name
     if isinstance(value, tuple):
-        inner = ",".join(_format_param(v) for v in value)
+        inner = ",".join(format_param(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if isinstance(value, Graph):
         return "\n      ".join(graph_to_str(value).splitlines())
     return repr(value)
 
 
-def _format_lit(lit: Lit) -> str:
+def format_eqn_param(eqn: Eqn, name: str, value: Any) -> str:
+    """A param as text, by the printer its primitive declares for it (``param_printers``)."""
+    return eqn.primitive.param_printers.get(name, format_param)(value)
+
+
+def format_lit(lit: Lit) -> str:
     value = np.asarray(lit.value)
     text = repr(value.item())
     return text if value.dtype.kind in "fb" or value.dtype == np.int64 else f"{text}:{lit.aval}"
@@ -71,7 +76,7 @@ class _Namer:
 
     def use(self, atom: Var | Lit) -> str:
         if isinstance(atom, Lit):
-            return _format_lit(atom)
+            return format_lit(atom)
         return self.names.get(atom, "<unbound>")
 
 
@@ -79,10 +84,7 @@ def _eqn_to_str(eqn: Eqn, namer: _Namer) -> str:
     outs = " ".join(namer.decl(v) for v in eqn.outputs)
     params = ""
     if eqn.params:
-        params = " ".join(
-            f"{k}={_format_index(v) if k == 'spec' else _format_param(v)}"
-            for k, v in eqn.params.items()
-        )
+        params = " ".join(f"{k}={format_eqn_param(eqn, k, v)}" for k, v in eqn.params.items())
         params = f"[{params}]"
     ins = " ".join(namer.use(a) for a in eqn.inputs)
     return f"{outs} = {eqn.primitive.name}{params} {ins}".rstrip()

@@ -139,9 +139,18 @@ def fold_constants(graph: Graph) -> Graph:
     return _Rewriter(graph).run(rule)
 
 
-def _is_constant(rw: _Rewriter, atom: Atom, number: float) -> bool:
+def _is_exactly(rw: _Rewriter, atom: Atom, number: Any) -> bool:
+    """``atom`` is a constant equal to ``number`` everywhere, zeros with ``number``'s sign (so
+    ``x + -0.0`` simplifies, ``x + 0.0`` does not: it turns ``-0.0`` into ``0.0``)."""
     value = rw.constant_value(atom)
-    return value is not None and np.size(value) > 0 and bool(np.all(np.asarray(value) == number))
+    if value is None or np.size(value) == 0:
+        return False
+    value = np.asarray(value)
+    if not bool(np.all(value == number)):
+        return False
+    if value.dtype.kind == "c":
+        return number != 0  # a complex zero has two signs: leave it
+    return value.dtype.kind != "f" or bool(np.all(np.signbit(value) == np.signbit(number)))
 
 
 def _same_aval(atom: Atom, eqn: Eqn) -> bool:
@@ -149,47 +158,34 @@ def _same_aval(atom: Atom, eqn: Eqn) -> bool:
 
 
 def _identity_rules(rw: _Rewriter, eqn: Eqn) -> Atom | None:
-    """Rules that forward an input unchanged."""
-    name, ins = eqn.primitive.name, eqn.inputs
-    if name == "add":
-        for a, b in (ins, ins[::-1]):
-            if _is_constant(rw, b, 0) and _same_aval(a, eqn):
-                return a
-    if name == "sub" and _is_constant(rw, ins[1], 0) and _same_aval(ins[0], eqn):
-        return ins[0]
-    if name == "mul":
-        for a, b in (ins, ins[::-1]):
-            if _is_constant(rw, b, 1) and _same_aval(a, eqn):
-                return a
-    if name == "div" and _is_constant(rw, ins[1], 1) and _same_aval(ins[0], eqn):
-        return ins[0]
-    if name in ("reshape", "broadcast_to", "astype") and _same_aval(ins[0], eqn):
-        return ins[0]
-    if name == "transpose" and eqn.params["axes"] == tuple(range(len(eqn.params["axes"]))):
-        return ins[0]
-    if name == "integer_pow" and eqn.params["y"] == 1:
-        return ins[0]
-    if name == "sum" and not eqn.params["axis"] and _same_aval(ins[0], eqn):
+    """An equation that returns one of its inputs unchanged, by its primitive's declared
+    identities (``x * 1``) or no-op condition (a reshape to the same shape)."""
+    prim, ins = eqn.primitive, eqn.inputs
+    for position, constant in prim.identities.items():
+        other = ins[1 - position]
+        if _is_exactly(rw, ins[position], constant) and _same_aval(other, eqn):
+            return other
+    if prim.noop is not None and prim.noop(eqn.params, ins[0].aval, eqn.outputs[0].aval):
         return ins[0]
     return None
 
 
 def _chain_rules(rw: _Rewriter, eqn: Eqn, producers: dict[Var, Eqn]) -> Atom | None:
-    """Rules that collapse an op applied to the result of its own kind (or its inverse)."""
-    name, x = eqn.primitive.name, eqn.inputs[0]
+    """An op applied to the result of the same op: an involution cancels, a composable op
+    becomes one application (declared by the primitive)."""
+    prim, x = eqn.primitive, eqn.inputs[0]
     inner = producers.get(x) if isinstance(x, Var) else None
-    if inner is None:
+    if inner is None or inner.primitive is not prim:
         return None
-    if name == "neg" and inner.primitive.name == "neg":
+    if prim.involution:
         return inner.inputs[0]
-    if name == "reshape" and inner.primitive.name == "reshape":
-        eqn.inputs = [inner.inputs[0]]
-        return inner.inputs[0] if _same_aval(inner.inputs[0], eqn) else None
-    if name == "transpose" and inner.primitive.name == "transpose":
-        axes = tuple(inner.params["axes"][i] for i in eqn.params["axes"])
-        if axes == tuple(range(len(axes))):
+    if prim.compose is not None:
+        params = prim.compose(eqn.params, inner.params)
+        if params is None:
+            return None
+        eqn.inputs, eqn.params = [inner.inputs[0]], params
+        if prim.noop is not None and prim.noop(params, inner.inputs[0].aval, eqn.outputs[0].aval):
             return inner.inputs[0]
-        eqn.inputs, eqn.params = [inner.inputs[0]], {"axes": axes}
     return None
 
 

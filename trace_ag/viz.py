@@ -29,8 +29,8 @@ import numpy as np
 
 from trace_ag import errors
 from trace_ag.autodiff import argnums_tuple, of_argnums, vjp
-from trace_ag.core import Graph, Lit, Var, current_interpreter
-from trace_ag.ir_print import _format_index, _format_lit, _format_param
+from trace_ag.core import Eqn, Graph, Lit, Var, current_interpreter
+from trace_ag.ir_print import format_eqn_param, format_lit
 from trace_ag.tracing import make_ir
 from trace_ag.tree_util import tree_flatten
 
@@ -76,10 +76,10 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\n", "\\n") + '"'
 
 
-def _describe_params(params: Mapping[str, Any]) -> str:
+def _describe_params(eqn: Eqn) -> str:
     parts = []
-    for key, value in params.items():
-        text = _format_index(value) if key == "spec" else _format_param(value)
+    for key, value in eqn.params.items():
+        text = format_eqn_param(eqn, key, value)
         parts.append(f"{key}={text if len(text) <= 24 else text[:21] + '...'}")
     return " ".join(parts)
 
@@ -186,9 +186,9 @@ class _Writer:
         node_id = f"e{i}"
         text = eqn.primitive.name
         if any(isinstance(a, Lit) for a in eqn.inputs):  # e.g. div(-1.0, •): literal in place
-            args = (_format_lit(a) if isinstance(a, Lit) else "\u2022" for a in eqn.inputs)
+            args = (format_lit(a) if isinstance(a, Lit) else "\u2022" for a in eqn.inputs)
             text += f"({', '.join(args)})"
-        params = _describe_params(eqn.params)
+        params = _describe_params(eqn)
         if params:
             text += f"\n{params}"
         text += "\n" + " ".join(v.aval.str_short() for v in eqn.outputs)
@@ -207,7 +207,7 @@ class _Writer:
         node_id = f"out{i}"
         text = f"{name}\n{atom.aval.str_short()}"
         if isinstance(atom, Lit):
-            text = f"{name} = {_format_lit(atom)}"
+            text = f"{name} = {format_lit(atom)}"
         self.lines.append(f"  {node_id} [label={_quote(text)}, {_STYLE['output']}];")
         if isinstance(atom, Var):
             source, from_backward = self.node_of.get(atom, (None, False))

@@ -42,19 +42,6 @@ from trace_ag.numpy import (
     _methods,  # noqa: E402
     linalg,  # noqa: E402,F401
 )
-from trace_ag.numpy._bits import attach_operators as _bits_operators  # noqa: E402
-from trace_ag.numpy._complex import attach_methods as _complex_methods  # noqa: E402
-from trace_ag.numpy._complex import (  # noqa: E402,F401
-    angle,
-    conj,
-    conjugate,
-    imag,
-    iscomplex,
-    iscomplexobj,
-    isreal,
-    isrealobj,
-    real,
-)
 from trace_ag.numpy._bits import (  # noqa: E402,F401
     argsort,
     bitcast_convert_type,
@@ -69,6 +56,19 @@ from trace_ag.numpy._bits import (  # noqa: E402,F401
     left_shift,
     right_shift,
 )
+from trace_ag.numpy._bits import attach_operators as _bits_operators  # noqa: E402
+from trace_ag.numpy._complex import (  # noqa: E402,F401
+    angle,
+    conj,
+    conjugate,
+    imag,
+    iscomplex,
+    iscomplexobj,
+    isreal,
+    isrealobj,
+    real,
+)
+from trace_ag.numpy._complex import attach_methods as _complex_methods  # noqa: E402
 from trace_ag.numpy._creation import (  # noqa: E402,F401
     arange,
     array,

@@ -12,8 +12,17 @@ from __future__ import annotations
 import numpy as np
 
 from trace_ag import numpy as tnp
-from trace_ag.core import PRIMITIVES, Aval, aval_of
+from trace_ag.core import Aval, aval_of
 from trace_ag.primitives._transform_rules import to_front
+
+
+def _shape():
+    """The module declaring getitem and scatter_add, whose batching rules live here (imported
+    when a rule runs: that module imports these rules)."""
+    from trace_ag.primitives import shape
+
+    return shape
+
 
 FULL_SLICE = ("s", None, None, None)
 
@@ -34,7 +43,7 @@ def _shift_arrays(spec: tuple, by: int) -> tuple:
 def _batch_axis(x_shape: tuple, array_shapes, spec: tuple, dtype, size: int) -> int | None:
     """Position of the batch axis in ``x[spec]`` where ``x_shape``/``array_shapes(n)`` carry a
     batch of ``n``; None if the batch axis does not simply appear as one axis."""
-    getitem_aval = PRIMITIVES["getitem"].abstract_eval
+    getitem_aval = _shape().getitem.abstract_eval
 
     def out_shape(n):
         arrays = [Aval(s, np.dtype(np.intp)) for s in array_shapes(n)]
@@ -68,11 +77,11 @@ def getitem_batch(vals, dims, *, size, spec):
         out_dim = _batch_axis(np.shape(x), lambda n: shapes, spec_b, aval_of(x).dtype, size)
         if out_dim is None:
             return NotImplemented
-        return PRIMITIVES["getitem"].bind(x, *arrays, spec=spec_b), out_dim
+        return _shape().getitem.bind(x, *arrays, spec=spec_b), out_dim
     if not _advanced_lead(spec):
         return NotImplemented
     arrays_b, spec_b = _with_batch_index(arrays, array_dims, spec, size)
-    return PRIMITIVES["getitem"].bind(x, *arrays_b, spec=spec_b), 0
+    return _shape().getitem.bind(x, *arrays_b, spec=spec_b), 0
 
 
 def scatter_add_batch(vals, dims, *, size, spec, shape):
@@ -83,11 +92,11 @@ def scatter_add_batch(vals, dims, *, size, spec, shape):
             return NotImplemented
         arrays_b, spec_b = _with_batch_index(arrays, array_dims, spec, size)
         updates = to_front(updates, dims[0], size)
-        return PRIMITIVES["scatter_add"].bind(updates, *arrays_b, spec=spec_b, shape=shape_b), 0
+        return _shape().scatter_add.bind(updates, *arrays_b, spec=spec_b, shape=shape_b), 0
     spec_b = (FULL_SLICE, *spec)
     shapes = [np.shape(a) for a in arrays]
     where = _batch_axis(shape_b, lambda n: shapes, spec_b, aval_of(updates).dtype, size)
     if where is None:
         return NotImplemented
     updates = tnp.moveaxis(to_front(updates, dims[0], size), 0, where)
-    return PRIMITIVES["scatter_add"].bind(updates, *arrays, spec=spec_b, shape=shape_b), 0
+    return _shape().scatter_add.bind(updates, *arrays, spec=spec_b, shape=shape_b), 0

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from trace_ag import numpy as tnp
-from trace_ag.core import PRIMITIVES, Aval, aval_of, zeros_like
+from trace_ag.core import Aval, ForPrimitive, aval_of, zeros_like
 
 # ---------------------------------------------------------------- jvp
 
@@ -29,55 +29,64 @@ def _add_all(terms: list) -> Any:
     return total
 
 
-def elementwise_jvp(name: str) -> Callable:
+def elementwise_jvp() -> ForPrimitive:
     """jvp of an elementwise (broadcasting) op from its own per-operand vjp rules."""
 
-    def jvp(primals, tangents, **params):
-        prim = PRIMITIVES[name]
-        rules = prim.vjp
-        out = prim.bind(*primals, **params)
-        shape = np.shape(out)
-        wide = [tnp.broadcast_to(p, shape) for p in primals]
-        terms = [
-            rule(tnp.broadcast_to(t, shape), out, *wide, **params)
-            for rule, t in zip(rules, tangents, strict=True)
-            if rule is not None and t is not None
-        ]
-        return out, _add_all(terms) if terms else None
+    def make(prim):
 
-    return jvp
+        def jvp(primals, tangents, **params):
+            rules = prim.vjp
+            out = prim.bind(*primals, **params)
+            shape = np.shape(out)
+            wide = [tnp.broadcast_to(p, shape) for p in primals]
+            terms = [
+                rule(tnp.broadcast_to(t, shape), out, *wide, **params)
+                for rule, t in zip(rules, tangents, strict=True)
+                if rule is not None and t is not None
+            ]
+            return out, _add_all(terms) if terms else None
+
+        return jvp
+
+    return ForPrimitive(make)
 
 
-def linear_jvp(name: str, linear: Sequence[int] | None = None, **tangent_params):
+def linear_jvp(linear: Sequence[int] | None = None, **tangent_params) -> ForPrimitive:
     """jvp of an op linear in the operands ``linear`` (all by default): the op on tangents."""
 
-    def jvp(primals, tangents, **params):
-        prim = PRIMITIVES[name]
-        out = prim.bind(*primals, **params)
-        positions = range(len(primals)) if linear is None else linear
-        args = [
-            (zeros_like(p) if t is None else t) if i in positions else p
-            for i, (p, t) in enumerate(zip(primals, tangents, strict=True))
-        ]
-        return out, prim.bind(*args, **{**params, **tangent_params})
+    def make(prim):
 
-    return jvp
+        def jvp(primals, tangents, **params):
+            out = prim.bind(*primals, **params)
+            positions = range(len(primals)) if linear is None else linear
+            args = [
+                (zeros_like(p) if t is None else t) if i in positions else p
+                for i, (p, t) in enumerate(zip(primals, tangents, strict=True))
+            ]
+            return out, prim.bind(*args, **{**params, **tangent_params})
+
+        return jvp
+
+    return ForPrimitive(make)
 
 
-def multilinear_jvp(name: str) -> Callable:
+def multilinear_jvp() -> ForPrimitive:
     """jvp of an op linear in each operand separately (matmul, einsum): one term per tangent."""
 
-    def jvp(primals, tangents, **params):
-        prim = PRIMITIVES[name]
-        out = prim.bind(*primals, **params)
-        terms = [
-            prim.bind(*primals[:i], t, *primals[i + 1 :], **params)
-            for i, t in enumerate(tangents)
-            if t is not None
-        ]
-        return out, _add_all(terms)
+    def make(prim):
 
-    return jvp
+        def jvp(primals, tangents, **params):
+            out = prim.bind(*primals, **params)
+            terms = [
+                prim.bind(*primals[:i], t, *primals[i + 1 :], **params)
+                for i, t in enumerate(tangents)
+                if t is not None
+            ]
+            return out, _add_all(terms)
+
+        return jvp
+
+    return ForPrimitive(make)
 
 
 # ---------------------------------------------------------------- batching
@@ -89,61 +98,81 @@ def to_front(x: Any, bdim: int | None, size: int) -> Any:
     return x if bdim == 0 else tnp.moveaxis(x, bdim, 0)
 
 
-def elementwise_batch(name: str) -> Callable:
+def elementwise_batch() -> ForPrimitive:
     """Broadcasting ops: batched operands get the batch axis first and the same rank."""
 
-    def batch(vals, dims, *, size, **params):
-        ranks = [np.ndim(v) - (d is not None) for v, d in zip(vals, dims, strict=True)]
-        rank = max(ranks)
-        args = []
-        for v, d, r in zip(vals, dims, ranks, strict=True):
-            if d is not None:
-                v = to_front(v, d, size)
-                v = tnp.reshape(v, (size,) + (1,) * (rank - r) + np.shape(v)[1:])
-            args.append(v)
-        return PRIMITIVES[name].bind(*args, **params), 0
+    def make(prim):
 
-    return batch
+        def batch(vals, dims, *, size, **params):
+            ranks = [np.ndim(v) - (d is not None) for v, d in zip(vals, dims, strict=True)]
+            rank = max(ranks)
+            args = []
+            for v, d, r in zip(vals, dims, ranks, strict=True):
+                if d is not None:
+                    v = to_front(v, d, size)
+                    v = tnp.reshape(v, (size,) + (1,) * (rank - r) + np.shape(v)[1:])
+                args.append(v)
+            return prim.bind(*args, **params), 0
+
+        return batch
+
+    return ForPrimitive(make)
 
 
-def reduce_batch(name: str) -> Callable:
+def reduce_batch() -> ForPrimitive:
     """Reductions over an ``axis`` tuple: shift the axes past the batch axis."""
 
-    def batch(vals, dims, *, size, axis, **params):
-        x = to_front(vals[0], dims[0], size)
-        return PRIMITIVES[name].bind(x, axis=tuple(a + 1 for a in axis), **params), 0
+    def make(prim):
 
-    return batch
+        def batch(vals, dims, *, size, axis, **params):
+            x = to_front(vals[0], dims[0], size)
+            return prim.bind(x, axis=tuple(a + 1 for a in axis), **params), 0
+
+        return batch
+
+    return ForPrimitive(make)
 
 
-def arg_reduce_batch(name: str) -> Callable:
+def arg_reduce_batch() -> ForPrimitive:
     """argmax/argmin: ``axis=None`` means each example's flattened array."""
 
-    def batch(vals, dims, *, size, axis, keepdims):
-        x = to_front(vals[0], dims[0], size)
-        if axis is not None:
-            return PRIMITIVES[name].bind(x, axis=axis + 1, keepdims=keepdims), 0
-        out = PRIMITIVES[name].bind(tnp.reshape(x, (size, -1)), axis=1, keepdims=False)
-        return (tnp.reshape(out, (size,) + (1,) * (np.ndim(x) - 1)) if keepdims else out), 0
+    def make(prim):
 
-    return batch
+        def batch(vals, dims, *, size, axis, keepdims):
+            x = to_front(vals[0], dims[0], size)
+            if axis is not None:
+                return prim.bind(x, axis=axis + 1, keepdims=keepdims), 0
+            out = prim.bind(tnp.reshape(x, (size, -1)), axis=1, keepdims=False)
+            return (tnp.reshape(out, (size,) + (1,) * (np.ndim(x) - 1)) if keepdims else out), 0
+
+        return batch
+
+    return ForPrimitive(make)
 
 
-def axis_param_batch(name: str) -> Callable:
+def axis_param_batch() -> ForPrimitive:
     """Ops with one integer ``axis`` param (cumsum, concatenate): shift it by one."""
 
-    def batch(vals, dims, *, size, axis, **params):
-        args = [to_front(v, d, size) for v, d in zip(vals, dims, strict=True)]
-        return PRIMITIVES[name].bind(*args, axis=axis + 1, **params), 0
+    def make(prim):
 
-    return batch
+        def batch(vals, dims, *, size, axis, **params):
+            args = [to_front(v, d, size) for v, d in zip(vals, dims, strict=True)]
+            return prim.bind(*args, axis=axis + 1, **params), 0
+
+        return batch
+
+    return ForPrimitive(make)
 
 
-def shape_param_batch(name: str, adjust: Callable[[dict, int, Aval], dict]):
+def shape_param_batch(adjust: Callable[[dict, int, Aval], dict]) -> ForPrimitive:
     """Single-operand ops whose params name the output layout (reshape, transpose, ...)."""
 
-    def batch(vals, dims, *, size, **params):
-        x = to_front(vals[0], dims[0], size)
-        return PRIMITIVES[name].bind(x, **adjust(params, size, aval_of(vals[0]))), 0
+    def make(prim):
 
-    return batch
+        def batch(vals, dims, *, size, **params):
+            x = to_front(vals[0], dims[0], size)
+            return prim.bind(x, **adjust(params, size, aval_of(vals[0]))), 0
+
+        return batch
+
+    return ForPrimitive(make)

@@ -59,7 +59,7 @@ def _binary(name, impl, allow_bool=True):
         abstract_eval=lambda x, y, **_: _integer_aval(name, x, y, allow_bool=allow_bool),
         differentiable=False,
         jax=_lax_broadcasting(name),
-        batch=elementwise_batch(name),
+        batch=elementwise_batch(),
     )
 
 
@@ -76,7 +76,7 @@ bitwise_not = Primitive(
     abstract_eval=lambda x: _integer_aval("bitwise_not", x),
     differentiable=False,
     jax=_lax_broadcasting("bitwise_not"),
-    batch=elementwise_batch("bitwise_not"),
+    batch=elementwise_batch(),
 )
 
 
@@ -109,7 +109,7 @@ bitcast_convert_type = Primitive(
     abstract_eval=_bitcast_aval,
     differentiable=False,
     jax=_bitcast_jax,
-    batch=elementwise_batch("bitcast_convert_type"),
+    batch=elementwise_batch(),
 )
 
 

@@ -37,8 +37,8 @@ real = Primitive(
     abstract_eval=_real_aval,
     vjp=(lambda g, out, x: _to_input_dtype(g, x),),
     jax=jnp_fn("real"),
-    jvp=linear_jvp("real"),
-    batch=elementwise_batch("real"),
+    jvp=linear_jvp(),
+    batch=elementwise_batch(),
     complex_rules=True,
 )
 imag = Primitive(
@@ -47,8 +47,8 @@ imag = Primitive(
     abstract_eval=_real_aval,
     vjp=(_imag_vjp,),
     jax=jnp_fn("imag"),
-    jvp=linear_jvp("imag"),
-    batch=elementwise_batch("imag"),
+    jvp=linear_jvp(),
+    batch=elementwise_batch(),
     complex_rules=True,
 )
 conj = Primitive(
@@ -57,8 +57,9 @@ conj = Primitive(
     abstract_eval=same_aval,
     vjp=(lambda g, out, x: conj.bind(g),),
     jax=jnp_fn("conjugate"),
-    jvp=linear_jvp("conj"),
-    batch=elementwise_batch("conj"),
+    jvp=linear_jvp(),
+    batch=elementwise_batch(),
     complex_rules=True,
     allocates=True,
+    involution=True,
 )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from trace_ag import numpy as tnp
-from trace_ag.core import PRIMITIVES, Aval, Primitive, shape_error
+from trace_ag.core import Aval, ForPrimitive, Primitive, shape_error
 from trace_ag.primitives import _windows as win
 from trace_ag.primitives._transform_rules import linear_jvp, to_front
 
@@ -48,20 +48,23 @@ def check_window(fn: str, x: Aval, kernel, stride, padding, dilation=(1, 1)) -> 
     return oh, ow
 
 
-def merge_batch(name: str):
+def merge_batch() -> ForPrimitive:
     """vmap rule: the vmapped axis joins the image axis N (``(B, N, ...) -> (B*N, ...)``), so a
     batch of batches is one call; a ``shape`` param (an image shape) grows the same way."""
 
-    def batch(vals, dims, *, size, **params):
-        vals = [to_front(v, d, size) for v, d in zip(vals, dims, strict=True)]
-        n = np.shape(vals[0])[1]
-        merged = [tnp.reshape(v, (size * n, *np.shape(v)[2:])) for v in vals]
-        if "shape" in params:
-            params = {**params, "shape": (size * params["shape"][0], *params["shape"][1:])}
-        out = PRIMITIVES[name].bind(*merged, **params)
-        return tnp.reshape(out, (size, n, *np.shape(out)[1:])), 0
+    def make(prim):
+        def batch(vals, dims, *, size, **params):
+            vals = [to_front(v, d, size) for v, d in zip(vals, dims, strict=True)]
+            n = np.shape(vals[0])[1]
+            merged = [tnp.reshape(v, (size * n, *np.shape(v)[2:])) for v in vals]
+            if "shape" in params:
+                params = {**params, "shape": (size * params["shape"][0], *params["shape"][1:])}
+            out = prim.bind(*merged, **params)
+            return tnp.reshape(out, (size, n, *np.shape(out)[1:])), 0
 
-    return batch
+        return batch
+
+    return ForPrimitive(make)
 
 
 # ---------------------------------------------------------------- im2col / col2im
@@ -134,8 +137,8 @@ im2col = Primitive(
     abstract_eval=_im2col_aval,
     vjp=(lambda g, out, x, **params: col2im.bind(g, shape=np.shape(x), **params),),
     jax=_im2col_jax,
-    jvp=linear_jvp("im2col"),
-    batch=merge_batch("im2col"),
+    jvp=linear_jvp(),
+    batch=merge_batch(),
 )
 col2im = Primitive(
     "col2im",
@@ -143,8 +146,8 @@ col2im = Primitive(
     abstract_eval=_col2im_aval,
     vjp=(lambda g, out, cols, *, shape, **params: im2col.bind(g, **params),),
     jax=_col2im_jax,
-    jvp=linear_jvp("col2im"),
-    batch=merge_batch("col2im"),
+    jvp=linear_jvp(),
+    batch=merge_batch(),
 )
 
 
@@ -207,7 +210,7 @@ max_pool2d = Primitive(
     vjp=(lambda g, out, x, **params: max_pool2d_scatter.bind(g, x, **params),),
     jax=_max_pool_jax,
     jvp=_max_pool_jvp,
-    batch=merge_batch("max_pool2d"),
+    batch=merge_batch(),
     allocates=True,  # always a new array
 )
 max_pool2d_scatter = Primitive(
@@ -216,8 +219,8 @@ max_pool2d_scatter = Primitive(
     abstract_eval=_paired_aval("max_pool2d_scatter", to_input=True),
     vjp=(lambda ct, out, g, x, **params: max_pool2d_gather.bind(ct, x, **params), None),
     jax=_max_pool_scatter_jax,
-    jvp=linear_jvp("max_pool2d_scatter", linear=(0,)),
-    batch=merge_batch("max_pool2d_scatter"),
+    jvp=linear_jvp(linear=(0,)),
+    batch=merge_batch(),
 )
 max_pool2d_gather = Primitive(
     "max_pool2d_gather",
@@ -225,8 +228,8 @@ max_pool2d_gather = Primitive(
     abstract_eval=_paired_aval("max_pool2d_gather", to_input=False),
     vjp=(lambda ct, out, y, x, **params: max_pool2d_scatter.bind(ct, x, **params), None),
     jax=_max_pool_gather_jax,
-    jvp=linear_jvp("max_pool2d_gather", linear=(0,)),
-    batch=merge_batch("max_pool2d_gather"),
+    jvp=linear_jvp(linear=(0,)),
+    batch=merge_batch(),
     allocates=True,  # always a new array
 )
 
@@ -280,8 +283,8 @@ avg_pool2d = Primitive(
     abstract_eval=_avg_pool_aval,
     vjp=(lambda g, out, x, **params: avg_pool2d_transpose.bind(g, shape=np.shape(x), **params),),
     jax=_avg_pool_jax,
-    jvp=linear_jvp("avg_pool2d"),
-    batch=merge_batch("avg_pool2d"),
+    jvp=linear_jvp(),
+    batch=merge_batch(),
 )
 avg_pool2d_transpose = Primitive(
     "avg_pool2d_transpose",
@@ -289,6 +292,6 @@ avg_pool2d_transpose = Primitive(
     abstract_eval=_avg_pool_transpose_aval,
     vjp=(lambda g, out, ct, *, shape, **params: avg_pool2d.bind(g, **params),),
     jax=_avg_pool_transpose_jax,
-    jvp=linear_jvp("avg_pool2d_transpose"),
-    batch=merge_batch("avg_pool2d_transpose"),
+    jvp=linear_jvp(),
+    batch=merge_batch(),
 )

@@ -12,11 +12,18 @@ import numpy as np
 
 from trace_ag import numpy as tnp
 from trace_ag.core import Aval, Primitive, shape_error
-from trace_ag.primitives._rules import broadcast_avals, jnp_fn, lax_fn, same_aval, unbroadcast
+from trace_ag.primitives._rules import (
+    broadcast_avals,
+    jnp_fn,
+    lax_fn,
+    same_aval,
+    same_aval_noop,
+    unbroadcast,
+)
 from trace_ag.primitives._transform_rules import elementwise_batch, elementwise_jvp, linear_jvp
 
 
-def unary(name, np_fn, vjp=None, jax_name=None, out_dtype=None, complex_rules=False):
+def unary(name, np_fn, vjp=None, jax_name=None, out_dtype=None, complex_rules=False, **facts):
     """Declare an elementwise unary primitive; ``vjp=None`` means it has zero gradient;
     ``complex_rules``: the rule is right for complex values too (a holomorphic ``g * f'(z)``)."""
     if out_dtype is None:
@@ -30,13 +37,16 @@ def unary(name, np_fn, vjp=None, jax_name=None, out_dtype=None, complex_rules=Fa
         vjp=None if vjp is None else (vjp,),
         differentiable=vjp is not None,
         jax=jnp_fn(jax_name or np_fn.__name__),
-        jvp=None if vjp is None else elementwise_jvp(name),
-        batch=elementwise_batch(name),
+        jvp=None if vjp is None else elementwise_jvp(),
+        batch=elementwise_batch(),
         complex_rules=complex_rules,
+        **facts,
     )
 
 
-def binary(name, np_fn, vjp_x=None, vjp_y=None, out_dtype=None, jax_name=None, complex_rules=False):
+def binary(
+    name, np_fn, vjp_x=None, vjp_y=None, out_dtype=None, jax_name=None, complex_rules=False, **facts
+):
     """Declare a broadcasting binary primitive with one vjp rule per operand."""
     differentiable = vjp_x is not None or vjp_y is not None
     return Primitive(
@@ -46,9 +56,10 @@ def binary(name, np_fn, vjp_x=None, vjp_y=None, out_dtype=None, jax_name=None, c
         vjp=(vjp_x, vjp_y) if differentiable else None,
         differentiable=differentiable,
         jax=jnp_fn(jax_name or np_fn.__name__),
-        jvp=elementwise_jvp(name) if differentiable else None,
-        batch=elementwise_batch(name),
+        jvp=elementwise_jvp() if differentiable else None,
+        batch=elementwise_batch(),
         complex_rules=complex_rules,
+        **facts,
     )
 
 
@@ -57,7 +68,7 @@ def _stable_logistic(x):
 
 
 # ---- differentiable unary ops:  d out = rule(g, out, x)
-neg = unary("neg", np.negative, lambda g, out, x: -g, complex_rules=True)
+neg = unary("neg", np.negative, lambda g, out, x: -g, complex_rules=True, involution=True)
 exp = unary("exp", np.exp, lambda g, out, x: g * out, complex_rules=True)
 log = unary("log", np.log, lambda g, out, x: g / x, complex_rules=True)
 log1p = unary("log1p", np.log1p, lambda g, out, x: g / (1 + x), complex_rules=True)
@@ -117,7 +128,7 @@ abs = Primitive(
     vjp=(_abs_vjp,),
     jax=jnp_fn("abs"),
     jvp=_abs_jvp,
-    batch=elementwise_batch("abs"),
+    batch=elementwise_batch(),
     complex_rules=True,
 )
 logistic = Primitive(
@@ -126,8 +137,8 @@ logistic = Primitive(
     abstract_eval=same_aval,
     vjp=(lambda g, out, x: g * out * (1 - out),),
     jax=lax_fn("logistic"),
-    jvp=elementwise_jvp("logistic"),
-    batch=elementwise_batch("logistic"),
+    jvp=elementwise_jvp(),
+    batch=elementwise_batch(),
     complex_rules=True,
     allocates=True,  # always a new array
 )
@@ -182,6 +193,7 @@ add = binary(
     lambda g, out, x, y: unbroadcast(g, np.shape(x)),
     lambda g, out, x, y: unbroadcast(g, np.shape(y)),
     complex_rules=True,
+    identities={0: -0.0, 1: -0.0},
 )
 sub = binary(
     "sub",
@@ -189,6 +201,7 @@ sub = binary(
     lambda g, out, x, y: unbroadcast(g, np.shape(x)),
     lambda g, out, x, y: unbroadcast(-g, np.shape(y)),
     complex_rules=True,
+    identities={1: 0.0},
 )
 mul = binary(
     "mul",
@@ -196,6 +209,7 @@ mul = binary(
     lambda g, out, x, y: unbroadcast(g * y, np.shape(x)),
     lambda g, out, x, y: unbroadcast(g * x, np.shape(y)),
     complex_rules=True,
+    identities={0: 1, 1: 1},
 )
 div = binary(
     "div",
@@ -204,6 +218,7 @@ div = binary(
     lambda g, out, x, y: unbroadcast(-g * out / y, np.shape(y)),
     jax_name="true_divide",
     complex_rules=True,
+    identities={1: 1},
 )
 # ``int_exponent=True`` (set by ``tnp.power`` for an integer-dtype exponent) only changes the
 # derivative at x = 0; the exponent itself arrives promoted to x's float dtype.
@@ -213,8 +228,8 @@ pow = Primitive(
     abstract_eval=lambda x, y, **_: broadcast_avals("pow", x, y),
     vjp=(_pow_vjp_x, _pow_vjp_y),
     jax=_pow_jax,
-    jvp=elementwise_jvp("pow"),
-    batch=elementwise_batch("pow"),
+    jvp=elementwise_jvp(),
+    batch=elementwise_batch(),
     complex_rules=True,
     allocates=True,  # always a new array
 )
@@ -286,8 +301,8 @@ select = Primitive(
         lambda g, out, c, x, y: unbroadcast(tnp.where(c, 0, g), np.shape(y)),
     ),
     jax=jnp_fn("where"),
-    jvp=elementwise_jvp("select"),
-    batch=elementwise_batch("select"),
+    jvp=elementwise_jvp(),
+    batch=elementwise_batch(),
     complex_rules=True,
     allocates=True,  # always a new array
 )
@@ -298,10 +313,11 @@ integer_pow = Primitive(
     abstract_eval=same_aval,
     vjp=(lambda g, out, x, *, y: g * 0 if y == 0 else g * (y * tnp.power(x, y - 1)),),
     jax=lax_fn("integer_pow"),
-    jvp=elementwise_jvp("integer_pow"),
-    batch=elementwise_batch("integer_pow"),
+    jvp=elementwise_jvp(),
+    batch=elementwise_batch(),
     complex_rules=True,
     allocates=True,  # always a new array
+    noop=lambda params, x, out: params["y"] == 1,
 )
 
 
@@ -326,10 +342,11 @@ astype = Primitive(
     abstract_eval=lambda x, *, dtype: Aval(x.shape, np.dtype(dtype)),
     vjp=(_astype_vjp,),
     jax=_astype_jax,
-    jvp=linear_jvp("astype"),
-    batch=elementwise_batch("astype"),
+    jvp=linear_jvp(),
+    batch=elementwise_batch(),
     complex_rules=True,
     allocates=True,  # always a new array
+    noop=same_aval_noop,
 )
 
 stop_gradient = Primitive(
@@ -338,5 +355,5 @@ stop_gradient = Primitive(
     abstract_eval=same_aval,
     differentiable=False,
     jax=lax_fn("stop_gradient"),
-    batch=elementwise_batch("stop_gradient"),
+    batch=elementwise_batch(),
 )

@@ -89,7 +89,7 @@ matmul = Primitive(
     abstract_eval=_matmul_aval,
     vjp=(_matmul_vjp_x, _matmul_vjp_y),
     jax=jnp_fn("matmul"),
-    jvp=multilinear_jvp("matmul"),
+    jvp=multilinear_jvp(),
     batch=_matmul_batch,
     complex_rules=True,
 )
@@ -172,7 +172,7 @@ einsum = Primitive(
     abstract_eval=_einsum_aval,
     vjp=_einsum_vjp,
     jax=lambda *operands, subscripts: jnp_fn("einsum")(subscripts, *operands),
-    jvp=multilinear_jvp("einsum"),
+    jvp=multilinear_jvp(),
     batch=_einsum_batch,
     complex_rules=True,
 )

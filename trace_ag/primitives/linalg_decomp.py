@@ -21,7 +21,7 @@ import numpy as np
 
 from trace_ag import errors
 from trace_ag import numpy as tnp
-from trace_ag.core import PRIMITIVES, Aval, Primitive, shape_error
+from trace_ag.core import Aval, ForPrimitive, Primitive, shape_error
 from trace_ag.primitives._transform_rules import to_front
 
 # ---------------------------------------------------------------- helpers
@@ -71,15 +71,19 @@ def _matrices(name: str, *avals: Aval, square: bool = True) -> None:
             raise shape_error(name, f"operands {a} and {b} do not match (..., n, n), (..., n, k)")
 
 
-def _batch_leading(name: str):
+def _batch_leading() -> ForPrimitive:
     """Batching rule of an op on stacks of matrices: the batch axis goes in front of the stack."""
 
-    def batch(vals, dims, *, size, **params):
-        prim = PRIMITIVES[name]
-        out = prim.bind(*[to_front(v, d, size) for v, d in zip(vals, dims, strict=True)], **params)
-        return out, ((0,) * len(out) if prim.multiple_results else 0)
+    def make(prim):
+        def batch(vals, dims, *, size, **params):
+            out = prim.bind(
+                *[to_front(v, d, size) for v, d in zip(vals, dims, strict=True)], **params
+            )
+            return out, ((0,) * len(out) if prim.multiple_results else 0)
 
-    return batch
+        return batch
+
+    return ForPrimitive(make)
 
 
 def _jnp():
@@ -124,7 +128,7 @@ solve = Primitive(
     vjp=_solve_vjp,
     jvp=_solve_jvp,
     jax=lambda a, b: _jnp().linalg.solve(a, b),
-    batch=_batch_leading("solve"),
+    batch=_batch_leading(),
 )
 
 
@@ -166,7 +170,7 @@ triangular_solve = Primitive(
     vjp=_tri_vjp,
     jvp=_tri_jvp,
     jax=_tri_jax,
-    batch=_batch_leading("triangular_solve"),
+    batch=_batch_leading(),
 )
 
 
@@ -201,7 +205,7 @@ slogdet = Primitive(
     vjp=_slogdet_vjp,
     jvp=_slogdet_jvp,
     jax=lambda a: tuple(_jnp().linalg.slogdet(a)),
-    batch=_batch_leading("slogdet"),
+    batch=_batch_leading(),
     multiple_results=True,
 )
 
@@ -242,7 +246,7 @@ cholesky = Primitive(
     vjp=(_cholesky_vjp,),
     jvp=_cholesky_jvp,
     jax=_cholesky_jax,
-    batch=_batch_leading("cholesky"),
+    batch=_batch_leading(),
 )
 
 
@@ -301,7 +305,7 @@ eigh = Primitive(
     vjp=_eigh_vjp,
     jvp=_eigh_jvp,
     jax=_eigh_jax,
-    batch=_batch_leading("eigh"),
+    batch=_batch_leading(),
     multiple_results=True,
 )
 
@@ -413,7 +417,7 @@ svd = Primitive(
     vjp=_svd_vjp,
     jvp=_svd_jvp,
     jax=_svd_jax,
-    batch=_batch_leading("svd"),
+    batch=_batch_leading(),
     multiple_results=True,
 )
 
@@ -475,7 +479,7 @@ qr = Primitive(
     vjp=_qr_vjp,
     jvp=_qr_jvp,
     jax=_qr_jax,
-    batch=_batch_leading("qr"),
+    batch=_batch_leading(),
     multiple_results=True,
 )
 
@@ -523,6 +527,6 @@ eig = Primitive(
     vjp=_eig_not_differentiable,
     jvp=_eig_not_differentiable,
     jax=_eig_jax,
-    batch=_batch_leading("eig"),
+    batch=_batch_leading(),
     multiple_results=True,
 )

@@ -89,10 +89,11 @@ sum = Primitive(
     abstract_eval=reduction(np.sum),
     vjp=(_sum_vjp,),
     jax=jnp_fn("sum"),
-    jvp=linear_jvp("sum"),
-    batch=reduce_batch("sum"),
+    jvp=linear_jvp(),
+    batch=reduce_batch(),
     complex_rules=True,
     allocates=True,  # always a new array
+    noop=lambda params, x, out: not params["axis"] and x == out,
 )
 max = Primitive(
     "max",
@@ -100,7 +101,7 @@ max = Primitive(
     abstract_eval=reduction(np.max),
     vjp=(_chooser_vjp,),
     jax=jnp_fn("max"),
-    batch=reduce_batch("max"),
+    batch=reduce_batch(),
     allocates=True,  # always a new array
 )
 min = Primitive(
@@ -109,7 +110,7 @@ min = Primitive(
     abstract_eval=reduction(np.min),
     vjp=(_chooser_vjp,),
     jax=jnp_fn("min"),
-    batch=reduce_batch("min"),
+    batch=reduce_batch(),
     allocates=True,  # always a new array
 )
 prod = Primitive(
@@ -118,7 +119,7 @@ prod = Primitive(
     abstract_eval=reduction(np.prod),
     vjp=(_prod_vjp,),
     jax=jnp_fn("prod"),
-    batch=reduce_batch("prod"),
+    batch=reduce_batch(),
     complex_rules=True,
     allocates=True,  # always a new array
 )
@@ -128,7 +129,7 @@ any = Primitive(
     abstract_eval=reduction(np.any, np.bool_),
     differentiable=False,
     jax=jnp_fn("any"),
-    batch=reduce_batch("any"),
+    batch=reduce_batch(),
 )
 all = Primitive(
     "all",
@@ -136,7 +137,7 @@ all = Primitive(
     abstract_eval=reduction(np.all, np.bool_),
     differentiable=False,
     jax=jnp_fn("all"),
-    batch=reduce_batch("all"),
+    batch=reduce_batch(),
 )
 
 
@@ -154,7 +155,7 @@ argmax = Primitive(
     abstract_eval=_arg_reduction_aval,
     differentiable=False,
     jax=jnp_fn("argmax"),
-    batch=arg_reduce_batch("argmax"),
+    batch=arg_reduce_batch(),
 )
 argmin = Primitive(
     "argmin",
@@ -162,7 +163,7 @@ argmin = Primitive(
     abstract_eval=_arg_reduction_aval,
     differentiable=False,
     jax=jnp_fn("argmin"),
-    batch=arg_reduce_batch("argmin"),
+    batch=arg_reduce_batch(),
 )
 cumsum = Primitive(
     "cumsum",
@@ -170,8 +171,8 @@ cumsum = Primitive(
     abstract_eval=lambda x, *, axis: Aval(x.shape, _result_dtype(np.cumsum, x.dtype)),
     vjp=(_cumsum_vjp,),
     jax=jnp_fn("cumsum"),
-    jvp=linear_jvp("cumsum"),
-    batch=axis_param_batch("cumsum"),
+    jvp=linear_jvp(),
+    batch=axis_param_batch(),
     complex_rules=True,
     allocates=True,  # always a new array
 )

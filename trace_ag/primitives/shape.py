@@ -13,8 +13,9 @@ import numpy as np
 
 from trace_ag import numpy as tnp
 from trace_ag.core import Aval, Primitive, shape_error
+from trace_ag.ir_print import format_index
 from trace_ag.primitives._index_batching import getitem_batch, scatter_add_batch
-from trace_ag.primitives._rules import jnp_fn, unbroadcast
+from trace_ag.primitives._rules import jnp_fn, same_aval_noop, unbroadcast
 from trace_ag.primitives._transform_rules import (
     axis_param_batch,
     linear_jvp,
@@ -93,9 +94,10 @@ getitem = Primitive(
         *[None] * len(arrays),
     ],
     jax=lambda x, *arrays, spec: x[build_index(spec, arrays)],
-    jvp=linear_jvp("getitem", linear=(0,)),
+    jvp=linear_jvp(linear=(0,)),
     batch=getitem_batch,
     complex_rules=True,
+    param_printers={"spec": format_index},  # NumPy index syntax
 )
 scatter_add = Primitive(
     "scatter_add",
@@ -106,10 +108,11 @@ scatter_add = Primitive(
         *[None] * len(arrays),
     ],
     jax=_scatter_add_jax,
-    jvp=linear_jvp("scatter_add", linear=(0,)),
+    jvp=linear_jvp(linear=(0,)),
     batch=scatter_add_batch,
     complex_rules=True,
     allocates=True,  # always a new array
+    param_printers={"spec": format_index},  # NumPy index syntax
 )
 
 
@@ -125,9 +128,11 @@ reshape = Primitive(
     abstract_eval=_reshape_aval,
     vjp=(lambda g, out, x, *, shape: tnp.reshape(g, np.shape(x)),),
     jax=jnp_fn("reshape"),
-    jvp=linear_jvp("reshape"),
-    batch=shape_param_batch("reshape", lambda p, size, aval: {"shape": (size, *p["shape"])}),
+    jvp=linear_jvp(),
+    batch=shape_param_batch(lambda p, size, aval: {"shape": (size, *p["shape"])}),
     complex_rules=True,
+    noop=same_aval_noop,
+    compose=lambda outer, inner: outer,  # the last shape wins
 )
 
 
@@ -137,17 +142,21 @@ def _transpose_aval(x: Aval, *, axes) -> Aval:
     return Aval(tuple(x.shape[i] for i in axes), x.dtype)
 
 
+def _compose_transposes(outer: dict, inner: dict) -> dict:
+    return {"axes": tuple(inner["axes"][i] for i in outer["axes"])}
+
+
 transpose = Primitive(
     "transpose",
     impl=lambda x, *, axes: np.transpose(x, axes),
     abstract_eval=_transpose_aval,
     vjp=(lambda g, out, x, *, axes: tnp.transpose(g, tuple(np.argsort(axes))),),
     jax=jnp_fn("transpose"),
-    jvp=linear_jvp("transpose"),
-    batch=shape_param_batch(
-        "transpose", lambda p, size, aval: {"axes": (0, *(a + 1 for a in p["axes"]))}
-    ),
+    jvp=linear_jvp(),
+    batch=shape_param_batch(lambda p, size, aval: {"axes": (0, *(a + 1 for a in p["axes"]))}),
     complex_rules=True,
+    noop=lambda params, x, out: params["axes"] == tuple(range(len(params["axes"]))),
+    compose=_compose_transposes,
 )
 
 
@@ -172,9 +181,10 @@ broadcast_to = Primitive(
     abstract_eval=_broadcast_to_aval,
     vjp=(lambda g, out, x, *, shape: unbroadcast(g, np.shape(x)),),
     jax=jnp_fn("broadcast_to"),
-    jvp=linear_jvp("broadcast_to"),
+    jvp=linear_jvp(),
     batch=lambda vals, dims, *, size, shape: _broadcast_to_batch(vals[0], dims[0], size, shape),
     complex_rules=True,
+    noop=same_aval_noop,
 )
 
 
@@ -206,8 +216,8 @@ concatenate = Primitive(
     abstract_eval=_concatenate_aval,
     vjp=_concatenate_vjp,
     jax=lambda *xs, axis: jnp_fn("concatenate")(xs, axis=axis),
-    jvp=linear_jvp("concatenate"),
-    batch=axis_param_batch("concatenate"),
+    jvp=linear_jvp(),
+    batch=axis_param_batch(),
     complex_rules=True,
     allocates=True,  # always a new array
 )
@@ -229,10 +239,8 @@ pad = Primitive(
     abstract_eval=_pad_aval,
     vjp=(_pad_vjp,),
     jax=lambda x, *, pad_width, constant: jnp_fn("pad")(x, pad_width, constant_values=constant),
-    jvp=linear_jvp("pad", constant=0),
-    batch=shape_param_batch(
-        "pad", lambda p, size, aval: {**p, "pad_width": ((0, 0), *p["pad_width"])}
-    ),
+    jvp=linear_jvp(constant=0),
+    batch=shape_param_batch(lambda p, size, aval: {**p, "pad_width": ((0, 0), *p["pad_width"])}),
     complex_rules=True,
     allocates=True,  # always a new array
 )
