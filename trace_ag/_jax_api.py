@@ -83,8 +83,9 @@ def device_get(x: Any) -> Any:
 class ShapeDtypeStruct:
     """A shape and a dtype, standing for an array (as ``jax.ShapeDtypeStruct``).
 
-    >>> ShapeDtypeStruct((2, 3), np.float32)
-    ShapeDtypeStruct(shape=(2, 3), dtype=float32)
+    Examples:
+        >>> ShapeDtypeStruct((2, 3), np.float32)
+        ShapeDtypeStruct(shape=(2, 3), dtype=float32)
     """
 
     shape: tuple[int, ...]

@@ -81,8 +81,9 @@ def transpose(outer_treedef: tu.PyTreeDef, inner_treedef: tu.PyTreeDef | None, t
 def broadcast(prefix_tree: Any, full_tree: Any, is_leaf: IsLeaf = None) -> Any:
     """`prefix_tree` with each leaf repeated over the matching subtree of `full_tree`.
 
-    >>> broadcast((1, 2), ((0, 0), [0]))
-    ((1, 1), [2])
+    Examples:
+        >>> broadcast((1, 2), ((0, 0), [0]))
+        ((1, 1), [2])
     """
     prefix_leaves, treedef = tu.tree_flatten(prefix_tree, is_leaf)
     subtrees = treedef.flatten_up_to(full_tree)

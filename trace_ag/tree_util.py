@@ -62,11 +62,12 @@ def register_pytree_node(
 ) -> None:
     """Make instances of `nodetype` pytree nodes rather than leaves.
 
-    >>> class Box:
-    ...     def __init__(self, value): self.value = value
-    >>> register_pytree_node(Box, lambda b: ((b.value,), None), lambda aux, ch: Box(*ch))
-    >>> tree_leaves([Box(1), Box((2, 3))])
-    [1, 2, 3]
+    Examples:
+        >>> class Box:
+        ...     def __init__(self, value): self.value = value
+        >>> register_pytree_node(Box, lambda b: ((b.value,), None), lambda aux, ch: Box(*ch))
+        >>> tree_leaves([Box(1), Box((2, 3))])
+        [1, 2, 3]
     """
     if nodetype in _REGISTRY:
         raise ValueError(
@@ -79,11 +80,12 @@ def register_pytree_node(
 def register_pytree_node_class(cls: type) -> type:
     """Class decorator: register `cls` via its ``tree_flatten`` / ``tree_unflatten`` methods.
 
-    >>> @register_pytree_node_class
-    ... class Pair:
-    ...     def tree_flatten(self): return (self.a, self.b), None
-    ...     @classmethod
-    ...     def tree_unflatten(cls, aux, children): return cls(*children)
+    Examples:
+        >>> @register_pytree_node_class
+        ... class Pair:
+        ...     def tree_flatten(self): return (self.a, self.b), None
+        ...     @classmethod
+        ...     def tree_unflatten(cls, aux, children): return cls(*children)
     """
     register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
     return cls
@@ -340,9 +342,10 @@ def _hashable(obj: Any) -> Hashable:
 class PyTreeDef:
     """The structure of a pytree, without its leaves: immutable, hashable, comparable.
 
-    >>> treedef = tree_structure({"a": 1, "b": (2, 3)})
-    >>> treedef, treedef.num_leaves
-    (PyTreeDef({'a': *, 'b': (*, *)}), 3)
+    Examples:
+        >>> treedef = tree_structure({"a": 1, "b": (2, 3)})
+        >>> treedef, treedef.num_leaves
+        (PyTreeDef({'a': *, 'b': (*, *)}), 3)
     """
 
     __slots__ = ("_spec", "_hash")
@@ -402,8 +405,9 @@ class PyTreeDef:
     def flatten_up_to(self, tree: Any) -> list[Any]:
         """Flatten `tree` only as deep as this structure; its subtrees at our leaves stay whole.
 
-        >>> tree_structure((1, 2)).flatten_up_to(([1, 2], {"a": 3}))
-        [[1, 2], {'a': 3}]
+        Examples:
+            >>> tree_structure((1, 2)).flatten_up_to(([1, 2], {"a": 3}))
+            [[1, 2], {'a': 3}]
         """
         if self._spec is _LEAF:
             return [tree]
@@ -421,8 +425,9 @@ def tree_flatten(
 ) -> tuple[list[Any], PyTreeDef]:
     """Flatten `tree` into its leaves and its structure.
 
-    >>> tree_flatten({"b": [2, None], "a": 1})
-    ([1, 2], PyTreeDef({'a': *, 'b': [*, None]}))
+    Examples:
+        >>> tree_flatten({"b": [2, None], "a": 1})
+        ([1, 2], PyTreeDef({'a': *, 'b': [*, None]}))
     """
     leaves: list[Any] = []
     spec = _flatten(tree, leaves, is_leaf)
@@ -451,8 +456,9 @@ def tree_map(
 ) -> Any:
     """Apply `f` leaf-wise over `tree` and the trees in `rest` (which must share its structure).
 
-    >>> tree_map(lambda x, y: x + y, {"a": 1, "b": (2,)}, {"a": 10, "b": (20,)})
-    {'a': 11, 'b': (22,)}
+    Examples:
+        >>> tree_map(lambda x, y: x + y, {"a": 1, "b": (2,)}, {"a": 10, "b": (20,)})
+        {'a': 11, 'b': (22,)}
     """
     leaves: list[Any] = []
     spec = _flatten(tree, leaves, is_leaf)
@@ -491,8 +497,9 @@ def tree_reduce(
 def tree_transpose(outer_treedef: PyTreeDef, inner_treedef: PyTreeDef | None, pytree: Any) -> Any:
     """Swap the outer and inner levels of `pytree`, an `outer_treedef` of `inner_treedef`s.
 
-    >>> tree_transpose(tree_structure([0, 0]), tree_structure((0, 0)), [(1, 2), (3, 4)])
-    ([1, 3], [2, 4])
+    Examples:
+        >>> tree_transpose(tree_structure([0, 0]), tree_structure((0, 0)), [(1, 2), (3, 4)])
+        ([1, 3], [2, 4])
     """
     inner_trees = outer_treedef.flatten_up_to(pytree)
     if inner_treedef is None:
@@ -555,9 +562,10 @@ _KEYED: dict[type, Callable] = {}
 def keystr(keys: KeyPath, *, simple: bool = False, separator: str = "") -> str:
     """A key path as text, as ``jax.tree_util.keystr``.
 
-    >>> path = (DictKey("a"), SequenceKey(1), GetAttrKey("w"))
-    >>> keystr(path), keystr(path, simple=True, separator="/")
-    ("['a'][1].w", 'a/1/w')
+    Examples:
+        >>> path = (DictKey("a"), SequenceKey(1), GetAttrKey("w"))
+        >>> keystr(path), keystr(path, simple=True, separator="/")
+        ("['a'][1].w", 'a/1/w')
     """
     if not simple:
         return separator.join(str(k) for k in keys)
@@ -616,9 +624,10 @@ def tree_flatten_with_path(
 ) -> tuple[list[tuple[KeyPath, Any]], PyTreeDef]:
     """As `tree_flatten`, with each leaf paired with its key path.
 
-    >>> pairs, _ = tree_flatten_with_path({"a": [1, 2]})
-    >>> [(keystr(p), leaf) for p, leaf in pairs]
-    [("['a'][0]", 1), ("['a'][1]", 2)]
+    Examples:
+        >>> pairs, _ = tree_flatten_with_path({"a": [1, 2]})
+        >>> [(keystr(p), leaf) for p, leaf in pairs]
+        [("['a'][0]", 1), ("['a'][1]", 2)]
     """
     out: list = []
     spec = _flatten_path(tree, (), out, is_leaf, is_leaf_takes_path)
@@ -641,8 +650,9 @@ def tree_map_with_path(
 ) -> Any:
     """As `tree_map`, calling ``f(key_path, leaf, *others)``.
 
-    >>> tree_map_with_path(lambda p, x: keystr(p) if x is None else x * 10, {"a": 1, "b": [2]})
-    {'a': 10, 'b': [20]}
+    Examples:
+        >>> tree_map_with_path(lambda p, x: keystr(p) if x is None else x * 10, {"a": 1, "b": [2]})
+        {'a': 10, 'b': [20]}
     """
     pairs, treedef = tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)
     others = [treedef.flatten_up_to(r) for r in rest]
@@ -659,14 +669,15 @@ def register_pytree_with_keys(
     """Register `nodetype` with a flatten that names its children (``((key, child), ...), aux``)
     so key paths show those keys.
 
-    >>> class Point:
-    ...     def __init__(self, x, y): self.x, self.y = x, y
-    >>> register_pytree_with_keys(
-    ...     Point,
-    ...     lambda p: (((GetAttrKey("x"), p.x), (GetAttrKey("y"), p.y)), None),
-    ...     lambda aux, ch: Point(*ch))
-    >>> keystr(tree_flatten_with_path([Point(1, 2)])[0][1][0])
-    '[0].y'
+    Examples:
+        >>> class Point:
+        ...     def __init__(self, x, y): self.x, self.y = x, y
+        >>> register_pytree_with_keys(
+        ...     Point,
+        ...     lambda p: (((GetAttrKey("x"), p.x), (GetAttrKey("y"), p.y)), None),
+        ...     lambda aux, ch: Point(*ch))
+        >>> keystr(tree_flatten_with_path([Point(1, 2)])[0][1][0])
+        '[0].y'
     """
     if flatten_func is None:
 
@@ -702,13 +713,14 @@ def register_dataclass(
     ``field(metadata=dict(static=True))`` are meta and the other init fields data. Returns
     `nodetype`, so it can decorate the class.
 
-    >>> @register_dataclass
-    ... @dataclasses.dataclass
-    ... class Params:
-    ...     w: Any
-    ...     name: str = dataclasses.field(default="p", metadata=dict(static=True))
-    >>> tree_leaves(Params(w=[1, 2]))
-    [1, 2]
+    Examples:
+        >>> @register_dataclass
+        ... @dataclasses.dataclass
+        ... class Params:
+        ...     w: Any
+        ...     name: str = dataclasses.field(default="p", metadata=dict(static=True))
+        >>> tree_leaves(Params(w=[1, 2]))
+        [1, 2]
     """
     if data_fields is None and meta_fields is None:
         if not dataclasses.is_dataclass(nodetype):

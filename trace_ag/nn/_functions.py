@@ -34,8 +34,9 @@ def _zero_unless(mask: Any, g: Any) -> Any:
 def relu(x: Any) -> Any:
     """``max(x, 0)``; nan stays nan and the derivative at 0 is 0 (as ``jax.nn.relu``).
 
-    >>> relu(np.array([-1.0, 0.0, 2.0]))
-    array([0., 0., 2.])
+    Examples:
+        >>> relu(np.array([-1.0, 0.0, 2.0]))
+        array([0., 0., 2.])
     """
     return tnp.maximum(x, 0)
 
@@ -234,8 +235,9 @@ def logsumexp(
 ) -> Any:
     """``log(sum(b * exp(a)))`` over ``axis`` without overflow, as ``jax.nn.logsumexp``.
 
-    >>> float(logsumexp(np.array([1e4, 0.0])))
-    10000.0
+    Examples:
+        >>> float(logsumexp(np.array([1e4, 0.0])))
+        10000.0
     """
     if where is not None:
         a = tnp.where(where, a, 0)
@@ -328,10 +330,11 @@ def standardize(
 def one_hot(x: Any, num_classes: int, *, dtype: Any = None, axis: int = -1) -> Any:
     """``x`` as one-hot vectors of length ``num_classes`` along ``axis`` (out-of-range: zeros).
 
-    >>> one_hot(np.array([0, 2, 3]), 3)
-    array([[1., 0., 0.],
-           [0., 0., 1.],
-           [0., 0., 0.]])
+    Examples:
+        >>> one_hot(np.array([0, 2, 3]), 3)
+        array([[1., 0., 0.],
+               [0., 0., 1.],
+               [0., 0., 0.]])
     """
     x = asarray_or_tracer(x)
     if not isinstance(num_classes, (int, np.integer)):

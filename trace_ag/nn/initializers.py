@@ -1,10 +1,11 @@
 """``jax.nn.initializers``: functions ``init(key, shape, dtype) -> array``, drawn with
 ``trace_ag.random`` by JAX's algorithms, so the same key gives JAX's values.
 
->>> from trace_ag import random
->>> init = glorot_normal()
->>> init(random.PRNGKey(0), (3, 4)).shape
-(3, 4)
+Examples:
+    >>> from trace_ag import random
+    >>> init = glorot_normal()
+    >>> init(random.PRNGKey(0), (3, 4)).shape
+    (3, 4)
 """
 
 from __future__ import annotations

@@ -94,6 +94,18 @@ from trace_ag.numpy._linalg import (  # noqa: E402,F401
     tensordot,
     vdot,
 )
+from trace_ag.numpy._more_index import (  # noqa: E402,F401
+    diag,
+    diagonal,
+    repeat,
+    roll,
+    rot90,
+    take_along_axis,
+    tile,
+    trace,
+    tril,
+    triu,
+)
 from trace_ag.numpy._more_math import (  # noqa: E402,F401
     allclose,
     cross,
@@ -116,18 +128,6 @@ from trace_ag.numpy._more_math import (  # noqa: E402,F401
     radians,
     select,
     sinc,
-)
-from trace_ag.numpy._more_index import (  # noqa: E402,F401
-    diag,
-    diagonal,
-    repeat,
-    roll,
-    rot90,
-    take_along_axis,
-    tile,
-    trace,
-    tril,
-    triu,
 )
 from trace_ag.numpy._more_shape import (  # noqa: E402,F401
     append,
