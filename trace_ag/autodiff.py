@@ -101,7 +101,7 @@ def backward_pass(
     return [cts.get(v) for v in invars]
 
 
-def _to_user(x: Any) -> Any:
+def to_user(x: Any) -> Any:
     """Results leave transforms as NumPy arrays; 0-d arrays become NumPy scalars."""
     return x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x
 
@@ -143,7 +143,7 @@ def vjp(fn: Callable, *primals: Any, has_aux: bool = False):
     tr, graph, out_tree = tracing.trace_to_graph(main_output, primals, True, fn_name="vjp")
     invars, outvars = graph.invars, graph.outvars
     if has_aux:
-        aux = tree_map(lambda x: _to_user(_lower_value(tr, x)), aux_box[0])
+        aux = tree_map(lambda x: to_user(_lower_value(tr, x)), aux_box[0])
     out_values = [tr.value_of(v) for v in outvars]
     in_tree = tree_flatten(tuple(primals))[1]
 
@@ -177,13 +177,13 @@ def vjp(fn: Callable, *primals: Any, has_aux: bool = False):
             cts.append(ct.astype(v.aval.dtype) if dtype_of(ct) != v.aval.dtype else ct)
         in_cts = backward_pass(tr.eqns, tr.value_of, invars, outvars, cts)
         in_cts = [
-            _to_user(zeros_like(tr.values[v]) if ct is None else ct)
+            to_user(zeros_like(tr.values[v]) if ct is None else ct)
             for v, ct in zip(invars, in_cts, strict=True)
         ]
         return tree_unflatten(in_tree, in_cts)
 
     vjp_fn.residuals = _residual_count(tr)
-    user_out = tree_unflatten(out_tree, [_to_user(v) for v in out_values])
+    user_out = tree_unflatten(out_tree, [to_user(v) for v in out_values])
     return (user_out, vjp_fn, aux) if has_aux else (user_out, vjp_fn)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from trace_ag import errors
-from trace_ag.autodiff import _to_user
+from trace_ag.autodiff import to_user
 from trace_ag.core import (
     Aval,
     Interpreter,
@@ -208,6 +208,6 @@ def _place(value: Any, bdim: int | None, out_axis: int | None, size: int, name: 
                     f"vmap({name}): out_axes=None but an output depends on the mapped axis"
                 )
             )
-        return _to_user(value)
+        return to_user(value)
     value = to_front(value, bdim, size)
-    return _to_user(tnp.moveaxis(value, 0, out_axis) if out_axis != 0 else value)
+    return to_user(tnp.moveaxis(value, 0, out_axis) if out_axis != 0 else value)

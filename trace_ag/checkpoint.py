@@ -14,7 +14,7 @@ from typing import Any
 
 from trace_ag import tracing
 from trace_ag.autodiff import vjp
-from trace_ag.control_flow import _vmapped, run_graph, trace_closed
+from trace_ag.control_flow import run_graph, trace_closed, vmapped
 from trace_ag.core import Primitive, aval_of
 from trace_ag.forward import instantiate_all, jvp
 from trace_ag.interpret import eval_graph
@@ -32,7 +32,7 @@ def _remat_jvp(primals, tangents, *, graph):
 
 
 def _remat_batch(vals, dims, *, size, graph):
-    outs = checkpoint(lambda *xs: tuple(_vmapped(graph, dims)(*xs)))(*vals)
+    outs = checkpoint(lambda *xs: tuple(vmapped(graph, dims)(*xs)))(*vals)
     return tuple(outs), (0,) * len(outs)
 
 

@@ -40,11 +40,11 @@ def trace_closed(fn: Callable, in_avals: Sequence[Aval], what: str) -> tuple[Gra
     return closed, list(graph.constvals), out_tree
 
 
-def _avals(values: Sequence) -> list[Aval]:
+def avals_of(values: Sequence) -> list[Aval]:
     return [aval_of(v) for v in values]
 
 
-def _check_same(what: str, name_a: str, a: tuple, name_b: str, b: tuple) -> None:
+def check_same_structure(what: str, name_a: str, a: tuple, name_b: str, b: tuple) -> None:
     if a != b:
         raise TypeError(
             errors.at_user_line(
@@ -54,7 +54,7 @@ def _check_same(what: str, name_a: str, a: tuple, name_b: str, b: tuple) -> None
         )
 
 
-def _jax_fn(graph: Graph) -> Callable:
+def jax_fn(graph: Graph) -> Callable:
     from trace_ag.backends.jax import lower
 
     return lower(graph)
@@ -66,7 +66,7 @@ def _jax_fn(graph: Graph) -> Callable:
 def _join_branches(traced: list[tuple[Graph, list]]) -> tuple[tuple[Graph, ...], list]:
     """Branch graphs that all take (every branch's constants..., operands...)."""
     consts = [c for _, cs in traced for c in cs]
-    const_avals = _avals(consts)
+    const_avals = avals_of(consts)
     graphs, start = [], 0
     for graph, cs in traced:
         n = len(cs)
@@ -80,7 +80,7 @@ def _join_branches(traced: list[tuple[Graph, list]]) -> tuple[tuple[Graph, ...],
 
 def _cond_vjp(g, out, index, *operands, branches):
     """Pull back through the branch that ran: a cond over the branches' vjps."""
-    avals = _avals([*g, *operands])
+    avals = avals_of([*g, *operands])
 
     def pullback_graph(branch: Graph) -> tuple[Graph, list]:
         def pullback(*args):
@@ -117,11 +117,11 @@ def _cond_jvp(primals, tangents, *, branches):
 def _cond_jax(index, *operands, branches):
     from jax import lax
 
-    fns = [lambda *ops, b=b: list(_jax_fn(b)(*ops)) for b in branches]
+    fns = [lambda *ops, b=b: list(jax_fn(b)(*ops)) for b in branches]
     return tuple(lax.switch(index, fns, *operands))
 
 
-def _vmapped(graph: Graph, in_axes: Sequence, size: int | None = None) -> Callable:
+def vmapped(graph: Graph, in_axes: Sequence, size: int | None = None) -> Callable:
     """``graph`` as a function vectorized over ``in_axes`` (outputs batched first; with no
     mapped input, the outputs are broadcast to ``size``)."""
     from trace_ag import numpy as tnp
@@ -140,7 +140,7 @@ def _cond_batch(vals, dims, *, size, branches):
     from trace_ag import numpy as tnp
 
     index, operands, op_dims = vals[0], vals[1:], dims[1:]
-    fns = [_vmapped(b, op_dims, size) for b in branches]
+    fns = [vmapped(b, op_dims, size) for b in branches]
     if dims[0] is None:
         outs = switch(index, [lambda *xs, f=f: tuple(f(*xs)) for f in fns], *operands)
         return tuple(outs), (0,) * len(outs)
@@ -188,7 +188,7 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
     traced, signatures = [], []
     for fn in branches:
         graph, consts, out_tree = trace_closed(
-            lambda *xs, fn=fn: fn(*tree_unflatten(in_tree, list(xs))), _avals(flat), "cond"
+            lambda *xs, fn=fn: fn(*tree_unflatten(in_tree, list(xs))), avals_of(flat), "cond"
         )
         traced.append((graph, consts))
         signatures.append((out_tree, tuple(a.aval for a in graph.outvars)))
@@ -196,7 +196,7 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
     if len(branches) == 2:
         names = ["false_fun's output", "true_fun's output"]
     for i in range(1, len(branches)):
-        _check_same("cond", names[i], signatures[i], names[0], signatures[0])
+        check_same_structure("cond", names[i], signatures[i], names[0], signatures[0])
     graphs, consts = _join_branches(traced)
     if not np.issubdtype(index.dtype, np.integer):
         raise TypeError(errors.at_user_line(f"switch: index must be an integer, got {index.dtype}"))
@@ -271,8 +271,8 @@ def _while_jax(*args, cond_graph, body_graph, n_cond, n_body):
     cond_consts, body_consts = args[:n_cond], args[n_cond : n_cond + n_body]
     return tuple(
         lax.while_loop(
-            lambda vals: _jax_fn(cond_graph)(*cond_consts, *vals)[0],
-            lambda vals: tuple(_jax_fn(body_graph)(*body_consts, *vals)),
+            lambda vals: jax_fn(cond_graph)(*cond_consts, *vals)[0],
+            lambda vals: tuple(jax_fn(body_graph)(*body_consts, *vals)),
             tuple(args[n_cond + n_body :]),
         )
     )
@@ -290,8 +290,8 @@ def _while_batch(vals, dims, *, size, cond_graph, body_graph, n_cond, n_body):
         to_front(v, d, size)
         for v, d in zip(vals[n_cond + n_body :], dims[n_cond + n_body :], strict=True)
     ]
-    preds = _vmapped(cond_graph, (*cond_dims, *[0] * len(init)))
-    step = _vmapped(body_graph, (*body_dims, *[0] * len(init)))
+    preds = vmapped(cond_graph, (*cond_dims, *[0] * len(init)))
+    step = vmapped(body_graph, (*body_dims, *[0] * len(init)))
 
     def body(state):
         pred = preds(*cond_consts, *state)[0]
@@ -326,12 +326,12 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
     """
     flat, tree = tree_flatten(init_val)
     flat = [tracing.as_input_value(x, "while_loop") for x in flat]
-    avals = _avals(flat)
+    avals = avals_of(flat)
     unflat = lambda xs: tree_unflatten(tree, list(xs))  # noqa: E731
     body, body_consts, body_tree = trace_closed(
         lambda *xs: body_fun(unflat(xs)), avals, "while_loop body"
     )
-    _check_same(
+    check_same_structure(
         "while_loop",
         "body_fun's output",
         (body_tree, tuple(a.aval for a in body.outvars)),

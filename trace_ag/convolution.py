@@ -35,7 +35,7 @@ def _pair(value: Any, name: str, fn: str) -> tuple[int, int]:
     return int(pair[0]), int(pair[1])
 
 
-def _padding(padding: PaddingArg, shape, kernel, stride, dilation, fn: str):
+def normalize_padding(padding: PaddingArg, shape, kernel, stride, dilation, fn: str):
     """Normalize ``padding`` to ``((top, bottom), (left, right))``; "SAME" follows JAX."""
     if isinstance(padding, str):
         if padding.upper() == "VALID":
@@ -61,7 +61,7 @@ def _window_params(x, kernel_size, stride, padding, dilation, fn: str) -> dict:
     dilation = _pair(dilation, "dilation", fn)
     if len(np.shape(x)) != 4:
         raise shape_error(fn, f"expects an input of shape (N, C, H, W), got shape {np.shape(x)}")
-    pads = _padding(padding, np.shape(x), kernel, stride, dilation, fn)
+    pads = normalize_padding(padding, np.shape(x), kernel, stride, dilation, fn)
     return dict(kernel=kernel, stride=stride, padding=pads, dilation=dilation)
 
 

@@ -15,6 +15,7 @@ anything else is a constant to it, which is what keeps nested transforms apart.
 from __future__ import annotations
 
 import contextvars
+import sys
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -175,6 +176,14 @@ class Graph:
 PRIMITIVES: dict[str, Primitive] = {}
 
 
+def _declaring_module() -> str:
+    """The module whose top-level code is running this declaration (through any helper)."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_name != "<module>":
+        frame = frame.f_back
+    return frame.f_globals.get("__name__", "?") if frame is not None else "?"
+
+
 class ForPrimitive:
     """A rule not yet bound to its primitive: ``build(prim)`` makes it. Shared rule builders
     (``elementwise_jvp()``, ``reduce_batch()``, ...) return one, so a declaration passes them
@@ -261,6 +270,7 @@ class Primitive:
         self.involution = involution
         self.compose = compose
         self.param_printers = param_printers or {}  # how the IR printer shows a param
+        self.declared_in = _declaring_module()  # trace_ag's own, or a user's/test's module
         PRIMITIVES[name] = self
 
     def bind(self, *args: Any, **params: Any) -> Any:

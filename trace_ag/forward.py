@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from trace_ag import errors, tracing
-from trace_ag.autodiff import _to_user, apply_vjp, grad
+from trace_ag.autodiff import apply_vjp, grad, to_user
 from trace_ag.core import (
     Aval,
     Interpreter,
@@ -177,15 +177,15 @@ def jvp(fn: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fal
         pairs = [trace.lift(o) for o in out_flat]
     finally:
         trace.alive = False
-    primals_out = [_to_user(p) for p, _ in pairs]
-    tangents_out = [_to_user(instantiate(t, p)) for p, t in pairs]
+    primals_out = [to_user(p) for p, _ in pairs]
+    tangents_out = [to_user(instantiate(t, p)) for p, t in pairs]
     result = (tree_unflatten(out_tree, primals_out), tree_unflatten(out_tree, tangents_out))
     return (*result, aux) if has_aux else result
 
 
 def _map_out(trace: JVPTrace, tree: Any):
     flat, t = tree_flatten(tree)
-    return tree_unflatten(t, [_to_user(trace.lift(x)[0]) for x in flat]), t
+    return tree_unflatten(t, [to_user(trace.lift(x)[0]) for x in flat]), t
 
 
 @api_boundary
@@ -204,5 +204,5 @@ def linearize(fn: Callable, *primals: Any):
     def replay(*args: Any) -> Any:
         return tree_unflatten(out_tree, eval_graph(graph, *tree_flatten(args)[0]))
 
-    out_user = tree_unflatten(out_tree, [_to_user(tr.value_of(v)) for v in graph.outvars])
+    out_user = tree_unflatten(out_tree, [to_user(tr.value_of(v)) for v in graph.outvars])
     return out_user, lambda *tangents: jvp(replay, captured, tangents)[1]

@@ -54,11 +54,11 @@ def _jit_call_jvp(primals, tangents, *, graph, name):
 
 
 def _jit_call_batch(vals, dims, *, size, graph, name):
-    from trace_ag.control_flow import _vmapped
+    from trace_ag.control_flow import vmapped
     from trace_ag.jit import jit
 
     def make() -> Callable:
-        batched = _vmapped(graph, tuple(dims), size)
+        batched = vmapped(graph, tuple(dims), size)
         return jit(_named(lambda *xs: tuple(batched(*xs)), f"vmap_of_{name}"))
 
     outs = _derived(graph, ("vmap", tuple(dims), size), make)(*vals)

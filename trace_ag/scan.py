@@ -14,7 +14,14 @@ import numpy as np
 
 from trace_ag import errors, passes, tracing
 from trace_ag.autodiff import vjp
-from trace_ag.control_flow import _avals, _check_same, _jax_fn, run_graph, trace_closed, while_loop
+from trace_ag.control_flow import (
+    avals_of,
+    check_same_structure,
+    jax_fn,
+    run_graph,
+    trace_closed,
+    while_loop,
+)
 from trace_ag.core import Aval, Graph, Primitive
 from trace_ag.interpret import eval_graph
 from trace_ag.tree_util import tree_flatten, tree_unflatten
@@ -89,9 +96,9 @@ def _scan_vjp(g, out, *operands, body, n_consts, n_carry, length, reverse):
         ct_consts, ct_carry_in, ct_x = _split(cts, n_consts, n_carry)
         return [*(a + c for a, c in zip(acc, ct_consts, strict=True)), *ct_carry_in, *ct_x]
 
-    slice_avals = [Aval(a.shape[1:], a.dtype) for a in _avals([*xs, *carries, *g_ys])]
-    const_avals = _avals(consts)
-    avals = const_avals + const_avals + _avals(g_carry) + slice_avals
+    slice_avals = [Aval(a.shape[1:], a.dtype) for a in avals_of([*xs, *carries, *g_ys])]
+    const_avals = avals_of(consts)
+    avals = const_avals + const_avals + avals_of(g_carry) + slice_avals
     graph, closure, _ = trace_closed(backward_step, avals, "scan (vjp)")
     zeros = [np.zeros(a.shape, a.dtype) for a in const_avals]
     outs = scan_p.bind(
@@ -140,7 +147,7 @@ def _scan_jax(*operands, body, n_consts, n_carry, length, reverse):
     from jax import lax
 
     consts, init, xs = _split(operands, n_consts, n_carry)
-    fn = _jax_fn(body)
+    fn = jax_fn(body)
 
     def step(carry, x):
         out = fn(*consts, *carry, *x)
@@ -154,7 +161,7 @@ def _scan_batch(vals, dims, *, size, body, n_consts, n_carry, length, reverse):
     """Every carry batched in front; batched ``xs`` carry the batch on axis 1 (axis 0 is the
     loop); the body is the vectorized body."""
     from trace_ag import numpy as tnp
-    from trace_ag.control_flow import _vmapped
+    from trace_ag.control_flow import vmapped
     from trace_ag.primitives._transform_rules import to_front
 
     consts, init, xs = _split(vals, n_consts, n_carry)
@@ -162,7 +169,7 @@ def _scan_batch(vals, dims, *, size, body, n_consts, n_carry, length, reverse):
     carry = [to_front(v, d, size) for v, d in zip(init, init_dims, strict=True)]
     xs = [x if d is None else tnp.moveaxis(x, d, 1) for x, d in zip(xs, xs_dims, strict=True)]
     x_axes = [None if d is None else 0 for d in xs_dims]
-    step = _vmapped(body, (*const_dims, *[0] * n_carry, *x_axes))
+    step = vmapped(body, (*const_dims, *[0] * n_carry, *x_axes))
 
     def f(c, x):
         out = step(*consts, *c, *x)
@@ -209,8 +216,8 @@ def scan(
             )
         )
     length = int(lengths.pop())
-    carry_avals = _avals(init_flat)
-    x_avals = [Aval(a.shape[1:], a.dtype) for a in _avals(xs_flat)]
+    carry_avals = avals_of(init_flat)
+    x_avals = [Aval(a.shape[1:], a.dtype) for a in avals_of(xs_flat)]
 
     def flat_f(*args):
         carry = tree_unflatten(carry_tree, list(args[: len(carry_avals)]))
@@ -224,7 +231,9 @@ def scan(
     carry_out_tree, y_tree = out_tree.children()
     n_carry = len(carry_avals)
     carry_out = (carry_out_tree, tuple(a.aval for a in body.outvars[:n_carry]))
-    _check_same("scan", "f's output carry", carry_out, "init", (carry_tree, tuple(carry_avals)))
+    check_same_structure(
+        "scan", "f's output carry", carry_out, "init", (carry_tree, tuple(carry_avals))
+    )
     outs = scan_p.bind(
         *consts,
         *init_flat,

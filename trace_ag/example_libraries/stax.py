@@ -24,7 +24,7 @@ import numpy as np
 
 from trace_ag import numpy as tnp
 from trace_ag import random
-from trace_ag.convolution import _padding, avg_pool2d, conv2d, max_pool2d
+from trace_ag.convolution import avg_pool2d, conv2d, max_pool2d, normalize_padding
 from trace_ag.nn import (
     elu,
     gelu,
@@ -202,7 +202,9 @@ def _pooling_layer(kind: str):
         def apply_fun(params, inputs, **kwargs):
             perm = _to_nchw(layout, "N", "C")
             x = tnp.transpose(inputs, perm)
-            pads = _padding(padding, x.shape, window_shape, strides, (1, 1), "stax pooling")
+            pads = normalize_padding(
+                padding, x.shape, window_shape, strides, (1, 1), "stax pooling"
+            )
             if kind == "max":
                 out = max_pool2d(x, window_shape, strides, pads)
             else:

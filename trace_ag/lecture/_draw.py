@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from trace_ag import viz
-from trace_ag.lecture._node import Node, _reachable
+from trace_ag.lecture._node import Node, reachable
 
 
 def _short(x: Any) -> str:
@@ -39,7 +39,7 @@ def draw_dot(
     """
     labels = root.labels()
     if show_values:
-        for node in _reachable(root):
+        for node in reachable(root):
             text = f"value {_short(node.value)}\ngrad {_short(node.grad)}"
             default = "leaf" if node.is_leaf else None
             name = labels.get(node._var, default)

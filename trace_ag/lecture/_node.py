@@ -93,7 +93,7 @@ class Node:
             6.0
         """
         cts = {id(self): self._seed(grad)}
-        for node in sorted(_reachable(self), key=lambda n: n._order, reverse=True):
+        for node in sorted(reachable(self), key=lambda n: n._order, reverse=True):
             ct = cts.pop(id(node), None)
             if ct is None:
                 continue  # no path from this node to self carries a gradient
@@ -196,7 +196,7 @@ class Node:
     def labels(self) -> dict[Var, str]:
         """The ``label`` of every labelled node in this node's graph, keyed by its Var."""
         labels = {}
-        for n in _reachable(self):
+        for n in reachable(self):
             if n._is_custom():
                 labels[n._var] = (n.label + "\n" if n.label else "") + f"{n.op} (own _backward)"
             elif n.label:
@@ -249,7 +249,7 @@ def record(op: str, fn: Callable[..., Any], *operands: Any) -> Node:
     return node
 
 
-def _reachable(root: Node) -> list[Node]:
+def reachable(root: Node) -> list[Node]:
     """Every node ``root`` was computed from, itself included (a stack, not recursion)."""
     seen = {id(root): root}
     stack = [root]
@@ -264,7 +264,7 @@ def _reachable(root: Node) -> list[Node]:
 def _collect(root: Node) -> tuple[list[Node], list[Node]]:
     """The recorded operations in creation order (a topological order) and the graph's inputs:
     the leaves, and hand-made nodes (whose ``_backward`` records no equations)."""
-    nodes = _reachable(root)
+    nodes = reachable(root)
     ops = sorted((n for n in nodes if n._eqns), key=lambda n: n._order)
     leaves = [n for n in nodes if n.is_leaf or n._is_custom()]  # the graph's inputs
     return ops, leaves

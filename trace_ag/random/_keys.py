@@ -22,16 +22,14 @@ from trace_ag.numpy._base import asarray_or_tracer
 KEY_SHAPE = (2,)
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 _PARITY = np.uint32(0x1BD11BDA)  # threefry's key-schedule constant
-_UINT = {8: np.uint8, 16: np.uint16, 32: np.uint32, 64: np.uint64}
+UINT = {8: np.uint8, 16: np.uint16, 32: np.uint32, 64: np.uint64}
 
 
 # ---------------------------------------------------------------- the hash
 
 
 def _rotate_left(x: Any, d: int) -> Any:
-    return tnp.bitwise_or(
-        tnp.left_shift(x, np.uint32(d)), tnp.right_shift(x, np.uint32(32 - d))
-    )
+    return tnp.bitwise_or(tnp.left_shift(x, np.uint32(d)), tnp.right_shift(x, np.uint32(32 - d)))
 
 
 def threefry2x32(k1: Any, k2: Any, x1: Any, x2: Any) -> tuple[Any, Any]:
@@ -80,7 +78,7 @@ def _hash_iota(key: Any, shape: tuple[int, ...]) -> tuple[Any, Any]:
 # ---------------------------------------------------------------- keys
 
 
-def _check_key(name: str, key: Any) -> Any:
+def check_key(name: str, key: Any) -> Any:
     """A single raw key (uint32[2]) as an array or tracer, or a one-line error saying why not."""
     key = asarray_or_tracer(key)
     if key.dtype != np.uint32 or key.shape[-1:] != KEY_SHAPE:
@@ -172,7 +170,7 @@ def split(key: Any, num: int | Sequence[int] = 2) -> Any:
         >>> split(PRNGKey(0)).shape
         (2, 2)
     """
-    key = _check_key("split", key)
+    key = check_key("split", key)
     shape = tuple(int(n) for n in num) if isinstance(num, Sequence) else (int(num),)
     bits1, bits2 = _hash_iota(key, shape)
     return tnp.stack([tnp.broadcast_to(bits1, shape), tnp.broadcast_to(bits2, shape)], axis=-1)
@@ -185,7 +183,7 @@ def fold_in(key: Any, data: Any) -> Any:
         >>> fold_in(PRNGKey(0), 7).shape
         (2,)
     """
-    key = _check_key("fold_in", key)
+    key = check_key("fold_in", key)
     if np.ndim(data):
         raise TypeError(
             f"fold_in accepts a scalar, but was given an array of shape {np.shape(data)} != (). "
@@ -202,7 +200,7 @@ def fold_in(key: Any, data: Any) -> Any:
 def random_bits(key: Any, bit_width: int, shape: tuple[int, ...]) -> Any:
     """Uniform unsigned integers of ``bit_width`` bits and shape ``shape``."""
     bits1, bits2 = _hash_iota(key, shape)
-    dtype = _UINT[bit_width]
+    dtype = UINT[bit_width]
     if bit_width == 64:
         high = tnp.left_shift(tnp.astype(bits1, dtype), np.uint64(32))
         out = tnp.bitwise_or(high, tnp.astype(bits2, dtype))
@@ -225,7 +223,7 @@ def bits(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
         >>> bits(PRNGKey(0), (3,), np.uint32).dtype
         dtype('uint32')
     """
-    key = _check_key("bits", key)
+    key = check_key("bits", key)
     dtype = np.dtype(np.uint64 if dtype is None else dtype)
     if dtype.kind != "u":
         raise ValueError(f"dtype argument to `bits` must be an unsigned int dtype, got {dtype}")

@@ -15,7 +15,7 @@ import numpy as np
 from trace_ag import numpy as tnp
 from trace_ag.numpy._base import asarray_or_tracer, result_dtype
 from trace_ag.numpy._bits import bitcast_convert_type
-from trace_ag.random._keys import _UINT, _check_key, canonical_shape, random_bits, split
+from trace_ag.random._keys import UINT, canonical_shape, check_key, random_bits, split
 from trace_ag.random._special import cholesky, erf, erf_inv
 
 
@@ -48,7 +48,7 @@ def _uniform(key: Any, shape: tuple, dtype: np.dtype, minval: Any, maxval: Any) 
     minval, maxval = tnp.astype(minval, dtype), tnp.astype(maxval, dtype)
     _check_shape("uniform", shape, np.shape(minval), np.shape(maxval))
     finfo = np.finfo(dtype)
-    uint = _UINT[finfo.bits]
+    uint = UINT[finfo.bits]
     raw = random_bits(key, finfo.bits, shape)
     mantissa = tnp.right_shift(raw, uint(finfo.bits - finfo.nmant))
     one_bits = np.array(1.0, dtype).view(uint)
@@ -66,7 +66,7 @@ def uniform(
         >>> bool(((0 <= x) & (x < 1)).all())
         True
     """
-    key = _check_key("uniform", key)
+    key = check_key("uniform", key)
     dtype = _float_dtype("uniform", dtype)
     return _uniform(key, canonical_shape("uniform", shape), dtype, minval, maxval)
 
@@ -78,7 +78,7 @@ def normal(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
         >>> normal(PRNGKey(0), (2, 3)).shape
         (2, 3)
     """
-    key = _check_key("normal", key)
+    key = check_key("normal", key)
     dtype = _float_dtype("normal", dtype)
     lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype), dtype=dtype)
     u = _uniform(key, canonical_shape("normal", shape), dtype, lo, np.array(1.0, dtype))
@@ -88,7 +88,7 @@ def normal(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
 def _next_toward(x: Any, up: bool) -> Any:
     """``nextafter(x, +inf)`` (``up``) or ``nextafter(x, -inf)``, on the bits of ``x``."""
     dtype = np.dtype(x.dtype)
-    uint = _UINT[dtype.itemsize * 8]
+    uint = UINT[dtype.itemsize * 8]
     sign = 1 if up else -1
     y = x * dtype.type(sign)  # next_down(x) = -next_up(-x)
     bits = bitcast_convert_type(y, uint)
@@ -109,7 +109,7 @@ def truncated_normal(
         >>> bool(((-1 < x) & (x < 2)).all())
         True
     """
-    key = _check_key("truncated_normal", key)
+    key = check_key("truncated_normal", key)
     dtype = _float_dtype("truncated_normal", dtype)
     if shape is None:
         shape = np.broadcast_shapes(np.shape(lower), np.shape(upper))
@@ -133,7 +133,7 @@ def bernoulli(key: Any, p: Any = 0.5, shape: Sequence[int] | None = None, mode: 
     """
     if mode not in ("high", "low"):
         raise ValueError(f"got mode={mode!r}, expected 'high' or 'low'")
-    key = _check_key("bernoulli", key)
+    key = check_key("bernoulli", key)
     dtype = result_dtype(p) if isinstance(p, float) else np.dtype(asarray_or_tracer(p).dtype)
     if dtype.kind != "f":
         raise TypeError(f"bernoulli probability `p` must have a floating dtype, got {dtype}.")
@@ -155,7 +155,7 @@ def rademacher(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
 
 def exponential(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Exponential(1) floats, ``-log1p(-u)``."""
-    key = _check_key("exponential", key)
+    key = check_key("exponential", key)
     dtype = _float_dtype("exponential", dtype)
     u = _uniform(key, canonical_shape("exponential", shape), dtype, 0.0, 1.0)
     return -tnp.log1p(-u)
@@ -163,7 +163,7 @@ def exponential(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
 
 def laplace(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Laplace(0, 1) floats."""
-    key = _check_key("laplace", key)
+    key = check_key("laplace", key)
     dtype = _float_dtype("laplace", dtype)
     minval = dtype.type(-1.0) + np.finfo(dtype).epsneg
     u = _uniform(key, canonical_shape("laplace", shape), dtype, minval, 1.0)
@@ -172,7 +172,7 @@ def laplace(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
 
 def logistic(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Standard logistic floats, ``log(u) - log1p(-u)``."""
-    key = _check_key("logistic", key)
+    key = check_key("logistic", key)
     dtype = _float_dtype("logistic", dtype)
     x = _uniform(key, canonical_shape("logistic", shape), dtype, np.finfo(dtype).tiny, 1.0)
     return tnp.log(x) - tnp.log1p(-x)
@@ -180,7 +180,7 @@ def logistic(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
 
 def gumbel(key: Any, shape: Sequence[int] = (), dtype: Any = None, mode: str | None = None):
     """Standard Gumbel floats, ``-log(-log(u))`` (``mode="high"``: two uniforms per value)."""
-    key = _check_key("gumbel", key)
+    key = check_key("gumbel", key)
     dtype = _float_dtype("gumbel", dtype)
     shape = canonical_shape("gumbel", shape)
     mode = "low" if mode is None else mode
@@ -225,7 +225,7 @@ def randint(key: Any, shape: Sequence[int], minval: Any, maxval: Any, dtype: Any
         >>> randint(PRNGKey(0), (3,), 0, 10).dtype
         dtype('int64')
     """
-    key = _check_key("randint", key)
+    key = check_key("randint", key)
     dtype = np.dtype(np.int64 if dtype is None else dtype)
     if dtype.kind not in "iu":
         raise TypeError(f"randint only accepts integer dtypes, got {dtype}")
@@ -246,7 +246,7 @@ def _randint(key: Any, shape: tuple, minval: Any, maxval: Any, dtype: np.dtype) 
     maxval_out_of_range = maxval > top
     minval, maxval = _clip_convert(minval, dtype), _clip_convert(maxval, dtype)
     nbits = np.iinfo(dtype).bits
-    uint = _UINT[nbits]
+    uint = UINT[nbits]
     k1, k2 = _split2(key)
     higher, lower = random_bits(k1, nbits, shape), random_bits(k2, nbits, shape)
     span = tnp.astype(tnp.subtract(maxval, minval), uint)  # wraps, as in JAX
@@ -297,7 +297,7 @@ def permutation(key: Any, x: Any, axis: int = 0, independent: bool = False) -> A
         >>> sorted(permutation(PRNGKey(0), 5).tolist())
         [0, 1, 2, 3, 4]
     """
-    key = _check_key("permutation", key)
+    key = check_key("permutation", key)
     x = asarray_or_tracer(x)
     if not x.ndim:
         if np.dtype(x.dtype).kind not in "iu":
@@ -332,7 +332,7 @@ def choice(
         >>> choice(PRNGKey(0), 10, (3,), replace=False).shape
         (3,)
     """
-    key = _check_key("choice", key)
+    key = check_key("choice", key)
     shape = canonical_shape("choice", shape)
     arr = asarray_or_tracer(a)
     n_inputs = int(a) if arr.ndim == 0 else arr.shape[axis % arr.ndim]
@@ -395,7 +395,7 @@ def categorical(
         >>> categorical(PRNGKey(0), np.log(np.array([0.2, 0.8])), shape=(4,)).shape
         (4,)
     """
-    key = _check_key("categorical", key)
+    key = check_key("categorical", key)
     logits = asarray_or_tracer(logits)
     ndim = logits.ndim
     axis = axis % ndim
@@ -439,7 +439,7 @@ def multivariate_normal(
         >>> multivariate_normal(PRNGKey(0), np.zeros(2), np.eye(2), (5,)).shape
         (5, 2)
     """
-    key = _check_key("multivariate_normal", key)
+    key = check_key("multivariate_normal", key)
     if method != "cholesky":
         raise NotImplementedError(
             f"multivariate_normal: method={method!r} needs svd/eigh, which trace_ag lacks; "
@@ -474,7 +474,7 @@ def orthogonal(key: Any, n: int, shape: Sequence[int] = (), dtype: Any = None, m
         >>> bool(np.allclose(q @ q.T, np.eye(3)))
         True
     """
-    key = _check_key("orthogonal", key)
+    key = check_key("orthogonal", key)
     dtype = _float_dtype("orthogonal", dtype)
     m = n if m is None else int(m)
     shape = canonical_shape("orthogonal", shape)
