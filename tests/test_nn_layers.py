@@ -51,7 +51,11 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("layer,shape,reference", CASES, ids=lambda v: repr(v)[:40])
+@pytest.mark.parametrize(
+    "layer,shape,reference",
+    CASES,
+    ids=[f"{i}-{type(layer).__name__}" for i, (layer, _, _) in enumerate(CASES)],  # stable ids
+)
 def test_layer_matches_jax(layer, shape, reference):
     rng = np.random.default_rng(0)
     params, out_shape = layer.init(rng, shape)
