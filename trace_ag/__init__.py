@@ -9,7 +9,9 @@ Examples:
     >>> def f(x, y):
     ...     s = x + y
     ...     return tnp.log(1 + tnp.exp(-s)) * s
-    >>> ag.grad(f, argnums=(0, 1))(1.5, -0.3)
+    >>> dx, dy = ag.grad(f, argnums=(0, 1))(1.5, -0.3)
+    >>> print(round(float(dx), 6), round(float(dy), 6))
+    -0.014488 -0.014488
 """
 
 from trace_ag import (  # noqa: F401

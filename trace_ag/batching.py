@@ -149,7 +149,12 @@ def vmap(fn: Callable, in_axes: Any = 0, out_axes: Any = 0):
     argument) and stack the results along ``out_axes``, like ``jax.vmap``.
 
     Examples:
+        >>> def loss(w, x, y): return (tnp.dot(x, w) - y) ** 2
+        >>> params, xs, ys = np.ones(2), np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 2.0])
         >>> per_example = ag.vmap(ag.grad(loss), in_axes=(None, 0, 0))(params, xs, ys)
+        >>> print(per_example)
+        [[ 4.  8.]
+         [30. 40.]]
     """
     name = getattr(fn, "__name__", "fn")
 

@@ -176,7 +176,8 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
     ``jax.lax.switch``; every branch must return the same structure, shapes and dtypes.
 
     Examples:
-        >>> ag.lax.switch(1, [tnp.sin, tnp.cos, tnp.tanh], 0.5)   # cos(0.5)
+        >>> print(round(float(ag.lax.switch(1, [tnp.sin, tnp.cos, tnp.tanh], 0.5)), 6))  # cos(0.5)
+        0.877583
     """
     index = asarray_or_tracer(index)
     if index.shape != ():
@@ -209,7 +210,9 @@ def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> 
     it works under jit with a traced ``pred`` (like ``jax.lax.cond``).
 
     Examples:
-        >>> ag.jit(lambda x: ag.lax.cond(x > 0, tnp.sin, tnp.cos, x))(1.0)
+        >>> y = ag.jit(lambda x: ag.lax.cond(x > 0, tnp.sin, tnp.cos, x))(1.0)
+        >>> print(round(float(y), 6))   # sin(1.0)
+        0.841471
     """
     pred = asarray_or_tracer(pred)
     if pred.shape != ():
@@ -322,7 +325,8 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
     """Repeat ``val = body_fun(val)`` while ``cond_fun(val)``; forward-only, like JAX's.
 
     Examples:
-        >>> ag.lax.while_loop(lambda v: v < 10, lambda v: v * 2, 1)   # 16
+        >>> print(ag.lax.while_loop(lambda v: v < 10, lambda v: v * 2, 1))
+        16
     """
     flat, tree = tree_flatten(init_val)
     flat = [tracing.as_input_value(x, "while_loop") for x in flat]

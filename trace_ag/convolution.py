@@ -89,7 +89,11 @@ def im2col(
     Examples:
         >>> X = np.arange(2 * 2 * 4 * 5).reshape(2, 2, 4, 5)
         >>> im2col(X, 2)[0, 4]        # the window at row 1, column 0, both channels
-        array([[[ 5,  6], [10, 11]], [[25, 26], [30, 31]]])
+        array([[[ 5,  6],
+                [10, 11]],
+        <BLANKLINE>
+               [[25, 26],
+                [30, 31]]])
     """
     x = asarray_or_tracer(x)
     params = _window_params(x, kernel_size, stride, padding, dilation, "im2col")
@@ -117,7 +121,9 @@ def conv2d(
         >>> X = np.arange(2 * 2 * 4 * 5).reshape(2, 2, 4, 5)
         >>> w = np.zeros((1, 2, 2, 2)); w[0, 0] = [[0, -1], [2, 0]]   # the lecture's Exercise 3
         >>> conv2d(X, w)[0, 0]
-        array([[ 9., 10., 11., 12.], [14., 15., 16., 17.], [19., 20., 21., 22.]])
+        array([[ 9., 10., 11., 12.],
+               [14., 15., 16., 17.],
+               [19., 20., 21., 22.]])
     """
     x, w = promote(asarray_or_tracer(x), asarray_or_tracer(w))
     if np.ndim(w) != 4:
@@ -159,7 +165,8 @@ def max_pool2d(
 
     Examples:
         >>> max_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2)[0, 0]
-        array([[ 5.,  7.], [13., 15.]])
+        array([[ 5.,  7.],
+               [13., 15.]])
     """
     x = asarray_or_tracer(x)
     params = _pool_params(x, window, stride, padding, "max_pool2d")
@@ -177,7 +184,8 @@ def avg_pool2d(
 
     Examples:
         >>> avg_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 2)[0, 0]
-        array([[ 2.5,  4.5], [10.5, 12.5]])
+        array([[ 2.5,  4.5],
+               [10.5, 12.5]])
     """
     (x,) = promote_float(asarray_or_tracer(x))
     params = _pool_params(x, window, stride, padding, "avg_pool2d")

@@ -193,7 +193,9 @@ class custom_vjp(_Custom):
         >>> @ag.custom_vjp
         ... def clip_gradient(x):
         ...     return x
-        >>> clip_gradient.defvjp(lambda x: (x, None), lambda _, g: (tnp.clip(g, -1, 1),))
+        >>> _ = clip_gradient.defvjp(lambda x: (x, None), lambda _, g: (tnp.clip(g, -1, 1),))
+        >>> print(ag.grad(lambda x: 5 * clip_gradient(x))(2.0))   # 5 clipped to 1
+        1.0
     """
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> custom_vjp:

@@ -147,7 +147,9 @@ def jvp(fn: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fal
     Returns ``(out, tangent_out)`` (and ``aux`` with ``has_aux``), pytrees like the output.
 
     Examples:
-        >>> ag.jvp(tnp.sin, (0.5,), (1.0,))    # (sin 0.5, cos 0.5)
+        >>> out, tangent = ag.jvp(tnp.sin, (0.5,), (1.0,))
+        >>> print(round(float(out), 6), round(float(tangent), 6))    # sin 0.5, cos 0.5
+        0.479426 0.877583
     """
     p_flat, p_tree = tree_flatten(tuple(primals))
     t_flat, t_tree = tree_flatten(tuple(tangents))
@@ -196,7 +198,8 @@ def linearize(fn: Callable, *primals: Any):
 
     Examples:
         >>> out, f_jvp = ag.linearize(tnp.sin, 0.5)
-        >>> f_jvp(1.0)   # cos(0.5)
+        >>> print(round(float(f_jvp(1.0)), 6))   # cos(0.5)
+        0.877583
     """
     tr, graph, out_tree = tracing.trace_to_graph(fn, primals, concrete=True, fn_name="linearize")
     captured = tree_unflatten(tree_flatten(tuple(primals))[1], [tr.values[v] for v in graph.invars])

@@ -72,7 +72,10 @@ def jacfwd(
     """The Jacobian of ``fn`` by forward mode: one jvp per input element, batched by vmap.
 
     Examples:
-        >>> ag.jacfwd(lambda x: tnp.sin(x) * x)(np.arange(3.0))   # a 3x3 diagonal matrix
+        >>> print(np.round(ag.jacfwd(lambda x: tnp.sin(x) * x)(np.arange(3.0)), 4))   # diagonal
+        [[0.     0.     0.    ]
+         [0.     1.3818 0.    ]
+         [0.     0.     0.077 ]]
     """
     nums = argnums_tuple(argnums, "jacfwd")
 
@@ -126,7 +129,10 @@ def jacrev(
     """The Jacobian of ``fn`` by reverse mode: one vjp per output element, batched by vmap.
 
     Examples:
-        >>> ag.jacrev(lambda x: tnp.sin(x) * x)(np.arange(3.0))
+        >>> print(np.round(ag.jacrev(lambda x: tnp.sin(x) * x)(np.arange(3.0)), 4))
+        [[0.     0.     0.    ]
+         [0.     1.3818 0.    ]
+         [0.     0.     0.077 ]]
     """
     nums = argnums_tuple(argnums, "jacrev")
 
@@ -169,5 +175,7 @@ def hessian(
 
     Examples:
         >>> ag.hessian(lambda x: tnp.sum(x ** 3))(np.ones(2))   # diag(6, 6)
+        array([[6., 0.],
+               [0., 6.]])
     """
     return jacfwd(jacrev(fn, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)

@@ -199,7 +199,9 @@ def scan(
     carry and the stacked ``y``s (like ``jax.lax.scan``). Differentiable.
 
     Examples:
-        >>> ag.lax.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0))
+        >>> carry, ys = ag.lax.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0))
+        >>> print(carry, ys)
+        6.0 [0. 0. 2. 9.]
     """
     init_flat, carry_tree = tree_flatten(init)
     init_flat = [tracing.as_input_value(x, "scan") for x in init_flat]
@@ -255,7 +257,8 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
     a ``scan`` (differentiable); with traced bounds a ``while_loop`` (forward only), as in JAX.
 
     Examples:
-        >>> ag.lax.fori_loop(0, 5, lambda i, v: v + i, 0)   # 10
+        >>> print(ag.lax.fori_loop(0, 5, lambda i, v: v + i, 0))   # 0 + 1 + 2 + 3 + 4
+        10
     """
     if isinstance(lower, (int, np.integer)) and isinstance(upper, (int, np.integer)):
         steps = np.arange(int(lower), int(upper))

@@ -60,7 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``trace-ag`` with ``argv`` (default: the command line); returns the exit status.
 
     Examples:
-        >>> main(["train", "--dataset", "digits", "--epochs", "1", "--quiet"])
+        >>> main(["train", "--dataset", "digits", "--epochs", "1", "--quiet"])  # doctest: +ELLIPSIS
+        digits: 1437 train / 360 held-out images 1x8x8, 1 epoch
+        adam (peak lr 0.003, cosine), batch 32, numpy backend, strided im2col
+        epoch   1/1: held-out accuracy ...
+        trained LeNet-5 on digits: held-out accuracy ... after 1 epoch in ... s
         0
     """
     args = make_parser().parse_args(argv)

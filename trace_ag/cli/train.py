@@ -245,7 +245,10 @@ def add_scaling_options(p: argparse.ArgumentParser) -> None:
     ``nn.train.fit``'s data-parallel training on JAX.
 
     Examples:
+        >>> parser = argparse.ArgumentParser()
         >>> add_scaling_options(parser)    # then: trace-ag train --backend jax --devices 8
+        >>> parser.parse_args(["--devices", "8"]).devices
+        8
     """
     group = p.add_argument_group("scaling out (with --backend jax; see docs/scaling_out.md)")
     group.add_argument(
@@ -279,6 +282,7 @@ def scaling_options(args: argparse.Namespace) -> dict[str, Any]:
     a batch size that does not divide by them.
 
     Examples:
+        >>> from trace_ag.cli import make_parser
         >>> args = make_parser().parse_args(["train", "--backend", "jax", "--devices", "1"])
         >>> scaling_options(args)
         {'devices': 1}

@@ -177,7 +177,8 @@ def relu(x: Any) -> Any:
     (0 at 0 and at nan).
 
     Examples:
-        >>> tnp.relu(np.array([-1.0, 0.0, 2.0, np.nan]))   # [0., 0., 2., nan]
+        >>> print(tnp.relu(np.array([-1.0, 0.0, 2.0, np.nan])))
+        [ 0.  0.  2. nan]
     """
     (x,) = promote(x)
     if not np.issubdtype(x.dtype, np.inexact):

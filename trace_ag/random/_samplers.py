@@ -62,7 +62,7 @@ def uniform(
     """Uniform floats in ``[minval, maxval)``.
 
     Examples:
-        >>> x = uniform(PRNGKey(0), (3,))
+        >>> x = uniform(ag.random.PRNGKey(0), (3,))
         >>> bool(((0 <= x) & (x < 1)).all())
         True
     """
@@ -75,7 +75,7 @@ def normal(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Standard normal floats: ``sqrt(2) * erf_inv(u)`` for ``u`` uniform in ``(-1, 1)``.
 
     Examples:
-        >>> normal(PRNGKey(0), (2, 3)).shape
+        >>> normal(ag.random.PRNGKey(0), (2, 3)).shape
         (2, 3)
     """
     key = check_key("normal", key)
@@ -105,7 +105,7 @@ def truncated_normal(
     """Standard normal floats conditioned on ``lower < x < upper`` (inverse-CDF sampling).
 
     Examples:
-        >>> x = truncated_normal(PRNGKey(0), -1.0, 2.0, (100,))
+        >>> x = truncated_normal(ag.random.PRNGKey(0), -1.0, 2.0, (100,))
         >>> bool(((-1 < x) & (x < 2)).all())
         True
     """
@@ -128,7 +128,7 @@ def bernoulli(key: Any, p: Any = 0.5, shape: Sequence[int] | None = None, mode: 
     """Booleans that are True with probability ``p`` (``mode="high"`` resolves tiny ``p``).
 
     Examples:
-        >>> bernoulli(PRNGKey(0), 0.3, (4,)).dtype
+        >>> bernoulli(ag.random.PRNGKey(0), 0.3, (4,)).dtype
         dtype('bool')
     """
     if mode not in ("high", "low"):
@@ -222,7 +222,7 @@ def randint(key: Any, shape: Sequence[int], minval: Any, maxval: Any, dtype: Any
     span (JAX's algorithm, including its small bias when the span is not a power of two).
 
     Examples:
-        >>> randint(PRNGKey(0), (3,), 0, 10).dtype
+        >>> randint(ag.random.PRNGKey(0), (3,), 0, 10).dtype
         dtype('int64')
     """
     key = check_key("randint", key)
@@ -294,7 +294,7 @@ def permutation(key: Any, x: Any, axis: int = 0, independent: bool = False) -> A
     """A random permutation of ``arange(x)`` (an int ``x``) or of ``x`` along ``axis``.
 
     Examples:
-        >>> sorted(permutation(PRNGKey(0), 5).tolist())
+        >>> sorted(permutation(ag.random.PRNGKey(0), 5).tolist())
         [0, 1, 2, 3, 4]
     """
     key = check_key("permutation", key)
@@ -329,7 +329,7 @@ def choice(
     replacement, uniformly or with probabilities ``p``.
 
     Examples:
-        >>> choice(PRNGKey(0), 10, (3,), replace=False).shape
+        >>> choice(ag.random.PRNGKey(0), 10, (3,), replace=False).shape
         (3,)
     """
     key = check_key("choice", key)
@@ -392,7 +392,7 @@ def categorical(
     trick; without replacement, Gumbel top-k).
 
     Examples:
-        >>> categorical(PRNGKey(0), np.log(np.array([0.2, 0.8])), shape=(4,)).shape
+        >>> categorical(ag.random.PRNGKey(0), np.log(np.array([0.2, 0.8])), shape=(4,)).shape
         (4,)
     """
     key = check_key("categorical", key)
@@ -436,7 +436,7 @@ def multivariate_normal(
     ``mean + cholesky(cov) @ z``. Only ``method="cholesky"`` (JAX's default) is supported.
 
     Examples:
-        >>> multivariate_normal(PRNGKey(0), np.zeros(2), np.eye(2), (5,)).shape
+        >>> multivariate_normal(ag.random.PRNGKey(0), np.zeros(2), np.eye(2), (5,)).shape
         (5, 2)
     """
     key = check_key("multivariate_normal", key)
@@ -470,7 +470,7 @@ def orthogonal(key: Any, n: int, shape: Sequence[int] = (), dtype: Any = None, m
     Householder QR, which gives the same factor up to rounding).
 
     Examples:
-        >>> q = orthogonal(PRNGKey(0), 3)
+        >>> q = orthogonal(ag.random.PRNGKey(0), 3)
         >>> bool(np.allclose(q @ q.T, np.eye(3)))
         True
     """
