@@ -79,8 +79,12 @@ def save_checkpoint(path: str | Path, tree: Any) -> Path:
     over ``path``, so an existing checkpoint is replaced whole or not at all.
 
     Examples:
-        >>> save_checkpoint("lenet5.npz", params)
-        PosixPath('lenet5.npz')
+        >>> import tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> path = save_checkpoint(f"{folder.name}/lenet5", {"w": np.ones(2)})
+        >>> path.name
+        'lenet5.npz'
+        >>> folder.cleanup()
     """
     leaves: list = []
     structure = json.dumps(_encode(tree, leaves))
@@ -296,7 +300,20 @@ def load_checkpoint(path: str | Path, like: Any = None) -> Any:
     and dtype match first, and return ``like``'s NamedTuple classes.
 
     Examples:
-        >>> params = load_checkpoint("lenet5.npz", like=model.init(0, (1, 28, 28))[0])
+        >>> import tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> path = save_checkpoint(f"{folder.name}/lenet5", {"w": np.ones(2)})
+        >>> load_checkpoint(path, like={"w": np.zeros(2)})
+        {'w': array([1., 1.])}
+        >>> load_checkpoint(path, like={"w": np.zeros(3)})
+        ... # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        nn.errors.CheckpointError: load_checkpoint: ...lenet5.npz does not fit the parameters
+        it is loaded into: at ['w'], the checkpoint has shape (2,) but the model expects (3,)...
+        >>> folder.cleanup()
+
+        With a model: ``load_checkpoint(path, like=model.init(0, (1, 28, 28))[0])``.
     """
     path = Path(path)
     if not path.exists():

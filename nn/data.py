@@ -54,7 +54,10 @@ def split(x: np.ndarray, y: np.ndarray, test_size: int, seed: int = 0) -> Datase
     """A random train/test split by a fixed seed.
 
     Examples:
-        >>> data = split(x, y, test_size=100, seed=0)
+        >>> x, y = np.arange(10.0).reshape(10, 1), np.arange(10)
+        >>> data = split(x, y, test_size=3, seed=0)
+        >>> data.x_train.shape, data.y_test
+        ((7, 1), array([4, 6, 2]))
     """
     order = np.random.default_rng(seed).permutation(len(x))
     test, train = order[:test_size], order[test_size:]
@@ -138,7 +141,7 @@ def load_mnist(folder: str | Path, as_float: bool = True, *, num_classes: int = 
     labels integers ``0..num_classes - 1``.
 
     Examples:
-        >>> data = load_mnist("~/data/mnist")
+        >>> data = load_mnist("~/data/mnist")  # doctest: +SKIP
     """
     folder = Path(folder).expanduser()
     arrays = []
@@ -165,7 +168,8 @@ def load_fashion_mnist(
     """Fashion-MNIST (60,000 + 10,000 28x28 images) from its IDX files.
 
     Examples:
-        >>> data = load_fashion_mnist()   # after: sudo apt-get install dataset-fashion-mnist
+        >>> data = load_fashion_mnist()  # doctest: +SKIP
+        >>> # (after: sudo apt-get install dataset-fashion-mnist)
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -187,7 +191,7 @@ def load_cifar10(folder: str | Path, as_float: bool = True, *, num_classes: int 
     integer pixels 0..255 and integer labels ``0..num_classes - 1``.
 
     Examples:
-        >>> data = load_cifar10("~/data/cifar-10-batches-py")
+        >>> data = load_cifar10("~/data/cifar-10-batches-py")  # doctest: +SKIP
     """
     folder = Path(folder).expanduser()
     train = [read_cifar_batch(folder / f"data_batch_{i}", num_classes) for i in range(1, 6)]
@@ -211,7 +215,11 @@ def batches(
     """Minibatches ``(x[i], y[i])``, shuffled by ``seed`` (None: in order).
 
     Examples:
-        >>> for xb, yb in batches(x, y, 64, seed=epoch): ...
+        >>> x, y = np.arange(10.0).reshape(10, 1), np.arange(10)
+        >>> [yb.tolist() for xb, yb in batches(x, y, 4, seed=0)]
+        [[4, 6, 2, 7], [3, 5, 9, 0], [8, 1]]
+        >>> [yb.tolist() for xb, yb in batches(x, y, 4, drop_last=True)]
+        [[0, 1, 2, 3], [4, 5, 6, 7]]
     """
     if len(x) != len(y):
         raise ValueError(at_user_line(f"batches: {len(x)} inputs but {len(y)} labels"))
@@ -230,7 +238,12 @@ def random_shift(x: np.ndarray, rng: np.random.Generator, max_shift: int = 2) ->
     """Each NCHW image translated by up to ``max_shift`` pixels (zero fill): augmentation.
 
     Examples:
-        >>> fit(..., augment=random_shift)
+        >>> images = np.ones((2, 1, 4, 4), np.float32)
+        >>> shifted = random_shift(images, np.random.default_rng(0), max_shift=1)
+        >>> shifted.shape, shifted.sum(axis=(1, 2, 3))
+        ((2, 1, 4, 4), array([12., 12.], dtype=float32))
+
+        As augmentation: ``fit(..., augment=random_shift)``.
     """
     n, _, h, w = x.shape
     padded = np.pad(x, ((0, 0), (0, 0), (max_shift,) * 2, (max_shift,) * 2))
@@ -249,7 +262,10 @@ def channel_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and std of NCHW images (per-feature for ``(N, D)``).
 
     Examples:
-        >>> mean, std = channel_stats(data.x_train)
+        >>> x = np.arange(8.0).reshape(2, 1, 2, 2)
+        >>> mean, std = channel_stats(x)
+        >>> mean, std.round(4)
+        (array([3.5]), array([2.2913]))
     """
     axes = (0, 2, 3) if x.ndim == 4 else 0
     return x.mean(axis=axes, dtype=np.float64), x.std(axis=axes, dtype=np.float64)
@@ -259,7 +275,10 @@ def normalize(x: np.ndarray, mean: Any, std: Any) -> np.ndarray:
     """``(x - mean) / std`` per channel, in ``x``'s float dtype.
 
     Examples:
-        >>> x_test = normalize(data.x_test, *channel_stats(data.x_train))
+        >>> x = np.arange(8.0).reshape(2, 1, 2, 2)
+        >>> normalize(x, *channel_stats(x))[0].round(2)
+        array([[[-1.53, -1.09],
+                [-0.65, -0.22]]])
     """
     x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float32)
     shape = (1, -1, 1, 1) if x.ndim == 4 else (1, -1)

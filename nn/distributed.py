@@ -41,7 +41,8 @@ def initialize(
     others to join and the silence after which a process counts as dead (its heartbeat).
 
     Examples:
-        >>> initialize(2, 0, "127.0.0.1:12345")    # and initialize(2, 1, ...) in process 1
+        >>> initialize(2, 0, "127.0.0.1:12345")  # doctest: +SKIP
+        >>> # and initialize(2, 1, "127.0.0.1:12345") in process 1
     """
     if num_processes < 1 or not 0 <= process_id < num_processes:
         raise ValueError(
@@ -74,8 +75,11 @@ def select_devices(devices: int | str, fn: str = "fit") -> list:
     process (``jax.devices()[:devices]`` with one process).
 
     Examples:
-        >>> select_devices(2)      # with XLA_FLAGS=--xla_force_host_platform_device_count=8
-        [CpuDevice(id=0), CpuDevice(id=1)]
+        >>> len(select_devices(1)), len(select_devices("all")) >= 1
+        (1, True)
+
+        With ``XLA_FLAGS=--xla_force_host_platform_device_count=8``, ``select_devices(2)`` is
+        ``[CpuDevice(id=0), CpuDevice(id=1)]``.
     """
     jax = import_jax()
     available = jax.devices()
@@ -124,8 +128,11 @@ class DataParallel:
         """The rows of each global batch of ``batch_size`` held by this process's devices.
 
         Examples:
-            >>> dp.local_rows(64)    # process 1 of 2
-            slice(32, 64, None)
+            >>> dp = data_parallel(1, batch_size=64)
+            >>> dp.local_rows(64)  # one process: all rows
+            slice(0, None, None)
+
+            In process 1 of 2 (one device each) it is ``slice(32, 64, None)``.
         """
         index_map = self.batch.addressable_devices_indices_map((batch_size,))
         starts = sorted((index[0].start or 0, index[0].stop) for index in index_map.values())
@@ -138,7 +145,11 @@ class DataParallel:
         """A global ``jax.Array`` split along the mesh from this process's rows of it.
 
         Examples:
-            >>> xb = dp.shard(x_global[dp.local_rows(64)], 64)
+            >>> dp = data_parallel(1, batch_size=4)
+            >>> x_global = np.arange(8.0).reshape(4, 2)
+            >>> xb = dp.shard(x_global[dp.local_rows(4)], 4)
+            >>> xb.shape, tuple(xb.sharding.spec)
+            ((4, 2), ('batch',))
         """
         jax = import_jax()
         shape = (global_rows, *np.shape(local)[1:])
@@ -148,7 +159,10 @@ class DataParallel:
         """Each leaf of ``tree`` (the same on every process) as a replicated ``jax.Array``.
 
         Examples:
-            >>> params = dp.replicate(params)
+            >>> dp = data_parallel(1, batch_size=4)
+            >>> params = dp.replicate({"w": np.ones(2)})
+            >>> tuple(params["w"].sharding.spec)
+            ()
         """
         jax = import_jax()
 
@@ -164,9 +178,9 @@ def data_parallel(devices: int | str, batch_size: int, fn: str = "fit") -> DataP
     ``batch_size`` must divide by the number of devices.
 
     Examples:
-        >>> dp = data_parallel(8, batch_size=64)
-        >>> dp.batch.spec, dp.replicated.spec
-        (PartitionSpec('batch',), PartitionSpec())
+        >>> dp = data_parallel(1, batch_size=64)
+        >>> tuple(dp.batch.spec), tuple(dp.replicated.spec)  # P("batch") and P()
+        (('batch',), ())
     """
     import_jax()
     from jax.sharding import Mesh, NamedSharding, PartitionSpec
@@ -188,7 +202,11 @@ def to_host(tree: Any) -> Any:
     process's own copy, so this works in every process of a multi-process run.
 
     Examples:
-        >>> save_checkpoint("ckpt", to_host(params))
+        >>> params = data_parallel(1, batch_size=4).replicate({"w": np.ones(2)})
+        >>> to_host(params)
+        {'w': array([1., 1.], dtype=float32)}
+
+        Before saving: ``save_checkpoint("ckpt", to_host(params))``.
     """
 
     def get(leaf: Any) -> Any:
@@ -204,7 +222,10 @@ def process_index() -> int:
     """This process's index in a multi-process run (0 without JAX or with one process).
 
     Examples:
-        >>> if process_index() == 0: save_plot(history)
+        >>> process_index()
+        0
+
+        Only the first process writes: ``if process_index() == 0: save_plot(history)``.
     """
     jax = sys.modules.get("jax")
     return 0 if jax is None else jax.process_index()
@@ -216,7 +237,9 @@ class Watchdog:
 
     Examples:
         >>> with Watchdog(60, "fit: step 3 of process 1"):
-        ...     params, opt_state, loss, acc = step(params, opt_state, xb, yb)
+        ...     total = 1 + 1  # e.g. params, opt_state, loss, acc = step(...)
+        >>> total
+        2
     """
 
     def __init__(self, seconds: float | None, what: str):

@@ -44,7 +44,13 @@ def check_pixels(x: np.ndarray, top: int, fn: str, path: Path, what: str = "imag
     scaled to [0, 1], would be truncated to 0 by the cast to uint8; 300 would wrap to 44).
 
     Examples:
-        >>> check_pixels(x, 255, "load_cifar10", path)
+        >>> check_pixels(np.array([0, 255], np.uint8), 255, "load_cifar10", Path("test_batch"))
+        >>> check_pixels(np.array([0.0, 0.5]), 255, "load_cifar10", Path("test_batch"))
+        ... # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        nn.errors.DataError: load_cifar10: test_batch: images have dtype float64, expected
+        integer pixel values 0..255...
     """
     if not np.issubdtype(x.dtype, np.integer):
         raise data_error(
@@ -61,7 +67,13 @@ def check_labels(y: Any, n: int, num_classes: int, fn: str, path: Path) -> np.nd
     ``0..num_classes - 1`` (its length is checked before anything is converted).
 
     Examples:
-        >>> labels = check_labels(batch["labels"], 10000, 10, "load_cifar10", path)
+        >>> check_labels([3, 1, 4], 3, 10, "load_cifar10", Path("test_batch"))
+        array([3, 1, 4])
+        >>> check_labels([3, 1, 12], 3, 10, "load_cifar10", Path("test_batch"))
+        ... # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        nn.errors.DataError: load_cifar10: test_batch: labels 1..12, expected classes 0..9...
     """
     if isinstance(y, list):
         if len(y) != n:
@@ -146,8 +158,15 @@ def load_idx(path: str | Path) -> np.ndarray:
     announces, and only if the file can hold it.
 
     Examples:
-        >>> load_idx("train-labels-idx1-ubyte.gz").shape
-        (60000,)
+        >>> import tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> path = Path(folder.name) / "labels-idx1-ubyte"  # magic 0 0 8 1, then 3 (big-endian)
+        >>> _ = path.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]))
+        >>> load_idx(path)
+        array([7, 2, 1], dtype=uint8)
+        >>> folder.cleanup()
+
+        On MNIST: ``load_idx("train-labels-idx1-ubyte.gz").shape`` is ``(60000,)``.
     """
     path = Path(path)
     if not path.exists():
@@ -243,7 +262,15 @@ def read_cifar_batch(path: Path, num_classes: int = 10) -> tuple[np.ndarray, np.
     """The ``(N, 3, 32, 32)`` uint8 images and int64 labels of one CIFAR-10 python batch.
 
     Examples:
-        >>> x, y = read_cifar_batch(Path("cifar-10-batches-py/test_batch"))
+        >>> import pickle, tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> path = Path(folder.name) / "test_batch"
+        >>> batch = {b"data": np.zeros((2, 3072), np.uint8), b"labels": [3, 8]}
+        >>> _ = path.write_bytes(pickle.dumps(batch))
+        >>> x, y = read_cifar_batch(path)
+        >>> x.shape, y
+        ((2, 3, 32, 32), array([3, 8]))
+        >>> folder.cleanup()
     """
     if not path.exists():
         raise missing_file(path, "load_cifar10")

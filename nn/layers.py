@@ -10,7 +10,11 @@ takes a batch. ``params`` is a dict of arrays (``{}`` for layers without paramet
 Examples:
     >>> model = Sequential([Conv2d(6, 5), relu, MaxPool2d(2), Flatten(), Linear(10)])
     >>> params, out_shape = model.init(np.random.default_rng(0), (1, 28, 28))
-    >>> logits = model.apply(params, images)          # (N, 10)
+    >>> out_shape
+    (10,)
+    >>> images = np.zeros((2, 1, 28, 28))
+    >>> model.apply(params, images).shape  # (N, 10)
+    (2, 10)
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ def lenet5(
 
     Examples:
         >>> model = lenet5((1, 28, 28))
-        >>> params, out_shape = model.init(0, (1, 28, 28))    # out_shape == (10,)
+        >>> params, out_shape = model.init(0, (1, 28, 28))
+        >>> out_shape
+        (10,)
     """
     if len(input_shape) != 3 or input_shape[1:] not in ((28, 28), (32, 32)):
         raise ValueError(f"lenet5: expects (C, 28, 28) or (C, 32, 32) inputs, got {input_shape}")
@@ -46,7 +48,9 @@ def lenet5_small(num_classes: int = 10, method: str = "strided") -> Sequential:
     """LeNet-5's shape scaled to 1x8x8 digits: 3x3 convolutions padded to keep the size.
 
     Examples:
-        >>> params, _ = lenet5_small().init(0, (1, 8, 8))
+        >>> params, out_shape = lenet5_small().init(0, (1, 8, 8))
+        >>> out_shape, len(params)
+        ((10,), 10)
     """
     he = init.he_uniform
     return Sequential(

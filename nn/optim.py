@@ -7,10 +7,14 @@ optax's (same order of operations), and trajectories match ``optax`` to float64 
 ``learning_rate`` may be a float or a schedule ``count -> float``.
 
 Examples:
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> grads = {"w": np.array([0.5, 0.5])}
     >>> opt = chain(clip_by_global_norm(1.0), adam(1e-3))
     >>> state = opt.init(params)
     >>> updates, state = opt.update(grads, state, params)
     >>> params = apply_updates(params, updates)
+    >>> params
+    {'w': array([ 0.999, -2.001])}
 """
 
 from __future__ import annotations

@@ -43,7 +43,13 @@ def parse_dataset(spec: str) -> tuple[str, Path | None]:
     folder), each with a one-line message.
 
     Examples:
-        >>> parse_dataset("mnist:~/data/mnist")
+        >>> parse_dataset("digits")
+        ('digits', None)
+        >>> parse_dataset("mnist")
+        Traceback (most recent call last):
+        ...
+        ValueError: dataset 'mnist' needs its folder: mnist:DIR
+        >>> parse_dataset("mnist:~/data/mnist")  # doctest: +SKIP
         ('mnist', PosixPath('/home/me/data/mnist'))
     """
     name, _, folder = spec.partition(":")
@@ -120,8 +126,9 @@ def cosine(peak: float, total_steps: int) -> Callable[[Any], Any]:
     without x64 asks for no float64.
 
     Examples:
-        >>> schedule = cosine(1e-3, 1000); float(schedule(500))
-        0.0005
+        >>> schedule = cosine(1e-3, 1000)
+        >>> round(float(schedule(0)), 6), round(float(schedule(500)), 6), float(schedule(1000))
+        (0.001, 0.0005, 0.0)
     """
     total = np.float32(max(int(total_steps), 1))
 
@@ -211,8 +218,13 @@ def plot_history(history: train.History, path: str | Path, title: str = "") -> P
     Uses matplotlib's Agg backend, so no display is needed; the format follows the suffix.
 
     Examples:
-        >>> plot_history(history, "curves.png", title="LeNet-5 on the MNIST sample")
-        PosixPath('curves.png')
+        >>> history = {"train_loss": [1.0, 0.5], "test_loss": [0.9, 0.6],
+        ...            "train_accuracy": [0.6, 0.8], "test_accuracy": [0.7, 0.85]}
+        >>> import tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> plot_history(history, Path(folder.name) / "curves.png", title="LeNet-5").name
+        'curves.png'
+        >>> folder.cleanup()
     """
     import matplotlib
 

@@ -67,7 +67,14 @@ def make_train_step(
     """The pure training step ``(params, opt_state, x, y) -> (params, opt_state, loss, acc)``.
 
     Examples:
-        >>> step = ag.jit(make_train_step(model, optim.adam(1e-3), losses.cross_entropy))
+        >>> model = layers.Sequential([layers.Flatten(), layers.Linear(3)])
+        >>> params, _ = model.init(0, (2,))
+        >>> opt = optim.adam(1e-2)
+        >>> step = ag.jit(make_train_step(model, opt, losses.cross_entropy))
+        >>> x, y = np.random.default_rng(0).normal(size=(8, 2)), np.arange(8) % 3
+        >>> params, opt_state, loss, acc = step(params, opt.init(params), x, y)
+        >>> round(float(loss), 4), float(acc)
+        (1.2816, 0.25)
     """
     apply = _apply_fn(model)
 
@@ -98,7 +105,12 @@ def evaluate(
     ``backend`` when ``jit``).
 
     Examples:
-        >>> loss, acc = evaluate(model, params, data.x_test, data.y_test)
+        >>> model = layers.Sequential([layers.Flatten(), layers.Linear(3)])
+        >>> params, _ = model.init(0, (2,))
+        >>> x, y = np.random.default_rng(0).normal(size=(8, 2)), np.arange(8) % 3
+        >>> loss, acc = evaluate(model, params, x, y, batch_size=4)
+        >>> round(loss, 4), acc
+        (1.2816, 0.25)
     """
     apply = _apply_fn(model)
 
@@ -233,8 +245,20 @@ def fit(
     ``nn.data.random_shift``).
 
     Examples:
-        >>> params, history = fit(model, params, load_digits(), optim.adam(1e-3), epochs=5)
-        >>> params, history = fit(model, params, data, opt, backend="jax", devices=8)
+        >>> model = layers.Sequential([layers.Flatten(), layers.Linear(3)])
+        >>> params, _ = model.init(0, (2,))
+        >>> x, y = np.random.default_rng(0).normal(size=(8, 2)), np.arange(8) % 3
+        >>> data = Dataset(x, y, x, y)
+        >>> params, history = fit(
+        ...     model, params, data, optim.adam(1e-2), epochs=2, batch_size=4, progress=False
+        ... )
+        >>> [round(v, 4) for v in history["test_loss"]]
+        [1.2672, 1.2553]
+        >>> sorted(history)
+        ['seconds', 'test_accuracy', 'test_loss', 'train_accuracy', 'train_loss']
+
+        On real data, data-parallel over 8 JAX devices:
+        ``fit(model, params, load_digits(), opt, epochs=5, backend="jax", devices=8)``.
     """
     from tqdm.auto import tqdm
 

@@ -45,6 +45,7 @@ def sum(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = Fals
     """Sum over ``axis`` (all axes when None), like ``np.sum``.
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> ag.sum(ag.Tensor(np.ones((2, 3))), axis=0).value
         array([2., 2., 2.])
     """
@@ -55,6 +56,7 @@ def mean(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = Fal
     """Mean over ``axis`` (all axes when None), like ``np.mean``.
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> ag.mean(ag.Tensor([1.0, 2.0, 6.0])).value
         array(3.)
     """
@@ -65,6 +67,7 @@ def reshape(x: Any, newshape: Any) -> Node:
     """``x`` with a new shape; one entry may be -1 (Exercise 2.1).
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> ag.reshape(ag.Tensor(np.arange(6.0)), (2, -1)).shape
         (2, 3)
     """
@@ -75,6 +78,7 @@ def moveaxis(x: Any, source: int | tuple[int, ...], destination: int | tuple[int
     """Move axes to new positions, like ``np.moveaxis``.
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> ag.moveaxis(ag.Tensor(np.zeros((2, 3, 4))), -1, 1).shape
         (2, 4, 3)
     """
@@ -85,6 +89,7 @@ def matmul(a: Any, b: Any) -> Node:
     """Matrix product with NumPy's rules (1-D operands, batch broadcasting): ``a @ b``.
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> ag.matmul(ag.Tensor(np.eye(2)), ag.Tensor([1.0, 2.0])).value
         array([1., 2.])
     """
@@ -95,6 +100,7 @@ def logsumexp(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool 
     """``log(sum(exp(x)))`` computed without overflow (the max is subtracted first).
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> ag.logsumexp(ag.Tensor([1e4, 0.0])).value
         array(10000.)
     """
@@ -110,6 +116,7 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     Tensor it records the sum, so it can be differentiated.
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> X1, X2 = np.ones((2, 3, 1, 5, 6)), np.ones((4, 1, 6))
         >>> g = np.ones((X1 * X2).shape)             # (2, 3, 4, 5, 6)
         >>> ag.unbroadcast(g, X1.shape).shape, ag.unbroadcast(g, X2.shape).shape

@@ -59,10 +59,17 @@ def im2col_matrix_dense(X: Any, K: int, S: int = 1) -> np.ndarray:
     Only ``X.shape = (N, C, H, W)`` is used. ``P = OH * OW``, ``OH = (H - K) // S + 1``.
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> X = np.arange(2 * 2 * 4 * 5).reshape(2, 2, 4, 5)
-        >>> M = ag.im2col_matrix_dense(X, 2)                 # (40, 96)
+        >>> M = ag.im2col_matrix_dense(X, 2)
+        >>> M.shape
+        (40, 96)
         >>> (X.reshape(2, -1) @ M).reshape(2, 12, 2, 2, 2)[0, 0]
-        array([[[ 0.,  1.], [ 5.,  6.]], [[20., 21.], [25., 26.]]])
+        array([[[ 0.,  1.],
+                [ 5.,  6.]],
+        <BLANKLINE>
+               [[20., 21.],
+                [25., 26.]]])
     """
     C, H, W = _image_shape(X, K, S, "im2col_matrix_dense")
     rows = _patch_rows(C, H, W, K, S)
@@ -75,6 +82,7 @@ def im2col_matrix_sparse(X: Any, K: int, S: int = 1):
     """``im2col_matrix_dense`` as a ``scipy.sparse`` CSR matrix (one nonzero per column).
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> M = ag.im2col_matrix_sparse(np.zeros((2, 2, 4, 5)), 2)
         >>> M.shape, M.nnz
         ((40, 96), 96)
@@ -137,6 +145,7 @@ def spcmatmul(dense: Any, sparse_matrix: Any) -> Any:
     with respect to ``dense`` is therefore ``g @ sparse_matrix.T``, from their vjp rules.
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> M = ag.im2col_matrix_sparse(np.zeros((1, 1, 3, 3)), 2)
         >>> x = ag.Tensor(np.arange(9.0).reshape(1, 9))
         >>> y = ag.spcmatmul(x, M); y.shape

@@ -32,6 +32,7 @@ class Module:
     ``_parameters``, assigning a Module registers a submodule; ``module(x)`` calls ``forward``.
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> class Net(ag.Module):
         ...     def __init__(self):
         ...         super().__init__()
@@ -97,6 +98,7 @@ class Linear(Module):
     ``Generator`` (default: NumPy's global random state, so ``np.random.seed`` applies).
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> ag.Linear(4, 2)(ag.Tensor(np.ones((3, 4)))).shape
         (3, 2)
     """
@@ -120,6 +122,7 @@ class Conv2d(Module):
     the lecture), ``"dense"`` or ``"strided"``; all give identical outputs and gradients.
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> conv = ag.Conv2d(3, 6, kernel_size=5)
         >>> conv(ag.Tensor(np.zeros((2, 3, 32, 32)))).shape
         (2, 6, 28, 28)
@@ -201,8 +204,10 @@ class AvgPool2d(Module):
     """The mean of each non-overlapping ``kernel_size x kernel_size`` window.
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> ag.AvgPool2d(2)(ag.Tensor(np.arange(16.0).reshape(1, 1, 4, 4))).value[0, 0]
-        array([[ 2.5,  4.5], [10.5, 12.5]])
+        array([[ 2.5,  4.5],
+               [10.5, 12.5]])
     """
 
     def __init__(self, kernel_size: int):
@@ -218,8 +223,10 @@ class MaxPool2d(Module):
     """The max of each non-overlapping ``kernel_size x kernel_size`` window.
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> ag.MaxPool2d(2)(ag.Tensor(np.arange(16.0).reshape(1, 1, 4, 4))).value[0, 0]
-        array([[ 5.,  7.], [13., 15.]])
+        array([[ 5.,  7.],
+               [13., 15.]])
     """
 
     def __init__(self, kernel_size: int):
@@ -251,6 +258,7 @@ class Sequential(Module):
     """Layers applied in order; ``seq[i]`` is the i-th layer.
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> net = ag.Sequential(ag.Linear(2, 8), ag.ReLU(), ag.Linear(8, 1))
         >>> net(ag.Tensor(np.ones((5, 2)))).shape
         (5, 1)

@@ -88,6 +88,7 @@ class Node:
         alike receive their gradient, as in the lecture's implementation.
 
         Examples:
+            >>> import trace_ag.lecture as ag
             >>> x = ag.Scalar(3.0); y = x * x
             >>> y.backward(); x.grad
             6.0
@@ -181,7 +182,13 @@ class Node:
         Its inputs are the leaves, its constants the NumPy arrays that were mixed in.
 
         Examples:
-            >>> z = ag.Tensor([1.0, 2.0]); print((ag.exp(z) * 2).to_graph())
+            >>> import trace_ag.lecture as ag
+            >>> z = ag.Tensor([1.0, 2.0])
+            >>> print((ag.exp(z) * 2).to_graph())
+            { lambda a:f64[2] . let
+                b:f64[2] = exp a
+                c:f64[2] = mul b 2.0
+              in ( c ) }
         """
         ops, leaves = _collect(self)
         eqns = [e for node in ops for e in node._eqns]
@@ -216,6 +223,7 @@ def record(op: str, fn: Callable[..., Any], *operands: Any) -> Node:
     Scalar and the result has shape (), otherwise a Tensor.
 
     Examples:
+        >>> import trace_ag.lecture as ag
         >>> y = record("softplus", lambda x: tnp.log1p(tnp.exp(x)), ag.Tensor([0.0, 1.0]))
         >>> y.op, [e.primitive.name for e in y._eqns]
         ('softplus', ['exp', 'log1p'])
