@@ -15,7 +15,6 @@ Examples:
 from nn import checkpoint, data, init, layers, losses, models, optim, train  # noqa: F401
 from nn.checkpoint import load_checkpoint, save_checkpoint  # noqa: F401
 from nn.errors import CheckpointError, DataError  # noqa: F401
-from nn.train import NonFiniteLossError  # noqa: F401
 from nn.layers import (  # noqa: F401
     Activation,
     AvgPool2d,
@@ -31,3 +30,4 @@ from nn.layers import (  # noqa: F401
     softmax,
     tanh,
 )
+from nn.train import NonFiniteLossError  # noqa: F401
