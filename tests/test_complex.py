@@ -112,3 +112,25 @@ def test_mistakes_with_complex_values_raise():
         ag.vjp(tnp.sin, 1.0)[1](1j)
     with pytest.raises(TypeError, match="complex tangent for a real primal"):
         ag.jvp(tnp.sin, (1.0,), (1j,))
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+def test_abs_and_parts_at_edge_inputs_match_jax(dtype):
+    """|z| at 0 (gradient 0, as JAX), on the axes, in complex64 (real float32 results)."""
+    z = np.array([0j, 1 + 0j, -2j, -3 + 0j, 1e-30 + 1e-30j], dtype)
+    t = np.array([1 + 1j, -1j, 2, 0.5 - 0.5j, 1], dtype)
+    for name in ["abs", "real", "imag", "conj"]:
+        fn, jfn = getattr(tnp, name), getattr(jnp, name)
+        rtol = 1e-6 if dtype == np.complex64 else 1e-12
+        _same(ag.jit(fn)(z), jfn(z), rtol)
+        _same(ag.jvp(fn, (z,), (t,))[1], jax.jvp(jfn, (z,), (t,))[1], rtol)
+
+        def loss(np_like, f):
+            return lambda z: np_like.sum(np_like.abs(f(z)))
+
+        _same(ag.grad(loss(tnp, fn))(z), jax.grad(loss(jnp, jfn))(z), rtol)
+        _same(
+            ag.vmap(ag.grad(loss(tnp, fn)))(z[:, None]),
+            jax.vmap(jax.grad(loss(jnp, jfn)))(z[:, None]),
+            rtol,
+        )
