@@ -21,6 +21,7 @@ from trace_ag import (  # noqa: F401
     nn,
     numpy,  # noqa: F401  (registers the primitives and tracer operators)
     random,
+    scipy,
     tree,
     tree_util,
     viz,

@@ -41,6 +41,7 @@ from numpy import (  # noqa: F401
 
 from trace_ag.numpy import (
     _methods,  # noqa: E402
+    fft,  # noqa: E402,F401
     linalg,  # noqa: E402,F401
 )
 from trace_ag.numpy._bits import (  # noqa: E402,F401

@@ -6,8 +6,12 @@ from trace_ag.primitives import (  # noqa: F401
     complex,
     conv,
     elementwise,
+    fft,
     linalg,
     linalg_decomp,
+    linalg_scipy,
     reduce,
+    scatter,
     shape,
+    special,
 )

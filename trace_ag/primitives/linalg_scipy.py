@@ -1,0 +1,1 @@
+"""Primitives behind ``trace_ag.scipy.linalg`` (triangular solves, LU, ...)."""

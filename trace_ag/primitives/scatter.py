@@ -1,0 +1,1 @@
+"""Indexed updates (``x.at[idx].set/add/...``): the scatter primitives."""

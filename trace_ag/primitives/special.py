@@ -1,0 +1,1 @@
+"""Special-function primitives for ``trace_ag.scipy.special`` (gammaln, digamma, ...)."""

@@ -1,0 +1,1 @@
+"""``trace_ag.scipy.stats``: distributions, traceable (like ``jax.scipy.stats``)."""
