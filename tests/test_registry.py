@@ -1,6 +1,6 @@
 """The primitive registry, checked with NumPy alone (no JAX needed): every primitive of the
 library declares each rule a transform needs. The spec rows that exercise them against JAX
-are in test_primitives_vs_jax.py."""
+are in test_primitives_vs_jax.py (rows in tests/spec_rows/)."""
 
 import pytest
 
