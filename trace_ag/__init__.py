@@ -52,6 +52,7 @@ from trace_ag.errors import (
     UnsupportedFunctionError,
 )
 from trace_ag.forward import jvp, linearize
+from trace_ag.interop import from_jax, to_jax
 from trace_ag.jacobians import hessian, jacfwd, jacrev
 from trace_ag.jit import jit
 from trace_ag.numpy._ufuncs import stop_gradient
@@ -79,6 +80,7 @@ __all__ = [
     "custom_jvp",
     "custom_vjp",
     "debug",
+    "from_jax",
     "default_backend",
     "device_count",
     "device_get",
@@ -100,7 +102,9 @@ __all__ = [
     "numpy",
     "random",
     "remat",
+    "scipy",
     "stop_gradient",
+    "to_jax",
     "tree",
     "tree_util",
     "value_and_grad",
