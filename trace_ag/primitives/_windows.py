@@ -251,8 +251,52 @@ def keep(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (values.view(bits.dtype) & bits).view(values.dtype)
 
 
+def _tiles(x, window, stride, padding) -> bool:
+    """The windows tile ``x`` exactly (stride = window, no padding, sizes divisible), so each
+    input element lies in exactly one window."""
+    return (
+        tuple(window) == tuple(stride)
+        and padding == ((0, 0), (0, 0))
+        and x.shape[2] % window[0] == 0
+        and x.shape[3] % window[1] == 0
+    )
+
+
+def _max_pool_scatter_tiled(g, x, window):
+    """``max_pool_scatter`` for windows that tile a float input without nans: every input
+    element is written once (its cotangent or zero), through a ``(N, C, OH, KH, OW, KW)``
+    view, with the first maximum found as in ``_first_max_taps``."""
+    n, c, h, w = x.shape
+    (kh, kw), oh, ow = window, h // window[0], w // window[1]
+    tiles = x.reshape(n, c, oh, kh, ow, kw)
+    out = max_pool(x, window, window, ((0, 0), (0, 0)))
+    gp = np.empty((n, c, oh, kh, ow, kw), g.dtype)
+    unsigned = np.dtype(f"u{g.dtype.itemsize}")
+    g_bits, mask = g.view(unsigned), np.empty(out.shape, unsigned)
+    remaining, hit = np.ones(out.shape, bool), np.empty(out.shape, bool)
+    for k in range(kh * kw):
+        a, b = divmod(k, kw)
+        if k < kh * kw - 1:
+            np.equal(tiles[:, :, :, a, :, b], out, out=hit)
+            hit &= remaining
+            remaining ^= hit
+        else:  # the last tap takes whatever is left
+            hit = remaining
+        np.copyto(mask, hit, casting="unsafe")
+        np.negative(mask, out=mask)  # 1 -> all ones: keep the cotangent's bits
+        np.bitwise_and(g_bits, mask, out=gp[:, :, :, a, :, b].view(unsigned))
+    return gp.reshape(n, c, h, w)
+
+
 def max_pool_scatter(g, x, window, stride, padding):
     """Route each window's cotangent ``g`` to the window's selected (first maximum) element."""
+    if (
+        np.issubdtype(x.dtype, np.floating)
+        and g.dtype == x.dtype
+        and _tiles(x, window, stride, padding)
+        and not np.isnan(x).any()
+    ):
+        return _max_pool_scatter_tiled(g, x, window)
     n, c, h, w = x.shape
     gp = np.zeros((n, c, h + sum(padding[0]), w + sum(padding[1])), g.dtype)
     for (rows, columns), hit in selected_taps(x, window, stride, padding):
