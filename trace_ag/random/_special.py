@@ -185,9 +185,10 @@ def lgamma(x: Any) -> Any:
     log_y = typed(np.log(2 * np.pi) / 2) + (z + typed(0.5) - t / log_t) * log_t + tnp.log(series)
     frac = tnp.abs(x) - tnp.floor(tnp.abs(x))
     frac = tnp.where(frac > typed(0.5), typed(1) - frac, frac)
-    with np.errstate(divide="ignore"):
-        denom = tnp.log(tnp.sin(typed(np.pi) * frac))
-    reflected = tnp.where(tnp.isfinite(denom), typed(np.log(np.pi)) - denom - log_y, -denom)
+    sine = tnp.sin(typed(np.pi) * frac)
+    at_pole = sine == 0  # log(0) would be -inf: the reflected value is +inf there
+    denom = tnp.log(tnp.where(at_pole, typed(1), sine))
+    reflected = tnp.where(at_pole, typed(np.inf), typed(np.log(np.pi)) - denom - log_y)
     out = tnp.where(reflect, reflected, log_y)
     return tnp.where(tnp.isinf(x), typed(np.inf), out)
 
@@ -204,9 +205,8 @@ def digamma(x: Any) -> Any:
     reflect, _, series, d_series, t, log_t = _lanczos_parts(x)
     y = log_t + d_series / series - typed(_LANCZOS_G) / t
     reduced = x + tnp.abs(tnp.floor(x + typed(0.5)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        reflected = y - typed(np.pi) * tnp.cos(typed(np.pi) * reduced) / tnp.sin(
-            typed(np.pi) * reduced
-        )
+    sine = tnp.sin(typed(np.pi) * reduced)
+    sine = tnp.where(sine == 0, typed(1), sine)  # only at the poles, which give nan below
+    reflected = y - typed(np.pi) * tnp.cos(typed(np.pi) * reduced) / sine
     out = tnp.where(reflect, reflected, y)
     return tnp.where((x <= typed(0)) & (x == tnp.floor(x)), typed(np.nan), out)
