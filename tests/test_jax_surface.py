@@ -131,7 +131,6 @@ def test_config_accepts_jax_option_names():
     finally:
         ag.config.update("jax_log_compiles", False)
     for name, value, match in [
-        ("jax_enable_x64", False, "float64 by default"),
         ("jax_platform_name", "gpu", "CPU"),
         ("jax_debug_nans", True, "NaN"),
         ("jax_disable_jit", True, "without ag.jit"),

@@ -10,10 +10,15 @@
   ``TraceAgError``s raised through a transform (as JAX does), ``"off"`` shows every frame;
 - ``check_graphs``: type-check every graph after each jit pass (a debugging aid; the test suite
   turns it on).
+- ``default_float``: ``"float64"`` (the default) or ``"float32"``, JAX's defaults without x64:
+  Python floats, lists of them and arrays created without a dtype (``zeros``, ``arange(1.0)``,
+  ``linspace``, random samples) are float32 (complex64 for complex), and integers and bools
+  promote to float32 where a float is needed (``exp(int_array)``). NumPy arrays passed in keep
+  their dtype, in eager code and under every transform alike.
 
 JAX's option names are accepted where they mean something here (``_JAX_OPTIONS``):
-``jax_enable_x64=True`` (float64 is already the default; ``False`` is refused: there is no
-float32 default mode), ``jax_platform_name``/``jax_platforms`` ``"cpu"``, ``jax_log_compiles``,
+``jax_enable_x64`` (``False`` sets ``default_float`` to ``"float32"``, ``True`` back to
+``"float64"``), ``jax_platform_name``/``jax_platforms`` ``"cpu"``, ``jax_log_compiles``,
 ``jax_explain_cache_misses``, ``jax_traceback_filtering``, and ``jax_debug_nans``/
 ``jax_disable_jit``/``jax_threefry_partitionable``/``jax_default_prng_impl``/
 ``jax_numpy_rank_promotion``/``jax_default_matmul_precision`` at the value that is what trace_ag
@@ -25,6 +30,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 _values: dict[str, Any] = {
     "log_compiles": False,
     "explain_cache_misses": False,
@@ -32,12 +39,20 @@ _values: dict[str, Any] = {
     "jit_reuse_buffers": True,
     "traceback_filtering": "auto",
     "check_graphs": False,
+    "default_float": "float64",
 }
+_CHOICES: dict[str, tuple] = {
+    # JAX's values; every one but "off" hides trace_ag's frames
+    "traceback_filtering": ("auto", "off", "tracebackhide", "remove_frames", "quiet_remove_frames"),
+    "default_float": ("float64", "float32"),
+}
+# read on every array creation: kept as a dtype, not looked up by name
+default_float_dtype = np.dtype(np.float64)
 
 
 # JAX option -> (trace_ag option it sets, or None) and the values trace_ag can honour (None: any)
 _JAX_OPTIONS: dict[str, tuple[str | None, tuple | None]] = {
-    "jax_enable_x64": (None, (True, 1)),
+    "jax_enable_x64": ("default_float", None),
     "jax_platform_name": (None, ("cpu", "")),
     "jax_platforms": (None, ("cpu", "")),
     "jax_debug_nans": (None, (False, 0)),
@@ -51,7 +66,6 @@ _JAX_OPTIONS: dict[str, tuple[str | None, tuple | None]] = {
     "jax_traceback_filtering": ("traceback_filtering", None),
 }
 _WHY_NOT = {
-    "jax_enable_x64": "trace_ag computes in float64 by default and has no float32 default mode",
     "jax_platform_name": "trace_ag runs on the CPU (NumPy) only",
     "jax_platforms": "trace_ag runs on the CPU (NumPy) only",
     "jax_debug_nans": "trace_ag has no NaN checker",
@@ -70,7 +84,9 @@ def _update_jax(name: str, value: Any) -> None:
     if allowed is not None and not any(value is a or (value == a) for a in allowed):
         reason = _WHY_NOT.get(name, f"trace_ag always behaves as {name}={allowed[0]!r}")
         raise ValueError(f"config.update({name!r}, {value!r}) is not supported: {reason}")
-    if target is not None:
+    if name == "jax_enable_x64":
+        update("default_float", "float64" if value else "float32")
+    elif target is not None:
         update(target, value)
     _jax_set[name] = value
 
@@ -79,6 +95,8 @@ def __getattr__(name: str) -> Any:
     """``config.jax_enable_x64`` and the other JAX option names, read as in JAX."""
     if name in _JAX_OPTIONS:
         target, allowed = _JAX_OPTIONS[name]
+        if name == "jax_enable_x64":
+            return _values["default_float"] == "float64"
         if target is not None:
             return _values[target]
         return _jax_set.get(name, allowed[0] if allowed else None)
@@ -90,14 +108,24 @@ def update(name: str, value: Any) -> None:
     names (``"jax_enable_x64"``, ...) are accepted as the module docstring lists.
 
     Examples:
-        >>> update("jax_enable_x64", True)   # a no-op: float64 is the default
+        >>> update("jax_enable_x64", True)   # float64 (the default)
+        >>> update("default_float", "float32"); read("jax_enable_x64")
+        False
+        >>> update("default_float", "float64")
     """
     if name.startswith("jax_"):
         _update_jax(name, value)
         return
+    global default_float_dtype
     if name not in _values:
         raise KeyError(f"unknown trace_ag option {name!r}; known: {sorted(_values)}")
+    if name == "default_float" and not isinstance(value, str):
+        value = np.dtype(value).name  # np.float32 and "float32" alike
+    if name in _CHOICES and value not in _CHOICES[name]:
+        raise ValueError(f"config.update({name!r}, {value!r}): choose one of {_CHOICES[name]}")
     _values[name] = value
+    if name == "default_float":
+        default_float_dtype = np.dtype(value)
 
 
 def read(name: str) -> Any:

@@ -134,7 +134,9 @@ def as_input_value(x: Any, fn_name: str) -> Any:
     if hasattr(x, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype"):
         return x  # another library's array (e.g. a jax.Array): kept as it is
     if isinstance(x, (bool, int, float, complex)):
-        return np.asarray(x)[()]
+        from trace_ag.numpy._base import python_data_dtype
+
+        return python_data_dtype(np.asarray(x))[()]
     if isinstance(x, (list, tuple)):
         return np.asarray(x)
     raise TypeError(

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from trace_ag import config
 from trace_ag.core import Tracer, shape_error
 from trace_ag.primitives import elementwise as ew
 
@@ -29,7 +30,21 @@ def asarray_or_tracer(x: Any) -> Any:
     arr = np.asarray(x)
     if arr.dtype == object:
         raise TypeError(f"cannot interpret {type(x).__name__} as an array: {x!r:.80}")
-    return arr
+    return arr if isinstance(x, np.ndarray) else python_data_dtype(arr)
+
+
+_WIDE_TO_DEFAULT = {np.dtype(np.float64): "f", np.dtype(np.complex128): "c"}
+
+
+def python_data_dtype(arr: Any) -> Any:
+    """``arr``, made from Python numbers, in the default float (``config.default_float``):
+    float64 and complex128 become float32 and complex64 in float32 mode."""
+    if config.default_float_dtype.itemsize == 8:
+        return arr
+    kind = _WIDE_TO_DEFAULT.get(arr.dtype)
+    if kind is None:
+        return arr
+    return arr.astype(np.float32 if kind == "f" else np.complex64)
 
 
 def _flat(x):
@@ -45,8 +60,12 @@ def _promotion_key(x: Any) -> Any:
 
 
 def result_dtype(*args: Any) -> np.dtype:
-    """NumPy 2's result dtype, with Python scalars weak."""
-    return np.result_type(*[_promotion_key(a) for a in args])
+    """NumPy 2's result dtype, with Python scalars weak (and, when all operands are Python
+    numbers, in the default float)."""
+    dtype = np.result_type(*[_promotion_key(a) for a in args])
+    if config.default_float_dtype.itemsize != 8 and all(isinstance(a, PY_SCALARS) for a in args):
+        return python_data_dtype(np.empty(0, dtype)).dtype
+    return dtype
 
 
 def cast(x: Any, dtype: np.dtype) -> Any:
@@ -63,8 +82,13 @@ def promote(*args: Any) -> list:
 
 
 def float_dtype(dtype: np.dtype) -> np.dtype:
-    """The dtype NumPy computes ``exp`` etc. in: ints and bools go to the smallest safe float."""
-    return dtype if np.issubdtype(dtype, np.inexact) else np.result_type(dtype, np.float16)
+    """The dtype NumPy computes ``exp`` etc. in: ints and bools go to the smallest safe float
+    (to float32, as in JAX, when ``config.default_float`` is float32)."""
+    if np.issubdtype(dtype, np.inexact):
+        return dtype
+    if config.default_float_dtype.itemsize != 8:
+        return config.default_float_dtype
+    return np.result_type(dtype, np.float16)
 
 
 def promote_float(*args: Any) -> list:

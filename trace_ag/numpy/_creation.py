@@ -7,17 +7,40 @@ from typing import Any
 
 import numpy as np
 
+from trace_ag import config
 from trace_ag.core import Tracer, dtype_of
 from trace_ag.numpy import _shape as shp
 from trace_ag.numpy import _ufuncs as uf
-from trace_ag.numpy._base import asarray_or_tracer
+from trace_ag.numpy._base import asarray_or_tracer, python_data_dtype
 
-zeros = np.zeros
-ones = np.ones
-empty = np.empty
-eye = np.eye
-identity = np.identity
-arange = np.arange
+
+def _default(dtype: Any) -> Any:
+    return config.default_float_dtype if dtype is None else dtype
+
+
+def zeros(shape: Any, dtype: Any = None) -> np.ndarray:
+    return np.zeros(shape, _default(dtype))
+
+
+def ones(shape: Any, dtype: Any = None) -> np.ndarray:
+    return np.ones(shape, _default(dtype))
+
+
+def empty(shape: Any, dtype: Any = None) -> np.ndarray:
+    return np.zeros(shape, _default(dtype))  # never uninitialized memory
+
+
+def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> np.ndarray:  # noqa: N803
+    return np.eye(N, M, k, dtype=_default(dtype))
+
+
+def identity(n: int, dtype: Any = None) -> np.ndarray:
+    return np.identity(n, _default(dtype))
+
+
+def arange(*args: Any, dtype: Any = None, **kwargs: Any) -> np.ndarray:
+    out = np.arange(*args, dtype=dtype, **kwargs)
+    return python_data_dtype(out) if dtype is None else out
 
 
 def array(x: Any, dtype: Any = None, copy: bool = True) -> Any:
@@ -38,6 +61,8 @@ def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
     if isinstance(fill_value, Tracer):
         value = uf.astype(fill_value, dtype) if dtype is not None else fill_value
         return shp.broadcast_to(value, shape)
+    if dtype is None and not isinstance(fill_value, (np.ndarray, np.generic)):
+        return python_data_dtype(np.full(shape, fill_value))
     return np.full(shape, fill_value, dtype)
 
 
@@ -60,7 +85,11 @@ def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> 
 def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None):
     """Evenly spaced numbers; differentiable in ``start`` and ``stop`` when they are traced."""
     if not isinstance(start, Tracer) and not isinstance(stop, Tracer):
-        return np.linspace(start, stop, num, endpoint=endpoint, dtype=dtype)
+        out = np.linspace(start, stop, num, endpoint=endpoint, dtype=dtype)
+        python = not isinstance(start, np.ndarray | np.generic) and not isinstance(
+            stop, np.ndarray | np.generic
+        )
+        return python_data_dtype(out) if dtype is None and python else out
     start, stop = asarray_or_tracer(start), asarray_or_tracer(stop)
     steps = np.linspace(0.0, 1.0, num, endpoint=endpoint).astype(dtype_of(start))
     out = start + (stop - start) * steps
