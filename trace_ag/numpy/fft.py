@@ -8,12 +8,14 @@ transform by ``1/n``), and ``hfft``/``ihfft`` as conjugated ``irfft``/``rfft``. 
 works under ``grad``, ``jvp``, ``vmap`` and ``jit`` on both backends, with JAX's derivatives
 (complex cotangents paired by ``Re(sum(a * b))``).
 
-Values and dtypes follow NumPy 2: float32, float16 and complex64 inputs give complex64 (float32
-for ``irfft``/``hfft``), as JAX's do; everything else gives complex128 (float64). Where the two
-differ, NumPy wins for values and dtypes: booleans transform in complex128 as in NumPy (JAX
-uses complex64). Arguments NumPy accepts but JAX refuses are refused, with JAX's reason:
-repeated axes (NumPy transforms such an axis twice) and entries of ``s`` below 1 (NumPy 2
-reads ``-1`` as "the input's size"). An ``rfft`` of a complex array raises, as in both.
+Values and dtypes follow NumPy 2: float32 and complex64 inputs give complex64 (float32 for
+``irfft``/``hfft``), as in JAX; float64, complex128, integers and booleans give complex128
+(float64). Where NumPy and JAX differ, NumPy wins for values and dtypes: booleans transform in
+complex128 (JAX: complex64); float16 computes in float32 as in NumPy, but ``irfft``/``hfft`` of
+float16 give float32 (NumPy casts those back to float16; JAX refuses float16 for ``rfft``).
+Arguments NumPy accepts but JAX refuses are refused, with JAX's reason: repeated axes (NumPy
+transforms such an axis twice) and entries of ``s`` below 1 (NumPy 2 reads ``-1`` as "the
+input's size"). An ``rfft`` of a complex array raises, as in both.
 
 Examples:
     >>> print(tnp.fft.fft(np.array([1.0, 2.0, 3.0, 4.0])))

@@ -91,6 +91,8 @@ def _fft_aval(x: Aval, *, kind: str, axes: tuple, lengths: tuple) -> Aval:
 
 
 def _fft_impl(x, *, kind, axes, lengths):
+    # NumPy would crop or pad an operand of the wrong size: the shape rule refuses it instead
+    _fft_aval(Aval(x.shape, x.dtype), kind=kind, axes=axes, lengths=lengths)
     if kind == "fft":
         out = np.fft.fftn(x, axes=axes)
     elif kind == "ifft":
