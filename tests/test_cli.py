@@ -140,6 +140,10 @@ def test_graph_writes_dot_text_of_the_forward_and_backward_graph(tmp_path, capsy
     assert "leaf(w)\\nf64[2,3]" in stdout and "leaf(x)\\nf64[3]" in stdout
     assert "grad(w)\\nf64[2,3]" in stdout and "grad(x)\\nf64[3]" in stdout
     assert "only 2 --args-shape given" in one_line_error(capsys, [*argv, "--argnums", "2"])
+    # --values: every node shows its value and, for the scalar output, its gradient
+    assert cli.main(["graph", target, "--args-shape", "3", "--values", "--seed", "1"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.count("\\nvalue ") >= 8 and "\\ngrad 1." in shown
 
 
 def test_graph_errors_are_one_line(tmp_path, capsys, monkeypatch):

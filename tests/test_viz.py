@@ -177,3 +177,62 @@ def test_render_with_dot(tmp_path, fmt):
         assert data.startswith(b"\x89PNG") if fmt == "png" else b"<svg" in data[:1000]
     assert "<svg" in pictures[0]._repr_svg_()
     assert pictures[1].render(tmp_path / "g.out", format="svg").read_bytes()[:5] == b"<?xml"
+
+
+def test_draw_with_values_shows_each_nodes_value_and_gradient():
+    """The lecture's slide: every node's value and the gradient ``.backward()`` would leave in
+    it, computed by the traced graph's own vjp rules; inputs' gradients are ``ag.grad``'s."""
+
+    def f(x, y):
+        s = x + y
+        return tnp.log(1 + tnp.exp(-s)) * s
+
+    x, y = 1.5, -0.3
+    labels = nodes(viz.draw(f, values=True)(x, y))
+    gx, gy = tag.grad(f, argnums=(0, 1))(x, y)
+    s = x + y
+    assert labels["in0"] == rf"leaf(x)\nf64[]\nvalue 1.5\ngrad {viz.format_value(gx)}"
+    assert labels["in1"].endswith(rf"grad {viz.format_value(gy)}")
+    assert labels["e0"] == rf"add\nf64[]\nvalue {viz.format_value(s)}\ngrad {viz.format_value(gx)}"
+    # d f / d log(...) = s, and the output node's gradient is 1
+    assert labels["e4"].endswith(rf"grad {viz.format_value(s)}")
+    assert labels["e5"].endswith(r"grad 1.") and labels["out0"].endswith(r"grad 1.")
+
+
+def test_node_grads_match_grad_with_respect_to_an_intermediate():
+    x = np.array([0.5, -1.0, 2.0])
+    graph = tag.make_ir(lambda x: tnp.sum(tnp.tanh(x) ** 2))(x)
+    grads = viz.node_grads(graph, x)
+    tanh_var = graph.eqns[0].outputs[0]
+    np.testing.assert_allclose(grads[tanh_var], 2 * np.tanh(x))
+    np.testing.assert_allclose(
+        grads[graph.invars[0]], tag.grad(lambda x: tnp.sum(tnp.tanh(x) ** 2))(x)
+    )
+    with pytest.raises(TypeError, match="float scalar"):
+        viz.node_grads(tag.make_ir(tnp.tanh)(x), x)
+
+
+def test_grad_graph_with_values_shows_cotangents_on_backward_nodes():
+    dot = viz.grad_graph(lambda x: tnp.sin(x) * 3.0, values=True)(0.5)
+    labels = nodes(dot)
+    assert labels["out1"].endswith(rf"value {viz.format_value(3 * np.cos(0.5))}")
+    assert all("value" in text for text in labels.values())
+
+
+def _chain(x):
+    for _ in range(12):
+        x = tnp.sin(x) * 1.5
+    return x
+
+
+def test_long_graphs_are_laid_out_top_to_bottom():
+    assert "rankdir=LR" in viz.draw(lambda x: tnp.sin(x) * 2)(1.0)
+    assert "rankdir=TB" in viz.draw(_chain)(1.0)
+    assert viz.depth(tag.make_ir(_chain)(1.0)) == 24
+
+
+@pytest.mark.skipif(not HAVE_DOT, reason="Graphviz `dot` is not installed")
+def test_a_24_equation_graph_renders_narrow_enough_for_a_page(tmp_path):
+    svg = viz.render(viz.draw(_chain)(1.0), tmp_path / "chain.svg").read_text()
+    width = float(re.search(r'<svg width="(\d+)pt"', svg).group(1))
+    assert width < 600, width  # left to right it was several thousand points wide

@@ -95,7 +95,9 @@ def to_dot(
     out_names: Sequence[str] | None = None,
     backward_from: int | None = None,
     title: str | None = None,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
+    values: Mapping[Var, Any] | None = None,
+    grads: Mapping[Var, Any] | None = None,
 ) -> Dot:
     """Graphviz DOT text of a traced graph (or of what a ``trace_ag.lecture`` Tensor recorded).
 
@@ -109,7 +111,12 @@ def to_dot(
         backward_from: index of the first equation of the backward pass; those from it on are
             drawn as backward (see ``grad_graph``).
         title: a caption under the picture.
-        rankdir: Graphviz layout direction, ``"LR"`` (left to right) or ``"TB"``.
+        rankdir: Graphviz layout direction, ``"LR"`` (left to right), ``"TB"`` (top to
+            bottom) or ``"auto"``: left to right unless the graph is more than
+            ``AUTO_LR_DEPTH`` equations deep, where a row would not fit a page.
+        values: a value per variable, shown on its node (``value 0.5``), as the lecture's
+            graphs show each node's data (``node_values`` computes them).
+        grads: a gradient per variable, shown under its value (``grad 0.24``).
 
     Returns:
         ``Dot``, a ``str`` of DOT text.
@@ -140,18 +147,98 @@ def to_dot(
             )
         labels = {**graph_or_tensor.labels(), **(labels or {})}
         graph_or_tensor = graph_or_tensor.to_graph()
-    return Dot(
-        _Writer(graph_or_tensor, labels or {}, backward_from).write(
-            names, out_names, title, rankdir
+    if rankdir == "auto":
+        rankdir = "LR" if depth(graph_or_tensor) <= AUTO_LR_DEPTH else "TB"
+    writer = _Writer(graph_or_tensor, labels or {}, backward_from, values or {}, grads or {})
+    return Dot(writer.write(names, out_names, title, rankdir))
+
+
+AUTO_LR_DEPTH = 8  # a left-to-right row of more equations is wider than a page
+
+
+def depth(graph: Graph) -> int:
+    """The number of equations on the longest path from an input to an output."""
+    level: dict[Var, int] = {}
+    deepest = 0
+    for eqn in graph.eqns:
+        d = 1 + max((level.get(a, 0) for a in eqn.inputs if isinstance(a, Var)), default=0)
+        level.update((v, d) for v in eqn.outputs)
+        deepest = max(deepest, d)
+    return deepest
+
+
+def format_value(x: Any) -> str:
+    """A short text for a node's value: 4 significant digits, at most 6 entries shown."""
+    text = np.array2string(np.asarray(x), precision=4, threshold=6, edgeitems=2)
+    return " ".join(text.split())  # one line: rows of a matrix side by side
+
+
+def node_values(graph: Graph, *args: Any) -> dict[Var, Any]:
+    """Every variable's value when ``graph`` runs on ``args`` (inputs, constants, equations)."""
+    from trace_ag.interpret import eval_graph
+
+    seen: dict[Var, Any] = dict(zip(graph.invars, args, strict=True))
+    seen.update(zip(graph.constvars, graph.constvals, strict=True))
+
+    def record(eqn, inputs):
+        out = eqn.primitive.impl(*inputs, **eqn.params)
+        seen.update(
+            zip(eqn.outputs, out if eqn.primitive.multiple_results else (out,), strict=True)
         )
-    )
+        return out
+
+    eval_graph(graph, *args, apply=record)
+    return seen
+
+
+def node_grads(graph: Graph, *args: Any) -> dict[Var, Any]:
+    """The gradient of the graph's first output (a float scalar) with respect to every float
+    variable: ``grad`` of the graph with a zero added to each variable, so the one set of vjp
+    rules computes what the lecture's ``.backward()`` leaves in each node's ``grad``."""
+    from trace_ag.autodiff import grad
+    from trace_ag.interpret import eval_graph
+
+    out = graph.outvars[0] if graph.outvars else None
+    if out is None or out.aval.shape != () or not np.issubdtype(out.aval.dtype, np.floating):
+        raise TypeError(
+            errors.at_user_line(
+                "node_grads: gradients need a graph whose first output is a float scalar, got "
+                f"{out.aval.str_short() if out is not None else 'no output'}"
+            )
+        )
+    tracked = [v for v in (*graph.invars, *(v for e in graph.eqns for v in e.outputs))]
+    tracked = [v for v in tracked if np.issubdtype(v.aval.dtype, np.floating)]
+    position = {v: i for i, v in enumerate(tracked)}
+
+    def with_zeros_added(zeros: list) -> Any:
+        def shifted(var: Var, value: Any) -> Any:
+            return value + zeros[position[var]] if var in position else value
+
+        def apply(eqn, inputs):
+            value = eqn.primitive.bind(*inputs, **eqn.params)
+            if eqn.primitive.multiple_results:
+                return tuple(shifted(v, x) for v, x in zip(eqn.outputs, value, strict=True))
+            return shifted(eqn.outputs[0], value)
+
+        inputs = [shifted(v, x) for v, x in zip(graph.invars, args, strict=True)]
+        return eval_graph(graph, *inputs, apply=apply)[0]
+
+    zeros = [np.zeros(v.aval.shape, v.aval.dtype) for v in tracked]
+    return dict(zip(tracked, grad(with_zeros_added)(zeros), strict=True))
 
 
 class _Writer:
     """Builds the DOT lines of one graph: node ids, node text, edge styles."""
 
-    def __init__(self, graph: Graph, labels: Mapping[Var, str], backward_from: int | None):
-        self.graph, self.labels = graph, labels
+    def __init__(
+        self,
+        graph: Graph,
+        labels: Mapping[Var, str],
+        backward_from: int | None,
+        values: Mapping[Var, Any],
+        grads: Mapping[Var, Any],
+    ):
+        self.graph, self.labels, self.values, self.grads = graph, labels, values, grads
         self.split = len(graph.eqns) if backward_from is None else backward_from
         self.node_of: dict[Var, tuple[str, bool]] = {}  # var -> (node id, is backward)
         self.lines: list[str] = []
@@ -166,9 +253,10 @@ class _Writer:
             )
         for i, var in enumerate(graph.invars):
             text = self.labels.get(var) or (f"leaf({names[i]})" if names else "leaf")
-            self.node(var, f"in{i}", f"{text}\n{var.aval.str_short()}", "input")
+            text = f"{text}\n{var.aval.str_short()}{self.numbers(var)}"
+            self.node(var, f"in{i}", text, "input")
         for i, var in enumerate(graph.constvars):
-            self.node(var, f"c{i}", f"const\n{var.aval.str_short()}", "const")
+            self.node(var, f"c{i}", f"const\n{var.aval.str_short()}{self.numbers(var)}", "const")
         for i, eqn in enumerate(graph.eqns):
             self.equation(i, eqn)
         for i, atom in enumerate(graph.outvars):
@@ -181,6 +269,16 @@ class _Writer:
         if title:
             head.append(f"  label={_quote(title)}; labelloc=b; fontname=Helvetica;")
         return "\n".join([*head, *self.lines, "}"]) + "\n"
+
+    def numbers(self, *variables: Var) -> str:
+        """The value and gradient lines of a node, when they were given."""
+        lines = []
+        for var in variables:
+            if var in self.values:
+                lines.append(f"value {format_value(self.values[var])}")
+            if var in self.grads:
+                lines.append(f"grad {format_value(self.grads[var])}")
+        return "".join(f"\n{line}" for line in lines)
 
     def node(self, var: Var, node_id: str, text: str, kind: str) -> None:
         self.node_of[var] = (node_id, kind == "backward")
@@ -207,6 +305,7 @@ class _Writer:
         if params:
             text += f"\n{params}"
         text += "\n" + " ".join(v.aval.str_short() for v in eqn.outputs)
+        text += self.numbers(*eqn.outputs)
         names = [self.labels[v] for v in eqn.outputs if v in self.labels]
         if names:
             text = "\n".join(names) + "\n" + text
@@ -221,6 +320,8 @@ class _Writer:
     def output(self, i: int, atom: Var | Lit, name: str) -> None:
         node_id = f"out{i}"
         text = f"{name}\n{atom.aval.str_short()}"
+        if isinstance(atom, Var):
+            text += self.numbers(atom)
         if isinstance(atom, Lit):
             text = f"{name} = {format_lit(atom)}"
         self.lines.append(f"  {node_id} [label={_quote(text)}, {_STYLE['output']}];")
@@ -252,8 +353,11 @@ def input_names(fn: Callable, args: Sequence[Any]) -> list[str]:
     return names
 
 
-def draw(fn: Callable, *, title: str | None = None) -> Callable[..., Dot]:
+def draw(fn: Callable, *, title: str | None = None, values: bool = False) -> Callable[..., Dot]:
     """``draw(f)(*args)``: the DOT picture of ``make_ir(f)(*args)``, inputs named from ``f``.
+
+    With ``values=True`` every node also shows its value for ``args`` and, when ``f`` returns a
+    float scalar, its gradient (what ``.backward()`` leaves in the lecture's nodes).
 
     Examples:
         >>> print(draw(lambda x, y: x * tnp.sin(y))(1.0, 2.0))  # doctest: +ELLIPSIS
@@ -272,20 +376,33 @@ def draw(fn: Callable, *, title: str | None = None) -> Callable[..., Dot]:
     """
 
     def make(*args: Any) -> Dot:
-        return to_dot(make_ir(fn)(*args), input_names(fn, args), title=title)
+        graph = make_ir(fn)(*args)
+        names = input_names(fn, args)
+        if not values:
+            return to_dot(graph, names, title=title)
+        flat = tree_flatten(args)[0]
+        out = graph.outvars[0].aval if graph.outvars else None
+        scalar = out is not None and out.shape == () and np.issubdtype(out.dtype, np.floating)
+        grads = node_grads(graph, *flat) if scalar else None
+        return to_dot(graph, names, title=title, values=node_values(graph, *flat), grads=grads)
 
     return make
 
 
 def grad_graph(
-    fn: Callable, argnums: int | Sequence[int] = 0, *, title: str | None = None
+    fn: Callable,
+    argnums: int | Sequence[int] = 0,
+    *,
+    title: str | None = None,
+    values: bool = False,
 ) -> Callable[..., Dot]:
     """``grad_graph(f)(*args)``: the picture of ``value_and_grad(f)``, forward and backward.
 
     The function is traced abstractly through ``vjp``; the equations recorded after the
     forward pass are the backward pass, drawn with dashed red cotangent edges and dotted
     residual edges (forward values the vjp rules reuse). Outputs are ``value`` and
-    ``grad(name)`` for each differentiated argument.
+    ``grad(name)`` for each differentiated argument. With ``values=True`` every node shows
+    its value for ``args``: the backward nodes' values are the cotangents.
 
     Examples:
         >>> dot = grad_graph(lambda x, y: tnp.sin(x) * y, argnums=(0, 1))(1.0, 2.0)
@@ -310,8 +427,14 @@ def grad_graph(
         graph = make_ir(value_and_grads)(*args)
         names = input_names(fn, args)
         grad_names = [f"grad({n})" for i in nums for n in input_names(fn, args)[_span(args, i)]]
+        shown = node_values(graph, *tree_flatten(args)[0]) if values else None
         return to_dot(
-            graph, names, out_names=["value", *grad_names], backward_from=split[0], title=title
+            graph,
+            names,
+            out_names=["value", *grad_names],
+            backward_from=split[0],
+            title=title,
+            values=shown,
         )
 
     return make

@@ -103,6 +103,11 @@ def add_parser(commands: Any) -> None:
     p.add_argument(
         "--seed", type=non_negative_int, default=0, help="for the random argument values"
     )
+    p.add_argument(
+        "--values",
+        action="store_true",
+        help="show each node's value (and, for a scalar output, its gradient) on the node",
+    )
     p.add_argument("--title", help="a caption under the picture")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="where to write the graph")
     p.set_defaults(run=run)
@@ -143,9 +148,9 @@ def run(args: argparse.Namespace) -> int:
     if args.grad and any(not 0 <= i < len(values) for i in argnums):
         raise CLIError(f"--argnums {args.argnums}: only {len(values)} --args-shape given")
     if args.grad:
-        draw = viz.grad_graph(fn, argnums, title=args.title)
+        draw = viz.grad_graph(fn, argnums, title=args.title, values=args.values)
     else:
-        draw = viz.draw(fn, title=args.title)
+        draw = viz.draw(fn, title=args.title, values=args.values)
     try:
         dot = draw(*values)
     except (errors.TraceAgError, TypeError, ValueError) as e:
