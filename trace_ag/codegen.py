@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import itertools
 import sys
 from collections.abc import Callable, Sequence
@@ -96,6 +97,65 @@ def _alias_group_last_use(graph: Graph, last: dict[Var, int]) -> dict[Var, int]:
     return {var: group_last.get(find(var), -1) for var in last}
 
 
+def _method_form(method: str, param: str):
+    """``x.method(param)``: what the impl's ``np.<method>(x, param)`` does for an array, without
+    NumPy's Python-level dispatch wrapper (about 1 us a call)."""
+    return lambda eqn, args, emitter: f"{args[0]}.{method}({eqn.params[param]!r})"
+
+
+def _reduce_form(ufunc: str):
+    """``np.<ufunc>.reduce``: what ``np.sum``/``np.max`` call for an ndarray, without their
+    wrapper."""
+    return lambda eqn, args, emitter: (
+        f"np.{ufunc}.reduce({args[0]}, {eqn.params['axis']!r}, None, None, "
+        f"{eqn.params['keepdims']!r})"
+    )
+
+
+@functools.cache
+def _direct_forms() -> dict:
+    """Direct source for a few primitives whose NumPy impl only forwards to one NumPy call,
+    used where the operand is known to be an array (an aval with ndim >= 1; reductions of
+    floats). Each gives exactly the impl's result; it only skips Python frames on the hot
+    path. (Imported late: the primitives import this module's users.)"""
+    from trace_ag.primitives import reduce, shape
+
+    def basic_index(eqn, args, emitter):
+        """``x[index]`` with the index built once: no array operands, so it never changes."""
+        if len(eqn.inputs) > 1:
+            return None
+        index = emitter.global_ref("index", shape.build_index(eqn.params["spec"], ()))
+        return f"{args[0]}[{index}]"
+
+    return {
+        shape.getitem: (basic_index, "any"),
+        shape.reshape: (_method_form("reshape", "shape"), "any"),
+        shape.transpose: (_method_form("transpose", "axes"), "any"),
+        reduce.sum: (_reduce_form("add"), "float"),
+        reduce.max: (_reduce_form("maximum"), "float"),
+    }
+
+
+# select's impl (primitives/elementwise.py) is ``np.where`` for conditions under this size
+_SELECT_WHERE_BELOW = 4096
+
+
+def _direct_source(eqn: Eqn, args: list[str], emitter: _Emitter) -> str | None:
+    from trace_ag.primitives import elementwise
+
+    prim = eqn.primitive
+    if prim is elementwise.select and eqn.inputs[0].aval.size < _SELECT_WHERE_BELOW:
+        return f"np.where({', '.join(args)})"  # what select's impl does below that size
+    form = _direct_forms().get(prim)
+    x = eqn.inputs[0] if eqn.inputs else None
+    if form is None or not isinstance(x, Var) or x.aval.ndim == 0:
+        return None
+    source, dtypes = form
+    if dtypes == "float" and np.dtype(x.aval.dtype).kind not in "fc":
+        return None
+    return source(eqn, args, emitter)
+
+
 class _Emitter:
     def __init__(self, graph: Graph, donated: Sequence[bool]):
         self.graph = graph
@@ -156,7 +216,9 @@ class _Emitter:
             outs += ","
         if prim.allocates:
             self.owned.update(eqn.outputs)
-        lines = [f"    {outs} = {impl}({', '.join(args)})"]
+        direct = None if reuse is not None else _direct_source(eqn, args[: len(eqn.inputs)], self)
+        call = direct if direct is not None else f"{impl}({', '.join(args)})"
+        lines = [f"    {outs} = {call}"]
         dead = [
             a
             for a in dict.fromkeys(eqn.inputs)

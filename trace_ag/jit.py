@@ -97,7 +97,9 @@ class Jitted:
         self.shardings = (in_shardings, out_shardings)
         self.trace_count = 0
         self._cache: OrderedDict[Signature, Compiled] = OrderedDict()
-        self._fast: dict[tuple, Compiled] = {}
+        # hot path: (tree, leaf types/shapes/dtypes) -> (entry, no argument needs preparing)
+        self._fast: dict[tuple, tuple[Compiled, bool]] = {}
+        self._fast_ok = backend == "numpy" and not self.static_argnums
         self._jax_jitted: Callable | None = None
         self._cache_size = config.read("jit_cache_size")
 
@@ -226,15 +228,14 @@ class Jitted:
     def _dyn_arg_names(self) -> list[str]:
         return [n for i, n in enumerate(self._arg_names) if i not in self.static_argnums]
 
-    def _fast_lookup(self, args: tuple) -> tuple[Compiled | None, list]:
-        """The hot path for calls with array arguments only: one dict lookup keyed by the
-        tree structure and the (shape, dtype) of each leaf, no avals built."""
-        leaves, tree = tree_flatten((args, {}))
-        try:
-            key = (tree, tuple([(x.shape, x.dtype) for x in leaves]))
-        except AttributeError:  # a Python number: take the general path
-            return None, leaves
-        return self._fast.get(key), leaves
+    def _fast_key(self, leaves: list, tree: PyTreeDef) -> tuple | None:
+        """The hot path's cache key: the tree structure and each leaf's (type, shape, dtype),
+        no avals built; None when a leaf is not a NumPy array or scalar (then the general path
+        runs: Python numbers, tracers, other backends' arrays)."""
+        for x in leaves:
+            if type(x) is not np.ndarray and not isinstance(x, np.generic):
+                return None
+        return (tree, tuple([(type(x), x.shape, x.dtype) for x in leaves]))
 
     def _jax_entry(self) -> Callable:
         """``jax.jit`` of a function that looks up (or traces) this function's graph for the
@@ -271,34 +272,36 @@ class Jitted:
                 if "shardings" in str(e).split("\n", 1)[0]:
                     raise ValueError(f"jit({self.name}): {str(e).splitlines()[0]}") from None
                 raise
-        entry = None
-        if not kwargs and not self.static_argnums and self.backend == "numpy":
-            entry, leaves = self._fast_lookup(args)
-        if entry is None:
-            entry, leaves = self._lookup(args, kwargs)
-            if not kwargs and not self.static_argnums and entry.run is not None:
-                self._remember_fast(args, entry)
+        if not kwargs and self._fast_ok:
+            leaves, tree = tree_flatten(args)
+            key = self._fast_key(leaves, tree)
+            fast = self._fast.get(key) if key is not None else None
+            if fast is not None:  # one flatten, one lookup, the generated function
+                entry, plain = fast
+                outs = entry.run(*(leaves if plain else self._prepared(leaves, entry)))
+                return tree_unflatten(entry.out_tree, list(outs))
+        entry, leaves = self._lookup(args, kwargs)
+        if not kwargs and self._fast_ok and entry.run is not None and key is not None:
+            self._fast[key] = (entry, not any(entry.donated))
         if entry.run is None:
             outs = eval_graph(entry.graph, *leaves)  # closes over a tracer: inlined
         elif any(isinstance(x, Tracer) for x in leaves):
             # under another transform: one equation whose rules are compiled in turn
             outs = jit_call.bind(*leaves, graph=entry.graph, name=self.name)
         elif self.backend == "numpy":
-            outs = entry.run(*_numpy_leaves(leaves, entry.donated, self.name))
+            outs = entry.run(*self._prepared(leaves, entry))
         else:
             outs = entry.run(*leaves)
         return tree_unflatten(entry.out_tree, list(outs))
+
+    def _prepared(self, leaves: list, entry: Compiled) -> list:
+        return _numpy_leaves(leaves, entry.donated, self.name)
 
     def lower(self, *args: Any, **kwargs: Any) -> Lowered:
         """The traced and optimized graphs (and generated source) for these arguments."""
         entry, _ = self._lookup(args, kwargs)
         jax_lowered = self._jax_entry().lower(*args, **kwargs) if self.backend == "jax" else None
         return Lowered(entry, jax_lowered)
-
-    def _remember_fast(self, args: tuple, entry: Compiled) -> None:
-        leaves, tree = tree_flatten((args, {}))
-        if all(hasattr(x, "shape") and not isinstance(x, Tracer) for x in leaves):
-            self._fast[(tree, tuple([(x.shape, x.dtype) for x in leaves]))] = entry
 
     def clear_cache(self) -> None:
         self._cache.clear()
