@@ -21,11 +21,13 @@ import numpy as np
 
 from trace_ag import errors
 from trace_ag import numpy as tnp
-from trace_ag.autodiff import backward_pass
+from trace_ag.autodiff import apply_vjp, backward_pass
 from trace_ag.core import Eqn, Graph, Lit, Var, aval_of, current_interpreter, use_interpreter
+from trace_ag.lecture import _fast
 from trace_ag.tracing import GraphTrace, GraphTracer, end
 
 _creation = itertools.count()  # orders recorded operations: inputs always come first
+_REPLAYABLE: set[Callable] = set()  # the operators' functions: Scalar calls may be replayed
 
 
 class Node:
@@ -111,6 +113,8 @@ class Node:
         if self._is_custom():
             return self._pull_back_custom(parents, ct)
         env = self._env
+        if len(self._eqns) == 1 and type(self) is Node._kinds["scalar"]:
+            return _pull_back_one(self._eqns[0], env, parents, ct)
 
         def value_of(atom: Var | Lit) -> Any:
             return atom.value if isinstance(atom, Lit) else env[atom]
@@ -215,7 +219,30 @@ class Node:
         return not self._eqns and self._backward is not None and bool(self.inputs)
 
 
-def record(op: str, fn: Callable[..., Any], *operands: Any) -> Node:
+def _pull_back_one(eqn: Eqn, env: dict, parents: list[Node], ct: Any) -> list[Any]:
+    """``backward_pass`` for a float64 Scalar made by one equation (most Scalar operations):
+    the primitive's vjp rule applied directly, with the same shape check, and the cotangents
+    of an operand used twice (``x * x``) added."""
+    if not eqn.primitive.differentiable:
+        return [None] * len(parents)
+    needed = [isinstance(a, Var) for a in eqn.inputs]
+    values = [a.value if isinstance(a, Lit) else env[a] for a in eqn.inputs]
+    out = env[eqn.outputs[0]]
+    cts = apply_vjp(eqn.primitive, eqn.params, [ct], [out], values, needed)
+    total: dict[Var, Any] = {}
+    for atom, g in zip(eqn.inputs, cts, strict=True):
+        if g is None or not isinstance(atom, Var):
+            continue
+        if np.shape(g) != atom.aval.shape:
+            raise errors.ShapeError(
+                f"internal error in the vjp rule of {eqn.primitive.name}: it returned a "
+                f"cotangent of shape {np.shape(g)} for an input of shape {atom.aval.shape}"
+            )
+        total[atom] = g if atom not in total else total[atom] + g
+    return [total.get(p._var) for p in parents]
+
+
+def record(op: str, fn: Callable[..., Any], *operands: Any, _templating: bool = True) -> Node:
     """Run ``fn`` on the operands' values with trace_ag.numpy, recording core equations.
 
     Scalars/Tensors among ``operands`` become tracers of their own Vars; anything else (Python
@@ -228,6 +255,10 @@ def record(op: str, fn: Callable[..., Any], *operands: Any) -> Node:
         >>> y.op, [e.primitive.name for e in y._eqns]
         ('softplus', ['exp', 'log1p'])
     """
+    if _templating and fn in _REPLAYABLE:
+        node = _replayed(op, fn, operands)
+        if node is not None:
+            return node
     tr = GraphTrace(current_interpreter(), concrete=True)
     nodes = [x for x in operands if isinstance(x, Node)]
     args = []
@@ -252,6 +283,32 @@ def record(op: str, fn: Callable[..., Any], *operands: Any) -> Node:
     node.value = out.value
     node.label, node.op, node.inputs, node._backward = "", op, nodes, None
     node._var, node._eqns, node._env = out.var, tr.eqns, tr.values
+    node._order = next(_creation)
+    node.grad = node._zero_grad()
+    return node
+
+
+def _replayed(op: str, fn: Callable[..., Any], operands: tuple) -> Node | None:
+    """``record`` by replaying the template of this operator and operand kinds (Scalars and
+    Python numbers only; see ``_fast``), or None to trace as usual."""
+    scalar = Node._kinds["scalar"]
+    kinds = _fast.operand_kinds(operands, scalar)
+    if kinds is None or "s" not in kinds:
+        return None
+    key = (op, fn, kinds)
+    template = _fast.lookup(key)
+    if template is None:  # first time: trace, and keep the template if it replays the same
+        node = record(op, fn, *operands, _templating=False)
+        _fast.remember(key, _fast.make_template(record, op, fn, operands, scalar, node))
+        return node
+    if template is _fast.NOT_REPLAYABLE:
+        return None
+    eqns, env, out_var, value = template.replay(operands)
+    node = scalar.__new__(scalar)
+    node.value = value
+    node.label, node.op, node._backward = "", op, None
+    node.inputs = [x for x in operands if isinstance(x, Node)]
+    node._var, node._eqns, node._env = out_var, eqns, env
     node._order = next(_creation)
     node.grad = node._zero_grad()
     return node
@@ -289,6 +346,9 @@ def _attach_operators() -> None:
         "pow": ("pow", tnp.power),
         "matmul": ("matmul", tnp.matmul),
     }
+    _REPLAYABLE.update(fn for _, fn in binary.values())
+    _REPLAYABLE.add(tnp.negative)
+    _REPLAYABLE.update(getattr(tnp, name) for name in ("exp", "log", "relu", "tanh", "sigmoid"))
     for dunder, (op, fn) in binary.items():
         setattr(
             Node, f"__{dunder}__", lambda self, other, op=op, fn=fn: record(op, fn, self, other)
