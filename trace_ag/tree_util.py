@@ -12,7 +12,6 @@ insertion, ``None`` is a node with no children, and anything unregistered is a l
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable
@@ -46,13 +45,13 @@ __all__ = [
 ]
 
 _NoneType = type(None)
-_LEAF = "*"  # structure marker of a leaf; a node is (type, aux_data, child_specs, num_leaves)
-_NONE_SPEC = (_NoneType, None, (), 0)
+LEAF = "*"  # structure marker of a leaf; a node is (type, aux_data, child_specs, num_leaves)
+NONE_SPEC = (_NoneType, None, (), 0)
 _NO_INIT = object()
 
 # type -> (flatten(x) -> (children, aux), unflatten(aux, children) -> x)
 _REGISTRY: dict[type, tuple[Callable, Callable]] = {}
-_LEAF_TYPES: set[type] = set()  # types seen to be leaves (neither registered nor namedtuple)
+LEAF_TYPES: set[type] = set()  # types seen to be leaves (neither registered nor namedtuple)
 
 
 def register_pytree_node(
@@ -74,7 +73,7 @@ def register_pytree_node(
             f"pytree node type {nodetype.__module__}.{nodetype.__qualname__} is already registered"
         )
     _REGISTRY[nodetype] = (flatten_func, unflatten_func)
-    _LEAF_TYPES.discard(nodetype)
+    LEAF_TYPES.discard(nodetype)
 
 
 def register_pytree_node_class(cls: type) -> type:
@@ -132,7 +131,7 @@ del _type, _flat, _unflat
 _BUILTIN = frozenset(_REGISTRY)
 
 
-def _dict_keys(t: type, aux: Any) -> tuple | None:
+def dict_keys_of(t: type, aux: Any) -> tuple | None:
     """The keys of a dict-like node's children, or None for other node types."""
     if t is dict or t is OrderedDict:
         return aux
@@ -151,14 +150,14 @@ def _flatten(x: Any, leaves: list, is_leaf: Callable[[Any], bool] | None) -> Any
     """Append the leaves of `x` to `leaves`; return the structure spec of `x`."""
     if is_leaf is not None and is_leaf(x):
         leaves.append(x)
-        return _LEAF
+        return LEAF
     t = type(x)
     if t is tuple or t is list:  # fast paths for the common containers
         children, aux = x, None
     elif t is dict:
         children, aux = _flatten_dict(x)
     elif x is None:
-        return _NONE_SPEC
+        return NONE_SPEC
     else:
         handler = _REGISTRY.get(t)
         if handler is not None:
@@ -166,18 +165,18 @@ def _flatten(x: Any, leaves: list, is_leaf: Callable[[Any], bool] | None) -> Any
         elif issubclass(t, tuple) and hasattr(t, "_fields"):  # namedtuple
             children, aux = x, None
         else:
-            _LEAF_TYPES.add(t)
+            LEAF_TYPES.add(t)
             leaves.append(x)
-            return _LEAF
+            return LEAF
     start = len(leaves)
     if is_leaf is not None:
         specs = tuple([_flatten(c, leaves, is_leaf) for c in children])
         return (t, aux, specs, len(leaves) - start)
     spec_list = []
     for c in children:  # leaves of already-seen types are taken inline, saving a call each
-        if type(c) in _LEAF_TYPES:
+        if type(c) in LEAF_TYPES:
             leaves.append(c)
-            spec_list.append(_LEAF)
+            spec_list.append(LEAF)
         else:
             spec_list.append(_flatten(c, leaves, None))
     return (t, aux, tuple(spec_list), len(leaves) - start)
@@ -185,12 +184,12 @@ def _flatten(x: Any, leaves: list, is_leaf: Callable[[Any], bool] | None) -> Any
 
 def _build(spec: Any, leaves: Iterable) -> Any:
     """Rebuild the tree of `spec`, drawing its leaves from the iterator `leaves`."""
-    if spec is _LEAF:
+    if spec is LEAF:
         return next(leaves)
     t, aux, specs, _ = spec
     children = []
     for s in specs:  # a loop, not a comprehension: no extra frame per node on Python 3.11
-        children.append(next(leaves) if s is _LEAF else _build(s, leaves))
+        children.append(next(leaves) if s is LEAF else _build(s, leaves))
     if t is tuple:
         return tuple(children)
     if t is list:
@@ -216,7 +215,7 @@ def _describe(spec: Any) -> str:
     t, aux, specs, _ = spec
     if t is _NoneType:
         return "None"
-    keys = _dict_keys(t, aux)
+    keys = dict_keys_of(t, aux)
     if keys is not None:
         kind = f"defaultdict({_name(aux[0])})" if t is defaultdict else t.__name__
         return f"{kind} with keys {list(keys)!r}"
@@ -224,7 +223,7 @@ def _describe(spec: Any) -> str:
     return f"{t.__name__} of {n} {'child' if n == 1 else 'children'}"
 
 
-def _one_level(x: Any) -> tuple[list, Any] | None:
+def node_children(x: Any) -> tuple[list, Any] | None:
     """``(children, aux_data)`` of `x` if it is a pytree node, else None (a leaf)."""
     handler = _REGISTRY.get(type(x))
     if handler is not None:
@@ -261,18 +260,18 @@ def _up_to(spec: Any, x: Any, out: list) -> None:
     elif xt is t and t is dict and (children := _dict_children_in_order(x, aux)) is not None:
         pass
     else:
-        level = _one_level(x)
+        level = node_children(x)
         if level is None:
             raise _Mismatch(f"expected {_describe(spec)}, got a leaf of type {xt.__name__}")
         children, x_aux = level
         if xt is not t or len(children) != len(specs) or not _aux_equal(x_aux, aux):
-            got = (xt, x_aux, (_LEAF,) * len(children), len(children))
+            got = (xt, x_aux, (LEAF,) * len(children), len(children))
             detail = f"expected {_describe(spec)}, got {_describe(got)}"
             if t not in _BUILTIN and xt is t and len(children) == len(specs):
                 detail += f" (aux data {aux!r} vs {x_aux!r})"
             raise _Mismatch(detail)
     for i, (s, c) in enumerate(zip(specs, children, strict=False)):
-        if s is _LEAF:
+        if s is LEAF:
             out.append(c)
             continue
         try:
@@ -283,7 +282,7 @@ def _up_to(spec: Any, x: Any, out: list) -> None:
 
 
 def _path_entry(t: type, aux: Any, i: int) -> str:
-    keys = _dict_keys(t, aux)
+    keys = dict_keys_of(t, aux)
     if keys is not None:
         return f"key {keys[i]!r}"
     if t is tuple or t is list:
@@ -294,7 +293,7 @@ def _path_entry(t: type, aux: Any, i: int) -> str:
 
 
 def _repr(spec: Any) -> str:
-    if spec is _LEAF:
+    if spec is LEAF:
         return "*"
     t, aux, specs, _ = spec
     parts = [_repr(s) for s in specs]
@@ -304,7 +303,7 @@ def _repr(spec: Any) -> str:
         return "[" + ", ".join(parts) + "]"
     if t is _NoneType:
         return "None"
-    keys = _dict_keys(t, aux)
+    keys = dict_keys_of(t, aux)
     if keys is not None:
         body = "{" + ", ".join(f"{k!r}: {p}" for k, p in zip(keys, parts, strict=True)) + "}"
         if t is dict:
@@ -385,11 +384,11 @@ class PyTreeDef:
     @property
     def num_leaves(self) -> int:
         """Number of leaves in a tree of this structure."""
-        return 1 if self._spec is _LEAF else self._spec[3]
+        return 1 if self._spec is LEAF else self._spec[3]
 
     def children(self) -> list[PyTreeDef]:
         """Structures of the root's immediate children (empty for a leaf)."""
-        return [] if self._spec is _LEAF else [PyTreeDef(s) for s in self._spec[2]]
+        return [] if self._spec is LEAF else [PyTreeDef(s) for s in self._spec[2]]
 
     def unflatten(self, leaves: Iterable[Any]) -> Any:
         """Build a tree of this structure from `leaves`, e.g. ``treedef.unflatten([1, 2, 3])``."""
@@ -409,7 +408,7 @@ class PyTreeDef:
             >>> tree_structure((1, 2)).flatten_up_to(([1, 2], {"a": 3}))
             [[1, 2], {'a': 3}]
         """
-        if self._spec is _LEAF:
+        if self._spec is LEAF:
             return [tree]
         out: list[Any] = []
         try:
@@ -509,245 +508,22 @@ def tree_transpose(outer_treedef: PyTreeDef, inner_treedef: PyTreeDef | None, py
     return inner_treedef.unflatten([outer_treedef.unflatten(list(r)) for r in rows])
 
 
-# ---- key paths: where each leaf sits, as JAX names it ----------------------------------------
+def is_registered(t: type) -> bool:
+    """Whether ``t`` was registered as a pytree node (namedtuples need not be)."""
+    return t in _REGISTRY
 
 
-@dataclasses.dataclass(frozen=True)
-class DictKey:
-    """A dict entry's key in a key path; prints as ``['a']``."""
-
-    key: Hashable
-
-    def __str__(self) -> str:
-        return f"[{self.key!r}]"
-
-
-@dataclasses.dataclass(frozen=True)
-class SequenceKey:
-    """A tuple or list position in a key path; prints as ``[0]``."""
-
-    idx: int
-
-    def __str__(self) -> str:
-        return f"[{self.idx!r}]"
-
-
-@dataclasses.dataclass(frozen=True)
-class GetAttrKey:
-    """An attribute (namedtuple field, dataclass field) in a key path; prints as ``.name``."""
-
-    name: str
-
-    def __str__(self) -> str:
-        return f".{self.name}"
-
-
-@dataclasses.dataclass(frozen=True)
-class FlattenedIndexKey:
-    """The i-th child of a node registered without keys; prints as ``[<flat index i>]``."""
-
-    key: int
-
-    def __str__(self) -> str:
-        return f"[<flat index {self.key}>]"
-
-
-KeyEntry = DictKey | SequenceKey | GetAttrKey | FlattenedIndexKey | Any
-KeyPath = tuple[KeyEntry, ...]
-
-# type -> flatten_with_keys(x) -> (((key, child), ...), aux), for types registered with keys
-_KEYED: dict[type, Callable] = {}
-
-
-def keystr(keys: KeyPath, *, simple: bool = False, separator: str = "") -> str:
-    """A key path as text, as ``jax.tree_util.keystr``.
-
-    Examples:
-        >>> path = (DictKey("a"), SequenceKey(1), GetAttrKey("w"))
-        >>> keystr(path), keystr(path, simple=True, separator="/")
-        ("['a'][1].w", 'a/1/w')
-    """
-    if not simple:
-        return separator.join(str(k) for k in keys)
-    plain = {DictKey: "key", SequenceKey: "idx", GetAttrKey: "name", FlattenedIndexKey: "key"}
-    return separator.join(
-        str(getattr(k, plain[type(k)])) if type(k) in plain else str(k) for k in keys
-    )
-
-
-def _children_with_keys(x: Any) -> tuple[list, list, Any] | None:
-    """``(keys, children, aux)`` of the node `x`, or None if `x` is a leaf."""
-    t = type(x)
-    if t in _KEYED:
-        pairs, aux = _KEYED[t](x)
-        pairs = list(pairs)
-        return [k for k, _ in pairs], [c for _, c in pairs], aux
-    level = _one_level(x)
-    if level is None:
-        return None
-    children, aux = level
-    if t is tuple or t is list:
-        keys = [SequenceKey(i) for i in range(len(children))]
-    elif (dict_keys := _dict_keys(t, aux)) is not None:
-        keys = [DictKey(k) for k in dict_keys]
-    elif t not in _REGISTRY:  # namedtuple
-        keys = [GetAttrKey(f) for f in t._fields]
-    else:
-        keys = [FlattenedIndexKey(i) for i in range(len(children))]
-    return keys, children, aux
-
-
-def _flatten_path(
-    x: Any, path: tuple, out: list, is_leaf: Callable | None, takes_path: bool
-) -> Any:
-    """As `_flatten`, appending ``(path, leaf)`` pairs; returns the structure spec."""
-    if is_leaf is not None and (is_leaf(path, x) if takes_path else is_leaf(x)):
-        out.append((path, x))
-        return _LEAF
-    if x is None:
-        return _NONE_SPEC
-    node = _children_with_keys(x)
-    if node is None:
-        out.append((path, x))
-        return _LEAF
-    keys, children, aux = node
-    start = len(out)
-    specs = tuple(
-        _flatten_path(c, (*path, k), out, is_leaf, takes_path)
-        for k, c in zip(keys, children, strict=True)
-    )
-    return (type(x), aux, specs, len(out) - start)
-
-
-def tree_flatten_with_path(
-    tree: Any, is_leaf: Callable[..., bool] | None = None, is_leaf_takes_path: bool = False
-) -> tuple[list[tuple[KeyPath, Any]], PyTreeDef]:
-    """As `tree_flatten`, with each leaf paired with its key path.
-
-    Examples:
-        >>> pairs, _ = tree_flatten_with_path({"a": [1, 2]})
-        >>> [(keystr(p), leaf) for p, leaf in pairs]
-        [("['a'][0]", 1), ("['a'][1]", 2)]
-    """
-    out: list = []
-    spec = _flatten_path(tree, (), out, is_leaf, is_leaf_takes_path)
-    return out, PyTreeDef(spec)
-
-
-def tree_leaves_with_path(
-    tree: Any, is_leaf: Callable[..., bool] | None = None, is_leaf_takes_path: bool = False
-) -> list[tuple[KeyPath, Any]]:
-    """The ``(key_path, leaf)`` pairs of `tree`, in flatten order."""
-    return tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)[0]
-
-
-def tree_map_with_path(
-    f: Callable[..., Any],
-    tree: Any,
-    *rest: Any,
-    is_leaf: Callable[..., bool] | None = None,
-    is_leaf_takes_path: bool = False,
-) -> Any:
-    """As `tree_map`, calling ``f(key_path, leaf, *others)``.
-
-    Examples:
-        >>> tree_map_with_path(lambda p, x: keystr(p) if x is None else x * 10, {"a": 1, "b": [2]})
-        {'a': 10, 'b': [20]}
-    """
-    pairs, treedef = tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)
-    others = [treedef.flatten_up_to(r) for r in rest]
-    outs = [f(p, x, *xs) for (p, x), *xs in zip(pairs, *others, strict=True)]
-    return treedef.unflatten(outs)
-
-
-def register_pytree_with_keys(
-    nodetype: type,
-    flatten_with_keys: Callable[[Any], tuple[Iterable[tuple[Any, Any]], Hashable]],
-    unflatten_func: Callable[[Any, Iterable], Any],
-    flatten_func: Callable[[Any], tuple[Iterable, Hashable]] | None = None,
-) -> None:
-    """Register `nodetype` with a flatten that names its children (``((key, child), ...), aux``)
-    so key paths show those keys.
-
-    Examples:
-        >>> class Point:
-        ...     def __init__(self, x, y): self.x, self.y = x, y
-        >>> register_pytree_with_keys(
-        ...     Point,
-        ...     lambda p: (((GetAttrKey("x"), p.x), (GetAttrKey("y"), p.y)), None),
-        ...     lambda aux, ch: Point(*ch))
-        >>> keystr(tree_flatten_with_path([Point(1, 2)])[0][1][0])
-        '[0].y'
-    """
-    if flatten_func is None:
-
-        def flatten_func(x: Any) -> tuple[list, Any]:
-            pairs, aux = flatten_with_keys(x)
-            return [c for _, c in pairs], aux
-
-    register_pytree_node(nodetype, flatten_func, unflatten_func)
-    _KEYED[nodetype] = flatten_with_keys
-
-
-def register_pytree_with_keys_class(cls: type) -> type:
-    """Class decorator: register `cls` by its ``tree_flatten_with_keys`` and ``tree_unflatten``
-    methods (and ``tree_flatten`` if it has one)."""
-    flat = getattr(cls, "tree_flatten", None)
-    register_pytree_with_keys(
-        cls,
-        lambda x: x.tree_flatten_with_keys(),
-        cls.tree_unflatten,
-        (lambda x: x.tree_flatten()) if flat is not None else None,
-    )
-    return cls
-
-
-def register_dataclass(
-    nodetype: type,
-    data_fields: Iterable[str] | None = None,
-    meta_fields: Iterable[str] | None = None,
-    drop_fields: Iterable[str] = (),
-) -> type:
-    """Register a dataclass as a pytree node: `data_fields` are children (key paths
-    ``.name``), `meta_fields` static aux data. Without both lists, fields marked
-    ``field(metadata=dict(static=True))`` are meta and the other init fields data. Returns
-    `nodetype`, so it can decorate the class.
-
-    Examples:
-        >>> @register_dataclass
-        ... @dataclasses.dataclass
-        ... class Params:
-        ...     w: Any
-        ...     name: str = dataclasses.field(default="p", metadata=dict(static=True))
-        >>> tree_leaves(Params(w=[1, 2]))
-        [1, 2]
-    """
-    if data_fields is None and meta_fields is None:
-        if not dataclasses.is_dataclass(nodetype):
-            raise TypeError(
-                f"register_dataclass: {nodetype.__name__} is not a dataclass; pass "
-                "data_fields and meta_fields explicitly"
-            )
-        dropped = set(drop_fields)
-        fields = [f for f in dataclasses.fields(nodetype) if f.init and f.name not in dropped]
-        meta = tuple(f.name for f in fields if f.metadata.get("static", False))
-        data = tuple(f.name for f in fields if not f.metadata.get("static", False))
-    elif data_fields is None or meta_fields is None:
-        raise TypeError("register_dataclass: give both data_fields and meta_fields, or neither")
-    else:
-        data, meta = tuple(data_fields), tuple(meta_fields)
-
-    def flatten_with_keys(x: Any) -> tuple[tuple, tuple]:
-        pairs = tuple((GetAttrKey(n), getattr(x, n)) for n in data)
-        return pairs, tuple(getattr(x, n) for n in meta)
-
-    def unflatten(aux: tuple, children: Iterable) -> Any:
-        kwargs = dict(zip(meta, aux, strict=True))
-        kwargs.update(zip(data, children, strict=True))
-        return nodetype(**kwargs)
-
-    def flatten(x: Any) -> tuple[list, tuple]:
-        return [getattr(x, n) for n in data], tuple(getattr(x, n) for n in meta)
-
-    register_pytree_with_keys(nodetype, flatten_with_keys, unflatten, flatten)
-    return nodetype
+# Key paths live in their own module; tree_util is where users find them, as in JAX.
+from trace_ag.tree_paths import (  # noqa: E402
+    DictKey,
+    FlattenedIndexKey,
+    GetAttrKey,
+    SequenceKey,
+    keystr,
+    register_dataclass,
+    register_pytree_with_keys,
+    register_pytree_with_keys_class,
+    tree_flatten_with_path,
+    tree_leaves_with_path,
+    tree_map_with_path,
+)
