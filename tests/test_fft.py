@@ -111,6 +111,19 @@ def test_other_input_dtypes_follow_numpy(dtype, expected):
     assert ag.jit(tnp.fft.fft)(a).dtype == expected
 
 
+def test_default_float32_mode_transforms_integers_in_complex64_like_jax_without_x64():
+    ag.config.update("default_float", "float32")
+    try:
+        ints = np.array([1, 0, 2, 1])
+        assert tnp.fft.fft(ints).dtype == tnp.fft.fft([1.0, 0.0]).dtype == np.complex64
+        assert tnp.fft.rfft(ints).dtype == np.complex64 and tnp.fft.irfft(ints).dtype == np.float32
+        assert tnp.fft.fft(X).dtype == np.complex128  # NumPy arrays keep their precision
+        assert tnp.fft.fftfreq(4).dtype == tnp.fft.rfftfreq(4).dtype == np.float32
+        _same(tnp.fft.fft(ints), np.fft.fft(ints).astype(np.complex64), 1e-6)
+    finally:
+        ag.config.update("default_float", "float64")
+
+
 def test_irfft_and_hfft_of_real_inputs_treat_them_as_complex_like_numpy():
     _same(tnp.fft.irfft(X), np.fft.irfft(X))
     _same(tnp.fft.hfft(X, n=5), np.fft.hfft(X, n=5))

@@ -10,9 +10,11 @@ works under ``grad``, ``jvp``, ``vmap`` and ``jit`` on both backends, with JAX's
 
 Values and dtypes follow NumPy 2: float32 and complex64 inputs give complex64 (float32 for
 ``irfft``/``hfft``), as in JAX; float64, complex128, integers and booleans give complex128
-(float64). Where NumPy and JAX differ, NumPy wins for values and dtypes: booleans transform in
-complex128 (JAX: complex64); float16 computes in float32 as in NumPy, but ``irfft``/``hfft`` of
-float16 give float32 (NumPy casts those back to float16; JAX refuses float16 for ``rfft``).
+(float64), or complex64 (float32) for integers, booleans and Python numbers when
+``config.default_float`` is float32 (JAX without x64). Where NumPy and JAX differ, NumPy wins
+for values and dtypes: booleans transform in complex128 (JAX: complex64); float16 computes in
+float32 as in NumPy, but ``irfft``/``hfft`` of float16 give float32 (NumPy casts those back to
+float16; JAX refuses float16 for ``rfft``).
 Arguments NumPy accepts but JAX refuses are refused, with JAX's reason: repeated axes (NumPy
 transforms such an axis twice) and entries of ``s`` below 1 (NumPy 2 reads ``-1`` as "the
 input's size"). An ``rfft`` of a complex array raises, as in both.
@@ -33,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from trace_ag import errors
+from trace_ag import config, errors
 from trace_ag.core import Tracer, is_complex
 from trace_ag.numpy import _complex as cx
 from trace_ag.numpy import _more_index as mi
@@ -93,16 +95,24 @@ def _one_axis(axis: Any, fn: str) -> tuple[int]:
     return (axis,)
 
 
+def _complex_dtype(dtype: np.dtype) -> np.dtype:
+    """The complex dtype a transform of ``dtype`` computes in; integers and booleans go to
+    the default float's (complex128, or complex64 with ``config.default_float`` float32)."""
+    if np.issubdtype(dtype, np.inexact):
+        return prim.complex_dtype(dtype)
+    return prim.complex_dtype(config.default_float_dtype)
+
+
 def _input(a: Any, kind: str, fn: str) -> Any:
     """``a`` in the dtype the transform computes in: real for ``rfft``, complex otherwise."""
     x = asarray_or_tracer(a)
     if kind != "rfft":
-        return cast(x, prim.complex_dtype(x.dtype))
+        return cast(x, _complex_dtype(x.dtype))
     if is_complex(x.dtype):
         raise errors.DTypeError(
             errors.at_user_line(f"{fn}: expected a real array, got {x.dtype} (use fft for complex)")
         )
-    return cast(x, prim.real_dtype(x.dtype))
+    return cast(x, prim.real_dtype(_complex_dtype(x.dtype)))
 
 
 def _axes_and_lengths(x: Any, s: Any, axes: Any, kind: str, fn: str):
@@ -373,7 +383,7 @@ def ifftshift(x: Any, axes: int | Sequence[int] | None = None) -> Any:
 
 
 def _frequencies(k: np.ndarray, n: int, d: Any, dtype: Any) -> Any:
-    dtype = np.dtype(np.float64 if dtype is None else dtype)
+    dtype = np.dtype(config.default_float_dtype if dtype is None else dtype)
     if isinstance(d, Tracer):
         return cast(k * (1.0 / (n * d)), dtype)
     if np.ndim(d) != 0:
@@ -383,8 +393,8 @@ def _frequencies(k: np.ndarray, n: int, d: Any, dtype: Any) -> Any:
 
 def fftfreq(n: int, d: Any = 1.0, *, dtype: Any = None) -> Any:
     """The frequencies of :func:`fft`'s ``n`` outputs for sample spacing ``d``, in cycles per
-    unit (``numpy.fft.fftfreq``; ``dtype`` as in ``jax.numpy.fft``, default float64). ``d``
-    may be traced.
+    unit (``numpy.fft.fftfreq``; ``dtype`` as in ``jax.numpy.fft``, default: the default float,
+    ``config.default_float``). ``d`` may be traced.
 
     Examples:
         >>> tnp.fft.fftfreq(4, d=0.5)
