@@ -170,34 +170,73 @@ class Flatten(Layer):
 @dataclass(frozen=True)
 class Dropout(Layer):
     """Zero each element with probability ``rate`` while training, scaling the rest by
-    ``1 / (1 - rate)``; the identity otherwise. Training needs ``rng`` (a NumPy Generator).
+    ``1 / (1 - rate)``; the identity otherwise.
 
-    The mask is drawn with NumPy, so it must be drawn anew at every step: under ``ag.jit`` it
-    would be baked into the compiled step, which is refused (``nn.train.fit`` runs models with
-    dropout eagerly).
+    Training needs randomness, given either way:
+
+    - ``key=`` (or ``rng=``) a ``trace_ag.random`` key, as in JAX: the mask is
+      ``random.bernoulli(key, 1 - rate, x.shape)``, an ordinary traced computation, so a
+      training step with dropout runs under ``ag.jit``; pass a fresh key each step
+      (``random.split``). Through ``Sequential``, which passes ``rng`` on, every Dropout layer
+      gets the same key.
+    - ``rng=`` a NumPy Generator: the mask is drawn with NumPy, so it cannot be traced, and
+      under ``ag.jit`` (which would bake one mask into the compiled step) it is refused.
+
+    Examples:
+        >>> drop = Dropout(0.5)
+        >>> x = np.ones((2, 4))
+        >>> y = drop.apply({}, x, key=ag.random.PRNGKey(0), training=True)
+        >>> sorted(set(y.ravel().tolist())) in ([0.0, 2.0], [0.0], [2.0])
+        True
+        >>> step = ag.jit(lambda x, k: drop.apply({}, x, key=k, training=True))
+        >>> bool((step(x, ag.random.PRNGKey(0)) == y).all())
+        True
     """
 
     rate: float
 
-    def apply(self, params, x, *, rng=None, training=False):
+    def apply(self, params, x, *, rng=None, key=None, training=False):
         if not training or self.rate == 0:
             return x
+        if key is None and _is_key(rng):
+            key = rng
+        if key is not None:
+            return self._apply_key(x, key)
         if not isinstance(rng, np.random.Generator):
             raise TypeError(
                 at_user_line(
-                    "Dropout.apply(training=True) needs rng=np.random.Generator (got "
-                    f"{type(rng).__name__}): pass the same rng to model.apply"
+                    "Dropout.apply(training=True) needs rng=np.random.Generator or key= (a "
+                    f"trace_ag.random key); got rng={type(rng).__name__}: pass one to model.apply"
                 )
             )
         if isinstance(x, Tracer) and x.concrete_value() is None:
             raise TypeError(
                 at_user_line(
-                    "Dropout.apply(training=True) under ag.jit would bake one random mask into "
-                    "the compiled function; run the training step without jit"
+                    "Dropout.apply(training=True, rng=Generator) under ag.jit would bake one "
+                    "random mask into the compiled function; pass key=random.PRNGKey(...) "
+                    "(split anew each step) instead, or run the step without jit"
                 )
             )
+        if self.rate >= 1:
+            return tnp.zeros_like(x)
         keep = rng.random(np.shape(x)) >= self.rate
         return x * (keep / (1.0 - self.rate)).astype(x.dtype)
+
+    def _apply_key(self, x, key):
+        from trace_ag import random
+
+        if self.rate >= 1:
+            return tnp.zeros_like(x)
+        keep_prob = 1.0 - self.rate
+        keep = random.bernoulli(key, keep_prob, tuple(np.shape(x)))
+        return tnp.where(keep, x / tnp.asarray(keep_prob, x.dtype), tnp.zeros_like(x))
+
+
+def _is_key(value: Any) -> bool:
+    """Whether ``value`` is a trace_ag.random key (a uint32[2] array or tracer)."""
+    if not isinstance(value, (np.ndarray, Tracer)):
+        return False
+    return np.dtype(value.dtype) == np.uint32 and tuple(np.shape(value)) == (2,)
 
 
 # ---------------------------------------------------------------- activations
