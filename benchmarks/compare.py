@@ -1,0 +1,230 @@
+"""trace_ag against jax.jit and PyTorch eager on the issue-16 steps, side by side in one process:
+each step's contenders take turns (round after round, a few calls each; medians), so a change
+in the machine's load hits every row alike. Rows: trace_ag ``jit`` (NumPy backend) and
+``jit(backend="jax")``, ``jax.jit`` of the same step written in JAX, PyTorch eager (skipped
+when PyTorch is not installed) and, for the MLPs, the hand-written NumPy step (the floor).
+
+    python benchmarks/compare.py --threads 1              # the three steps
+    python benchmarks/compare.py --threads 2 --epoch      # also an epoch of LeNet-5 with Adam
+
+Not a test: timings depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+if "--threads" in sys.argv:  # before NumPy, JAX and PyTorch start their thread pools
+    _n = sys.argv[sys.argv.index("--threads") + 1]
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = _n
+    if _n == "1":
+        os.environ["XLA_FLAGS"] = (
+            "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        )
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import lenet5_step  # noqa: E402
+import mlp  # noqa: E402
+
+import trace_ag as ag  # noqa: E402
+import trace_ag.numpy as tnp  # noqa: E402
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    if "--threads" in sys.argv:
+        torch.set_num_threads(int(sys.argv[sys.argv.index("--threads") + 1]))
+    return torch
+
+
+def lecture_rows() -> dict[str, Callable]:
+    import jax
+
+    params, x, y = mlp.lecture_problem()
+    step = mlp.sgd_step(ag.grad(mlp.lecture_loss(tnp)), 0.05)
+    ours, ours_jax, peer = (
+        ag.jit(step),
+        ag.jit(step, backend="jax"),
+        mlp.jax_peer(mlp.lecture_loss, 0.05),
+    )
+    rows = {
+        "hand-written NumPy": lambda: _lecture_numpy(params, x, y),
+        "trace_ag jit (numpy)": lambda: ours(params, x, y),
+        "trace_ag jit (jax)": lambda: jax.block_until_ready(ours_jax(params, x, y)),
+        "jax.jit": lambda: jax.block_until_ready(peer(params, x, y)),
+    }
+    torch = _torch()
+    if torch is not None:
+        tp = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+        tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+
+        def torch_step():
+            hidden = torch.relu(torch.outer(tx, tp["w1"]) + tp["b1"])
+            loss = torch.mean((hidden @ tp["w2"] + tp["b2"] - ty) ** 2)
+            grads = torch.autograd.grad(loss, list(tp.values()))
+            with torch.no_grad():
+                return [p - 0.05 * g for p, g in zip(tp.values(), grads, strict=True)]
+
+        rows["PyTorch eager"] = torch_step
+    return rows
+
+
+def _lecture_numpy(p, x, y, lr=0.05):
+    """The lecture MLP's forward, backward and update written by hand in NumPy."""
+    z = np.outer(x, p["w1"]) + p["b1"]
+    h = np.maximum(z, 0.0)
+    r = h @ p["w2"] + p["b2"] - y
+    g = (2.0 / r.size) * r
+    gz = np.outer(g, p["w2"]) * (z > 0)
+    grads = {"w1": x @ gz, "b1": gz.sum(0), "w2": h.T @ g, "b2": g.sum()}
+    return {k: p[k] - lr * grads[k] for k in p}
+
+
+def big_mlp_rows() -> dict[str, Callable]:
+    import jax
+
+    params, x, y = mlp.big_problem()
+    step = mlp.sgd_step(ag.grad(mlp.big_loss(tnp, tnp.log_softmax)), 0.01)
+    ours, ours_jax = ag.jit(step), ag.jit(step, backend="jax")
+    peer, jparams = mlp.jax_peer(mlp.big_loss, 0.01), jax.device_put(params)
+    rows = {
+        "hand-written NumPy": lambda: mlp.handwritten_step(params, x, y),
+        "trace_ag jit (numpy)": lambda: ours(params, x, y),
+        "trace_ag jit (jax)": lambda: jax.block_until_ready(ours_jax(jparams, x, y)),
+        "jax.jit": lambda: jax.block_until_ready(peer(jparams, x, y)),
+    }
+    torch = _torch()
+    if torch is not None:
+        tp = [
+            [
+                torch.tensor(layer["w"], requires_grad=True),
+                torch.tensor(layer["b"], requires_grad=True),
+            ]
+            for layer in params
+        ]
+        tx, labels = torch.from_numpy(x), torch.from_numpy(y.argmax(-1))
+        flat = [t for layer in tp for t in layer]
+
+        def torch_step():
+            h = tx
+            for w, b in tp[:-1]:
+                h = torch.relu(h @ w + b)
+            loss = torch.nn.functional.cross_entropy(h @ tp[-1][0] + tp[-1][1], labels)
+            grads = torch.autograd.grad(loss, flat)
+            with torch.no_grad():
+                return [p - 0.01 * g for p, g in zip(flat, grads, strict=True)]
+
+        rows["PyTorch eager"] = torch_step
+    return rows
+
+
+def lenet_rows() -> dict[str, Callable]:
+    rows = {
+        "trace_ag jit (numpy)": lenet5_step.trace_ag_step("strided", "jit"),
+        "trace_ag jit (jax)": lenet5_step.trace_ag_step("strided", "jit-jax"),
+        "jax.jit": lenet5_step.jax_step(),
+    }
+    if _torch() is not None:
+        rows["PyTorch eager"] = lenet5_step.torch_step()
+    return rows
+
+
+def epoch_rows(samples: int = 5000) -> dict[str, Callable]:
+    """An epoch of the main job's shape: LeNet-5, Adam, batch 64, ``samples`` random digits
+    (the same batches in the same order for every row)."""
+    from nn import losses, models, optim
+
+    steps = samples // 64
+    rng = np.random.default_rng(0)
+    xs = rng.uniform(size=(steps, 64, 1, 28, 28)).astype(np.float32)
+    ys = rng.integers(0, 10, (steps, 64))
+    model = models.lenet5((1, 28, 28))
+    params, _ = model.init(0, (1, 28, 28))
+    opt = optim.adam(1e-3)
+
+    def step(params, state, x, y):
+        loss_fn = lambda p: losses.cross_entropy(model.apply(p, x), y)  # noqa: E731
+        loss, grads = ag.value_and_grad(loss_fn)(params)
+        updates, state = opt.update(grads, state, params)
+        return optim.apply_updates(params, updates), state, loss
+
+    jitted = ag.jit(step, donate_argnums=(0, 1))
+    box = [params, opt.init(params)]
+
+    def ours():
+        for x, y in zip(xs, ys, strict=True):
+            box[0], box[1], _ = jitted(box[0], box[1], x, y)
+
+    rows = {"trace_ag jit (numpy)": ours}
+    torch = _torch()
+    if torch is not None:
+        from torch import nn as tnn
+
+        torch.manual_seed(0)
+        net = tnn.Sequential(
+            tnn.Conv2d(1, 6, 5), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Conv2d(6, 16, 5), tnn.ReLU(),
+            tnn.MaxPool2d(2), tnn.Flatten(), tnn.Linear(256, 120), tnn.ReLU(),
+            tnn.Linear(120, 84), tnn.ReLU(), tnn.Linear(84, 10),
+        )  # fmt: skip
+        topt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        txs, tys = torch.from_numpy(xs), torch.from_numpy(ys)
+
+        def theirs():
+            for x, y in zip(txs, tys, strict=True):
+                topt.zero_grad()
+                tnn.functional.cross_entropy(net(x), y).backward()
+                topt.step()
+
+        rows["PyTorch eager"] = theirs
+    return rows
+
+
+def report(title: str, results: dict[str, float], unit: float, bases: list[str]) -> None:
+    present = [b for b in bases if b in results]
+    head = " | ".join(f"/ {b}" for b in present)
+    print(f"\n{title}\n| variant | time | {head} |\n|---|---:|" + "---:|" * len(present))
+    for name, seconds in results.items():
+        ratios = " | ".join(f"{seconds / results[b]:.2f}x" for b in present)
+        print(f"| {name} | {seconds * unit:.3f} {'ms' if unit == 1e3 else 's'} | {ratios} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, help="threads for BLAS, XLA and PyTorch")
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--epoch", action="store_true", help="also time an epoch (5,000 digits)")
+    parser.add_argument("--epoch-rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(
+        f"{platform.machine()}, {os.cpu_count()} CPUs, threads: {args.threads or 'default'}, "
+        f"NumPy {np.__version__}, load average {os.getloadavg()[0]:.1f}"
+    )
+    base = ["hand-written NumPy", "PyTorch eager"]
+    lenet = mlp.interleaved_medians(lenet_rows(), max(args.rounds // 3, 5), steps=4)
+    report("LeNet-5 step, batch 64, float32", lenet, 1e3, ["PyTorch eager"])
+    lecture = mlp.interleaved_medians(lecture_rows(), args.rounds, steps=10)
+    report("lecture MLP 1-20-1, 100 points, float64", lecture, 1e3, base)
+    big = mlp.interleaved_medians(big_mlp_rows(), args.rounds)
+    report("MLP 784-256-256-10, batch 128, float32", big, 1e3, base)
+    if args.epoch:
+        epoch = mlp.interleaved_medians(epoch_rows(), args.epoch_rounds, steps=1)
+        report("LeNet-5 epoch (5,000 digits, Adam, batch 64)", epoch, 1.0, ["PyTorch eager"])
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
