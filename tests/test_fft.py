@@ -129,6 +129,13 @@ def test_irfft_and_hfft_of_real_inputs_treat_them_as_complex_like_numpy():
     _same(tnp.fft.hfft(X, n=5), np.fft.hfft(X, n=5))
 
 
+def test_lengths_and_axes_may_be_arrays_or_numpy_integers():
+    kw = dict(s=np.array([2, 5]), axes=np.array([1, 0]))
+    _same(tnp.fft.rfftn(X, **kw), np.fft.rfftn(X, **kw))
+    _same(tnp.fft.irfft(Z, n=np.int64(5), axis=np.int32(0)), np.fft.irfft(Z, n=5, axis=0))
+    _same(tnp.fft.fft([1, 2, 3]), np.fft.fft([1, 2, 3]))
+
+
 def test_four_axes_and_empty_axes():
     a = RNG.standard_normal((2, 3, 2, 2, 3))
     _same(tnp.fft.fftn(a), np.fft.fftn(a))

@@ -119,7 +119,7 @@ def _axes_and_lengths(x: Any, s: Any, axes: Any, kind: str, fn: str):
     """NumPy's (and JAX's) reading of ``s`` and ``axes``: the axes, in order, and the logical
     transform lengths along them."""
     if s is not None:
-        if not isinstance(s, Sequence):
+        if isinstance(s, (str, bytes)) or not np.iterable(s):
             raise TypeError(f"{fn}: s must be a sequence of integers, got {s!r}")
         s = [_points(n, fn) for n in s]
     if axes is None:
