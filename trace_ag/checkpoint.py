@@ -14,10 +14,10 @@ from typing import Any
 
 from trace_ag import tracing
 from trace_ag.autodiff import vjp
-from trace_ag.control_flow import run_graph, trace_closed, vmapped
 from trace_ag.core import Primitive, aval_of
 from trace_ag.forward import instantiate_all, jvp
 from trace_ag.interpret import eval_graph
+from trace_ag.subgraphs import run_graph, trace_closed, vmapped
 from trace_ag.tree_util import tree_flatten, tree_unflatten
 
 

@@ -16,49 +16,18 @@ import numpy as np
 
 from trace_ag import errors, tracing
 from trace_ag.autodiff import vjp
-from trace_ag.codegen import CompiledGraph
-from trace_ag.core import Aval, Graph, Primitive, Var, aval_of
+from trace_ag.core import Graph, Primitive, Var
 from trace_ag.interpret import eval_graph
 from trace_ag.numpy._base import asarray_or_tracer
+from trace_ag.subgraphs import (
+    avals_of,
+    check_same_structure,
+    jax_fn,
+    run_graph,
+    trace_closed,
+    vmapped,
+)
 from trace_ag.tree_util import tree_flatten, tree_unflatten
-
-
-def run_graph(graph: Graph, *args: Any) -> list:
-    """Evaluate a sub-graph on NumPy values with code generated once for it; the code lives
-    on the graph, so it is freed with it (eager loops trace a new graph per call)."""
-    compiled = graph.cache.get("numpy")
-    if compiled is None:
-        compiled = graph.cache["numpy"] = CompiledGraph(graph)
-    return list(compiled.fn(*args))
-
-
-def trace_closed(fn: Callable, in_avals: Sequence[Aval], what: str) -> tuple[Graph, list, Any]:
-    """Trace ``fn(*args)`` abstractly. The graph takes its captured constants as leading
-    inputs; returns (graph, constants, output tree)."""
-    _, graph, out_tree = tracing.trace_to_graph(fn, list(in_avals), concrete=False, fn_name=what)
-    closed = Graph(graph.constvars + graph.invars, graph.eqns, graph.outvars)
-    return closed, list(graph.constvals), out_tree
-
-
-def avals_of(values: Sequence) -> list[Aval]:
-    return [aval_of(v) for v in values]
-
-
-def check_same_structure(what: str, name_a: str, a: tuple, name_b: str, b: tuple) -> None:
-    if a != b:
-        raise TypeError(
-            errors.at_user_line(
-                f"{what}: {name_a} and {name_b} must have the same structure, shapes and dtypes, "
-                f"got {a[0]} {list(a[1])} and {b[0]} {list(b[1])}"
-            )
-        )
-
-
-def jax_fn(graph: Graph) -> Callable:
-    from trace_ag.backends.jax import lower
-
-    return lower(graph)
-
 
 # ---------------------------------------------------------------- cond
 
@@ -119,19 +88,6 @@ def _cond_jax(index, *operands, branches):
 
     fns = [lambda *ops, b=b: list(jax_fn(b)(*ops)) for b in branches]
     return tuple(lax.switch(index, fns, *operands))
-
-
-def vmapped(graph: Graph, in_axes: Sequence, size: int | None = None) -> Callable:
-    """``graph`` as a function vectorized over ``in_axes`` (outputs batched first; with no
-    mapped input, the outputs are broadcast to ``size``)."""
-    from trace_ag import numpy as tnp
-    from trace_ag.batching import vmap
-
-    if all(a is None for a in in_axes):
-        return lambda *xs: [
-            tnp.broadcast_to(o, (size, *np.shape(o))) for o in eval_graph(graph, *xs)
-        ]
-    return vmap(lambda *xs: eval_graph(graph, *xs), in_axes=tuple(in_axes))
 
 
 def _cond_batch(vals, dims, *, size, branches):

@@ -52,7 +52,7 @@ class _Custom:
         """The function traced abstractly for these inputs: (graph, constants, out tree)."""
         key = (in_tree, tuple(avals))
         if key not in self._traced:
-            from trace_ag.control_flow import trace_closed
+            from trace_ag.subgraphs import trace_closed
 
             self._traced[key] = trace_closed(
                 lambda *xs: self.fun(*tree_unflatten(in_tree, list(xs))), avals, self.name

@@ -54,8 +54,8 @@ def _jit_call_jvp(primals, tangents, *, graph, name):
 
 
 def _jit_call_batch(vals, dims, *, size, graph, name):
-    from trace_ag.control_flow import vmapped
     from trace_ag.jit import jit
+    from trace_ag.subgraphs import vmapped
 
     def make() -> Callable:
         batched = vmapped(graph, tuple(dims), size)
@@ -72,7 +72,7 @@ def _jit_call_jax(*args, graph, name):
 
 
 def _jit_call_impl(*args, graph, name):
-    from trace_ag.control_flow import run_graph
+    from trace_ag.subgraphs import run_graph
 
     return tuple(run_graph(graph, *args))
 

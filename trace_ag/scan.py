@@ -14,16 +14,10 @@ import numpy as np
 
 from trace_ag import errors, passes, tracing
 from trace_ag.autodiff import vjp
-from trace_ag.control_flow import (
-    avals_of,
-    check_same_structure,
-    jax_fn,
-    run_graph,
-    trace_closed,
-    while_loop,
-)
+from trace_ag.control_flow import while_loop
 from trace_ag.core import Aval, Graph, Primitive
 from trace_ag.interpret import eval_graph
+from trace_ag.subgraphs import avals_of, check_same_structure, jax_fn, run_graph, trace_closed
 from trace_ag.tree_util import tree_flatten, tree_unflatten
 
 
@@ -161,8 +155,8 @@ def _scan_batch(vals, dims, *, size, body, n_consts, n_carry, length, reverse):
     """Every carry batched in front; batched ``xs`` carry the batch on axis 1 (axis 0 is the
     loop); the body is the vectorized body."""
     from trace_ag import numpy as tnp
-    from trace_ag.control_flow import vmapped
     from trace_ag.primitives._transform_rules import to_front
+    from trace_ag.subgraphs import vmapped
 
     consts, init, xs = _split(vals, n_consts, n_carry)
     const_dims, init_dims, xs_dims = _split(dims, n_consts, n_carry)
