@@ -32,8 +32,8 @@ def test_non_array_argument():
 def test_unsupported_numpy_function_is_named_with_a_hint():
     with pytest.raises(ag.UnsupportedFunctionError, match=r"numpy\.fft.*declare a Primitive"):
         ag.grad(lambda x: tnp.sum(np.fft.fft(x)))(np.ones(4))
-    with pytest.raises(AttributeError, match=r"trace_ag\.numpy has no function 'fft'.*Primitive"):
-        tnp.fft  # noqa: B018
+    with pytest.raises(AttributeError, match=r"numpy has no function 'busday_count'.*Primitive"):
+        tnp.busday_count  # noqa: B018
 
 
 def test_raw_numpy_conversion_of_a_tracer_is_refused():
