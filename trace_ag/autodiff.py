@@ -1,6 +1,6 @@
 """Reverse mode: ``vjp``, ``grad`` and ``value_and_grad`` over a recorded graph.
 
-The forward pass is traced concretely (``tracing.GraphTrace``); the backward pass walks the
+The forward pass is traced concretely (``tracing.GraphInterpreter``); the backward pass walks the
 equations in reverse and applies each primitive's vjp rule to the recorded values. The rules are
 written with trace_ag ops and run under whatever interpreter is current, so the backward pass is
 itself traced by an enclosing transform: that is all grad-of-grad needs.
@@ -106,7 +106,7 @@ def to_user(x: Any) -> Any:
     return x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x
 
 
-def _lower_value(tr: tracing.GraphTrace, x: Any) -> Any:
+def _lower_value(tr: tracing.GraphInterpreter, x: Any) -> Any:
     """An output of the traced function, as a value of the enclosing level."""
     return tr.value_of(tr.lift(x))
 
@@ -196,7 +196,7 @@ def _fn_name(fn: Callable) -> str:
     return getattr(fn, "__name__", "the function")
 
 
-def _residual_count(tr: tracing.GraphTrace) -> int:
+def _residual_count(tr: tracing.GraphInterpreter) -> int:
     """How many intermediate arrays the backward pass keeps alive (inputs and constants
     excluded): what ``checkpoint`` reduces."""
     produced = {v for eqn in tr.eqns for v in eqn.outputs}

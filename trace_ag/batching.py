@@ -1,6 +1,6 @@
 """Vectorization: ``vmap``.
 
-A ``BatchTrace`` carries each value with the position of its batch axis (``bdim``; ``None``
+A ``BatchInterpreter`` carries each value with the position of its batch axis (``bdim``; ``None``
 when the value is the same for the whole batch). A primitive's batching rule,
 ``rule(values, bdims, **params) -> (out, out_bdim)``, runs under the parent interpreter. A
 primitive without one falls back to a loop over the batch, with a one-time warning naming it.
@@ -59,7 +59,7 @@ def batch_by_looping(prim: Primitive, vals: list, dims: list, size: int, **param
 class BatchTracer(Tracer):
     __slots__ = ("value", "bdim")
 
-    def __init__(self, trace: BatchTrace, value: Any, bdim: int):
+    def __init__(self, trace: BatchInterpreter, value: Any, bdim: int):
         self.trace = trace
         self.value = value
         self.bdim = bdim
@@ -73,7 +73,7 @@ class BatchTracer(Tracer):
         return None  # a batch of values has no single value for Python to branch on
 
 
-class BatchTrace(Interpreter):
+class BatchInterpreter(Interpreter):
     """Carries batched values with their batch axis through every primitive."""
 
     def __init__(self, parent: Interpreter, size: int):
@@ -185,7 +185,7 @@ def vmap(fn: Callable, in_axes: Any = 0, out_axes: Any = 0):
                 errors.at_user_line(f"vmap({name}): mapped axes have different sizes ({detail})")
             )
         size = next(iter(sizes.values()))
-        trace = BatchTrace(current_interpreter(), size)
+        trace = BatchInterpreter(current_interpreter(), size)
         tracers = [
             x if a is None else BatchTracer(trace, x, a) for x, a in zip(flat, axes, strict=True)
         ]

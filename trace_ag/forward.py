@@ -1,6 +1,7 @@
 """Forward mode: ``jvp`` and ``linearize``.
 
-A ``JVPTrace`` carries a (primal, tangent) pair per tracer; ``None`` is a symbolic zero tangent.
+A ``JVPInterpreter`` carries a (primal, tangent) pair per tracer; ``None`` is a symbolic zero
+tangent.
 Each primitive's ``jvp`` rule, ``rule(primals, tangents, **params) -> (out, tangent_out)``,
 runs under the parent interpreter, so forward mode nests with everything else. A primitive
 without a jvp rule falls back to transposing its vjp rule: ``J t = d/dg <J^T g, t>``.
@@ -37,7 +38,7 @@ from trace_ag.tree_util import tree_flatten, tree_unflatten
 class JVPTracer(Tracer):
     __slots__ = ("primal", "tangent")
 
-    def __init__(self, trace: JVPTrace, primal: Any, tangent: Any):
+    def __init__(self, trace: JVPInterpreter, primal: Any, tangent: Any):
         self.trace = trace
         self.primal = primal
         self.tangent = tangent
@@ -92,7 +93,7 @@ def jvp_by_transposing_vjp(prim: Primitive, primals, tangents, **params):
     return out, (tuple(t_out) if prim.multiple_results else t_out[0])
 
 
-class JVPTrace(Interpreter):
+class JVPInterpreter(Interpreter):
     """Pushes tangents forward alongside primals."""
 
     def __init__(self, parent: Interpreter):
@@ -167,7 +168,7 @@ def jvp(fn: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fal
                 errors.at_user_line(f"jvp: a complex tangent for a real primal ({aval_of(p)})")
             )
     _check_tangents(p_flat, t_flat, "jvp")
-    trace = JVPTrace(current_interpreter())
+    trace = JVPInterpreter(current_interpreter())
     tracers = [JVPTracer(trace, p, t) for p, t in zip(p_flat, t_flat, strict=True)]
     try:
         with use_interpreter(trace):
@@ -185,7 +186,7 @@ def jvp(fn: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fal
     return (*result, aux) if has_aux else result
 
 
-def _map_out(trace: JVPTrace, tree: Any):
+def _map_out(trace: JVPInterpreter, tree: Any):
     flat, t = tree_flatten(tree)
     return tree_unflatten(t, [to_user(trace.lift(x)[0]) for x in flat]), t
 

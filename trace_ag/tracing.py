@@ -1,6 +1,6 @@
 """Tracing: calling a function on tracers records its primitives as a ``Graph``.
 
-A ``GraphTrace`` records one equation per ``bind``. In *concrete* mode (grad, vjp) each tracer
+A ``GraphInterpreter`` records one equation per ``bind``. In *concrete* mode (grad, vjp) each tracer
 also carries its value, computed by handing the same primitive to the parent interpreter, so
 Python control flow on values works as in HIPS autograd and nested transforms stack naturally:
 a value may itself be a tracer of the enclosing transform. In *abstract* mode (make_ir, jit)
@@ -33,11 +33,11 @@ from trace_ag.tree_util import tree_flatten, tree_unflatten
 
 
 class GraphTracer(Tracer):
-    """A tracer of a ``GraphTrace``: a graph variable plus, in concrete mode, its value."""
+    """A tracer of a ``GraphInterpreter``: a graph variable plus, in concrete mode, its value."""
 
     __slots__ = ("var", "value")
 
-    def __init__(self, trace: GraphTrace, var: Var, value: Any):
+    def __init__(self, trace: GraphInterpreter, var: Var, value: Any):
         self.trace = trace
         self.var = var
         self.value = value
@@ -51,7 +51,7 @@ class GraphTracer(Tracer):
         return value.concrete_value() if isinstance(value, Tracer) else value
 
 
-class GraphTrace(Interpreter):
+class GraphInterpreter(Interpreter):
     """Records equations; in concrete mode also computes every value through ``parent``."""
 
     def __init__(self, parent: Interpreter, concrete: bool):
@@ -149,13 +149,13 @@ def as_input_value(x: Any, fn_name: str) -> Any:
 
 def trace(
     fn: Callable, args: Sequence, concrete: bool, fn_name: str
-) -> tuple[GraphTrace, list[Var], Any]:
+) -> tuple[GraphInterpreter, list[Var], Any]:
     """Call ``fn(*args)`` on fresh tracers (``args`` may hold values or avals); returns the
     trace, the input vars and the output exactly as ``fn`` returned it. The caller lifts the
     outputs and then calls ``end(trace)``.
     """
     flat, in_tree = tree_flatten(tuple(args))
-    tr = GraphTrace(current_interpreter(), concrete)
+    tr = GraphInterpreter(current_interpreter(), concrete)
     if concrete:
         tracers = [tr.new_input(as_input_value(x, fn_name)) for x in flat]
     else:
@@ -172,14 +172,14 @@ def trace(
     return tr, [t.var for t in tracers], out
 
 
-def end(tr: GraphTrace) -> None:
+def end(tr: GraphInterpreter) -> None:
     """Mark a trace finished, so that its tracers can no longer be used."""
     tr.alive = False
 
 
 def trace_to_graph(
     fn: Callable, args: Sequence, concrete: bool, fn_name: str
-) -> tuple[GraphTrace, Graph, Any]:
+) -> tuple[GraphInterpreter, Graph, Any]:
     """Trace ``fn(*args)`` into a graph whose outputs are its flattened output: returns the
     (ended) trace, the graph and the output tree. The one way every transform traces."""
     tr, invars, out = trace(fn, args, concrete, fn_name)

@@ -1,7 +1,7 @@
 """Recording and backpropagation for the lecture's objects: what ``Scalar`` and ``Tensor`` share.
 
 An operation on a Scalar or Tensor runs ``trace_ag.numpy`` on the NumPy values under a short,
-concrete ``GraphTrace`` whose input tracers are the operands' own ``Var``s, so it records
+concrete ``GraphInterpreter`` whose input tracers are the operands' own ``Var``s, so it records
 ordinary core equations ``Eqn(primitive, input Vars, params, output Vars)``: one ``Var`` per
 Tensor. ``.backward()`` gathers the nodes reachable from the output (iteratively, so graphs
 thousands of nodes deep work) and visits them in reverse creation order, a topological order;
@@ -24,7 +24,7 @@ from trace_ag import numpy as tnp
 from trace_ag.autodiff import apply_vjp, backward_pass
 from trace_ag.core import Eqn, Graph, Lit, Var, aval_of, current_interpreter, use_interpreter
 from trace_ag.lecture import _fast
-from trace_ag.tracing import GraphTrace, GraphTracer, end
+from trace_ag.tracing import GraphInterpreter, GraphTracer, end
 
 _creation = itertools.count()  # orders recorded operations: inputs always come first
 _REPLAYABLE: set[Callable] = set()  # the operators' functions: Scalar calls may be replayed
@@ -259,7 +259,7 @@ def record(op: str, fn: Callable[..., Any], *operands: Any, _templating: bool = 
         node = _replayed(op, fn, operands)
         if node is not None:
             return node
-    tr = GraphTrace(current_interpreter(), concrete=True)
+    tr = GraphInterpreter(current_interpreter(), concrete=True)
     nodes = [x for x in operands if isinstance(x, Node)]
     args = []
     for x in operands:
