@@ -27,11 +27,15 @@ def _float_dtype(name: str, dtype: Any) -> np.dtype:
 
 
 def _check_shape(name: str, shape: tuple[int, ...], *param_shapes) -> None:
-    if np.broadcast_shapes(shape, *param_shapes) != shape:
+    try:
+        result = np.broadcast_shapes(shape, *param_shapes)
+    except ValueError:
+        result = None  # not broadcastable at all
+    if result != shape:
         raise ValueError(
             f"{name} parameter shapes must be broadcast-compatible with shape argument, and "
             f"the result of broadcasting the shapes must equal the shape argument, but got "
-            f"result {np.broadcast_shapes(shape, *param_shapes)} for shape argument {shape}."
+            f"result {result} for shape argument {shape} (parameter shapes {list(param_shapes)})."
         )
 
 
