@@ -1,0 +1,256 @@
+"""``trace_ag.scipy.special`` at the points the spec rows do not draw: poles, zeros, infinities,
+nan and large arguments, against ``scipy.special`` (values) and ``jax.grad`` (derivatives and
+their conventions); integer orders and the errors. The drawn comparisons with JAX (values,
+vjps, jvp, vmap, jit on both backends, float32) are the ``special.*`` rows of
+``tests/spec_rows/special.py``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import trace_ag as ag
+import trace_ag.scipy.special as tsp
+
+scipy_special = pytest.importorskip("scipy.special")
+jax = pytest.importorskip("jax")
+jnp = pytest.importorskip("jax.numpy")
+jsp = pytest.importorskip("jax.scipy.special")
+
+INF, NAN = np.inf, np.nan
+
+EDGES = {
+    # name: (ours, scipy's, points)
+    "gammaln": (tsp.gammaln, scipy_special.gammaln,
+                [0.0, -0.0, -1.0, -2.0, -2.5, 0.5, 171.5, 1e5, 1e300, INF, -INF, NAN]),
+    "digamma": (tsp.digamma, scipy_special.digamma,
+                [0.0, -1.0, -2.5, 1e-300, 1e8, INF, NAN]),
+    "psi": (tsp.psi, scipy_special.psi, [0.5, 3.0, -0.5]),
+    "gamma": (tsp.gamma, scipy_special.gamma,
+              [0.0, -0.0, -1.0, -3.0, -2.5, 0.5, 171.0, 172.0, INF, -INF, NAN]),
+    "erf": (tsp.erf, scipy_special.erf, [0.0, -0.0, 1e-300, 6.0, -30.0, INF, -INF, NAN]),
+    "erfc": (tsp.erfc, scipy_special.erfc, [0.0, 10.0, 27.0, 30.0, -30.0, INF, -INF, NAN]),
+    "erfinv": (tsp.erfinv, scipy_special.erfinv, [0.0, 1.0, -1.0, 1 - 1e-16, 1.5, NAN]),
+    "ndtr": (tsp.ndtr, scipy_special.ndtr,
+             [0.0, 0.7, -0.7, -10.0, -40.0, 10.0, 40.0, INF, -INF, NAN]),
+    "ndtri": (tsp.ndtri, scipy_special.ndtri, [0.0, 1.0, 0.5, 1e-300, 1 - 1e-16, -0.1, 2.0, NAN]),
+    "log_ndtr": (tsp.log_ndtr, scipy_special.log_ndtr,
+                 [0.0, -5.0, -40.0, -1e3, 6.0, 10.0, 40.0, INF, -INF, NAN]),
+    "expit": (tsp.expit, scipy_special.expit, [0.0, -800.0, 800.0, 30.0, INF, -INF, NAN]),
+    "logit": (tsp.logit, scipy_special.logit, [0.0, 1.0, 0.5, 1e-300, -0.1, 1.5, NAN]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("name", sorted(EDGES))
+def test_edge_values_match_scipy(name, dtype):
+    """Eagerly and under jit (NumPy backend) the values, nan and infinities included, are
+    SciPy's, in the input's dtype."""
+    ours, theirs, points = EDGES[name]
+    x = np.asarray(points, dtype)
+    with np.errstate(all="ignore"):
+        expected = theirs(x)
+    rtol = 1e-13 if dtype == np.float64 else 2e-6
+    for value in (ours(x), ag.jit(ours)(x)):
+        assert np.asarray(value).dtype == dtype
+        np.testing.assert_allclose(value, expected, rtol=rtol, atol=0, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", sorted(EDGES))
+def test_edge_values_on_the_jax_backend_match_jax(name):
+    """``jit(backend="jax")`` computes with jax.scipy.special, so it gives JAX's values (which
+    agree with SciPy's away from these points, see the spec rows)."""
+    ours, _, points = EDGES[name]
+    x = np.asarray([p for p in points if abs(p) < 1e200 or not np.isfinite(p)])
+    expected = getattr(jsp, name if name != "psi" else "digamma")(x)
+    np.testing.assert_allclose(ag.jit(ours, backend="jax")(x), expected, rtol=1e-12, equal_nan=True)
+
+
+def test_integer_arguments_compute_in_float64():
+    assert tsp.gammaln(np.arange(1, 4)).dtype == np.float64
+    np.testing.assert_allclose(tsp.gammaln(np.arange(1, 4)), np.log([1.0, 1.0, 2.0]), atol=1e-15)
+    np.testing.assert_allclose(tsp.xlogy(2, 3), 2 * np.log(3.0), rtol=1e-15)
+
+
+# ---------------------------------------------------------------- derivatives at edge points
+
+GRAD_POINTS = [
+    # name, ours, jax's, arguments (differentiated in every argument)
+    ("xlogy at x=0, y=0", tsp.xlogy, jsp.xlogy, (0.0, 0.0)),
+    ("xlogy at x=0, y=2", tsp.xlogy, jsp.xlogy, (0.0, 2.0)),
+    ("xlogy at x=1, y=0", tsp.xlogy, jsp.xlogy, (1.0, 0.0)),
+    ("xlog1py at x=0, y=-1", tsp.xlog1py, jsp.xlog1py, (0.0, -1.0)),
+    ("xlog1py at x=0, y=0", tsp.xlog1py, jsp.xlog1py, (0.0, 0.0)),
+    ("logit at 0", tsp.logit, jsp.logit, (0.0,)),
+    ("logit at 1", tsp.logit, jsp.logit, (1.0,)),
+    ("erfinv at 1", tsp.erfinv, jsp.erfinv, (1.0,)),
+    ("erfinv at 0", tsp.erfinv, jsp.erfinv, (0.0,)),
+    ("log_ndtr at -40", tsp.log_ndtr, jsp.log_ndtr, (-40.0,)),
+    ("log_ndtr at -1000", tsp.log_ndtr, jsp.log_ndtr, (-1000.0,)),
+    ("log_ndtr at 40", tsp.log_ndtr, jsp.log_ndtr, (40.0,)),
+    ("ndtr at -40", tsp.ndtr, jsp.ndtr, (-40.0,)),
+    ("gammaln at 1e5", tsp.gammaln, jsp.gammaln, (1e5,)),
+    ("gammaln at -2.5", tsp.gammaln, jsp.gammaln, (-2.5,)),
+    ("digamma at 1e-3", tsp.digamma, jsp.digamma, (1e-3,)),
+    ("gamma at -2.5", tsp.gamma, jsp.gamma, (-2.5,)),
+    ("erfc at 20", tsp.erfc, jsp.erfc, (20.0,)),
+    ("expit at -800", tsp.expit, jsp.expit, (-800.0,)),
+]
+
+
+@pytest.mark.parametrize("name, f, ref, args", GRAD_POINTS, ids=[p[0] for p in GRAD_POINTS])
+def test_gradients_at_edge_points_match_jax(name, f, ref, args):
+    """Eager grad and grad under jit on both backends give jax.grad's numbers, its inf and nan
+    conventions included (JAX's log_ndtr keeps about 11 digits in the far left tail, where
+    SciPy's, which we use, keeps 15)."""
+    argnums = tuple(range(len(args)))
+    expected = jax.grad(ref, argnums=argnums)(*args)
+    for grad in (
+        ag.grad(f, argnums=argnums),
+        ag.jit(ag.grad(f, argnums=argnums)),
+        ag.jit(ag.grad(f, argnums=argnums), backend="jax"),
+    ):
+        with np.errstate(all="ignore"):
+            got = grad(*args)
+        rtol = 1e-10 if name.startswith("log_ndtr") else 1e-12
+        np.testing.assert_allclose(got, expected, rtol=rtol, equal_nan=True, err_msg=name)
+
+
+def test_ndtri_slope_at_0_is_inf():
+    """The slope of ndtri at p = 0 is infinite; jax.grad gives 0 there (an artifact of its
+    piecewise formula), trace_ag the limit."""
+    assert ag.grad(tsp.ndtri)(0.0) == np.inf
+    assert ag.grad(tsp.ndtri)(1.0) == np.inf
+
+
+LSE_CASES = [
+    # name, a, b
+    ("one -inf", [-INF, 0.0, 1.0], None),
+    ("all -inf", [-INF, -INF], None),
+    ("an inf", [INF, 0.0], None),
+    ("huge", [1e4, 1e4 - 1.0], None),
+    ("b with a zero", [1.0, 2.0, 3.0], [1.0, 0.0, 2.0]),
+    ("b zero where a is inf", [1.0, INF], [1.0, 0.0]),
+]
+
+
+@pytest.mark.parametrize("name, a, b", LSE_CASES, ids=[c[0] for c in LSE_CASES])
+def test_logsumexp_edges_match_scipy_and_jax(name, a, b):
+    a = np.asarray(a)
+    b = None if b is None else np.asarray(b)
+    with np.errstate(all="ignore"):
+        expected = scipy_special.logsumexp(a, b=b)
+    np.testing.assert_allclose(tsp.logsumexp(a, b=b), expected, rtol=1e-14, equal_nan=True)
+    with np.errstate(all="ignore"):
+        grad = ag.grad(lambda v: tsp.logsumexp(v, b=b))(a)
+    np.testing.assert_allclose(
+        grad, jax.grad(lambda v: jsp.logsumexp(v, b=b))(a), rtol=1e-14, equal_nan=True
+    )
+
+
+def test_logsumexp_sign_of_a_negative_sum():
+    a, b = np.array([0.0, 1.0, 2.0]), np.array([1.0, -1.0, -0.5])
+    value, sign = tsp.logsumexp(a, b=b, return_sign=True)
+    expected_value, expected_sign = scipy_special.logsumexp(a, b=b, return_sign=True)
+    np.testing.assert_allclose(value, expected_value, rtol=1e-14)
+    assert sign == expected_sign == -1.0
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(tsp.logsumexp(a, b=b))  # without the sign, a negative sum is nan
+    assert np.isnan(jsp.logsumexp(a, b=b))
+
+
+def test_logsumexp_axis_keepdims_match_scipy():
+    a = np.random.default_rng(0).standard_normal((2, 3, 4))
+    for axis in (None, 0, -1, (0, 2)):
+        for keepdims in (False, True):
+            np.testing.assert_allclose(
+                tsp.logsumexp(a, axis=axis, keepdims=keepdims),
+                scipy_special.logsumexp(a, axis=axis, keepdims=keepdims),
+                rtol=1e-14,
+            )
+
+
+def test_softmax_matches_scipy_over_all_axes_by_default():
+    x = np.random.default_rng(1).standard_normal((2, 3))
+    np.testing.assert_allclose(tsp.softmax(x), scipy_special.softmax(x), rtol=1e-14)
+    np.testing.assert_allclose(tsp.log_softmax(x, axis=1), scipy_special.log_softmax(x, axis=1))
+
+
+# ---------------------------------------------------------------- polygamma's integer orders
+
+
+def test_polygamma_orders_match_scipy_and_jax():
+    x = np.array([0.3, 1.0, 2.5, 7.0])
+    for n in range(5):
+        np.testing.assert_allclose(tsp.polygamma(n, x), scipy_special.polygamma(n, x), rtol=1e-13)
+        grad = ag.grad(lambda v, n=n: ag.numpy.sum(tsp.polygamma(n, v)))(x)
+        expected = jax.grad(lambda v, n=n: jnp.sum(jsp.polygamma(n, v)))(x)
+        np.testing.assert_allclose(grad, expected, rtol=1e-10)
+
+
+def test_polygamma_with_an_array_of_orders_broadcasts():
+    n, x = np.array([[0], [1], [2]]), np.array([0.5, 1.5])
+    np.testing.assert_allclose(tsp.polygamma(n, x), scipy_special.polygamma(n, x), rtol=1e-13)
+    hessian = ag.hessian(lambda v: ag.numpy.sum(tsp.polygamma(n, v)))(x)
+    expected = jax.hessian(lambda v: jnp.sum(jsp.polygamma(n, v)))(x)
+    np.testing.assert_allclose(hessian, expected, rtol=1e-10)
+
+
+def test_gammaln_derivatives_of_every_order_are_the_polygammas():
+    x = 1.7
+    d1 = ag.grad(tsp.gammaln)
+    d2, d3 = ag.grad(d1), ag.grad(ag.grad(d1))
+    expected = [scipy_special.polygamma(k, x) for k in range(3)]
+    np.testing.assert_allclose([d1(x), d2(x), d3(x)], expected, rtol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs, xs",
+    [
+        (tsp.digamma, jsp.digamma, [0.4, 1.3, 2.2]),
+        (tsp.erfinv, jsp.erfinv, [-0.6, 0.1, 0.9]),
+        (tsp.log_ndtr, jsp.log_ndtr, [-8.0, -2.0, 3.0]),
+    ],
+    ids=["digamma", "erfinv", "log_ndtr"],
+)
+def test_vmap_and_jit_of_second_derivatives_match_jax(ours, theirs, xs):
+    xs = np.asarray(xs)
+    expected = jax.vmap(jax.grad(jax.grad(theirs)))(xs)
+    second = ag.grad(ag.grad(ours))
+    for fn in (
+        ag.vmap(second),
+        ag.jit(ag.vmap(second)),
+        ag.jit(ag.vmap(second), backend="jax"),
+    ):
+        np.testing.assert_allclose(fn(xs), expected, rtol=1e-9)
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_polygamma_order_must_be_a_concrete_non_negative_integer():
+    with pytest.raises(ag.TraceAgError, match="polygamma: the order n must be a concrete"):
+        ag.grad(lambda n: tsp.polygamma(n, 1.0))(1.0)
+    with pytest.raises(ag.TraceAgError, match="must be >= 0"):
+        tsp.polygamma(-1, 1.0)
+    with pytest.raises(ag.TraceAgError, match="must be an integer"):
+        tsp.polygamma(1.5, 1.0)
+
+
+def test_complex_arguments_are_refused():
+    with pytest.raises(ag.TraceAgError, match="gammaln: complex arguments are not supported"):
+        tsp.gammaln(np.array([1 + 1j]))
+
+
+def test_binary_shapes_that_do_not_broadcast_are_named():
+    with pytest.raises(ag.ShapeError, match=r"betaln.*\(2,\).*\(3,\)"):
+        ag.jit(tsp.betaln)(np.ones(2), np.ones(3))
+
+
+def test_missing_scipy_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "scipy.special", None)
+    with pytest.raises(ag.TraceAgError, match=r'pip install "trace-ag\[scipy\]"'):
+        tsp.gammaln(np.array([1.5]))
