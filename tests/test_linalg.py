@@ -40,6 +40,32 @@ def _eigh(L, xp, a):
     return w, v**2, v @ (xp.swapaxes(v, -1, -2) * 2)
 
 
+def _rotated(xp, x):
+    """Near diag(0, 3, 6, ...) with a rotation in the first 2 x 2 block: distinct eigenvalues,
+    a complex pair among them."""
+    n = x.shape[-1]
+    k = np.diag(3.0 * np.arange(n))
+    k[0, 1], k[1, 0] = 2.0, -2.0
+    return 0.2 * x + xp.asarray(k, dtype=x.dtype)
+
+
+def _eig(L, xp, a):
+    """Functions of eig that depend neither on the eigenvalues' order nor on the phases of the
+    eigenvectors. JAX's eigenvector derivatives are those of jax.lax.linalg.eig with
+    enable_eigvec_derivs=True (jnp.linalg.eig refuses them)."""
+    if xp is tnp:
+        w, v = L.eig(_rotated(xp, a))
+    else:
+        w, v = jax.lax.linalg.eig(
+            _rotated(xp, a), compute_left_eigenvectors=False, enable_eigvec_derivs=True
+        )
+    gram = xp.swapaxes(v, -1, -2) @ xp.conj(v)  # v_j . conj(v_k): phase-free up to w's order
+    # Real outputs, for check_grads compares real values only. The weights |v|^2 are equal for a
+    # conjugate pair of eigenvalues, so the imaginary parts of the last two vanish.
+    weighted = (xp.abs(v) ** 2 @ w[..., None], xp.sum(xp.abs(gram) ** 2, axis=-1) @ w[..., None])
+    return (xp.real(w**3), xp.imag(w**3), *(xp.real(x) for x in weighted))
+
+
 def _svd(L, xp, a, full=False):
     u, s, vh = L.svd(a, full_matrices=full)
     return u**2, s, vh**2, u[..., :, :1] * vh[..., :1, :]
@@ -65,6 +91,11 @@ CASES = {
     "qr": (lambda L, xp, a: tuple(L.qr(a)), [(2, 4, 3)]),
     "qr[complete, square]": (lambda L, xp, a: tuple(L.qr(a, mode="complete")), [(3, 3)]),
     "qr[r]": (lambda L, xp, a: L.qr(a, mode="r"), [(4, 2)]),
+    "qr[wide]": (lambda L, xp, a: tuple(L.qr(a)), [(2, 3, 5)]),
+    "qr[complete, tall]": (lambda L, xp, a: tuple(L.qr(a, mode="complete")), [(2, 5, 3)]),
+    "qr[complete, wide]": (lambda L, xp, a: tuple(L.qr(a, mode="complete")), [(3, 4)]),
+    "eig": (lambda L, xp, a: _eig(L, xp, a), [(2, 4, 4)]),
+    "eigvals": (lambda L, xp, a: L.eigvals(_rotated(xp, a)), [(2, 4, 4)]),
     "pinv[tall]": (lambda L, xp, a: L.pinv(a), [(4, 3)]),
     "pinv[wide, batched]": (lambda L, xp, a: L.pinv(a), [(2, 3, 5)]),
     "lstsq": (lambda L, xp, a, b: L.lstsq(a, b)[0], [(5, 3), (5, 2)]),
@@ -87,7 +118,19 @@ CASES = {
 }
 # Cases whose second-order check_grads is run (the rest: first order; all pass at order 2, but
 # the suite stays fast).
-SECOND_ORDER = {"solve", "det", "cholesky", "eigh", "svd[tall]", "svd[wide]", "qr", "pinv[tall]"}
+SECOND_ORDER = {
+    "solve",
+    "det",
+    "cholesky",
+    "eigh",
+    "svd[tall]",
+    "svd[wide]",
+    "qr",
+    "qr[wide]",
+    "qr[complete, tall]",
+    "eig",
+    "pinv[tall]",
+}
 by_case = pytest.mark.parametrize("name", sorted(CASES))
 
 
@@ -114,6 +157,14 @@ def _close(ours, ref, rtol: float, what: str) -> None:
         np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * scale, err_msg=what)
 
 
+def _random_like(rng, x) -> np.ndarray:
+    """A random cotangent of ``x``'s shape and dtype (complex ones with an imaginary part)."""
+    out = rng.standard_normal(np.shape(x))
+    if np.iscomplexobj(x):
+        out = out + 1j * rng.standard_normal(np.shape(x))
+    return out.astype(np.asarray(x).dtype)
+
+
 def _jax_vjp_jvp(name: str, args: list, ct, tangents):
     ref = _fns(name)[1]
 
@@ -131,7 +182,7 @@ def test_values_vjp_and_jvp_match_jax(name):
     args = _args(name)
     rng = np.random.default_rng(1)
     out, vjp_fn = ag.vjp(ours, *args)
-    ct = jax.tree_util.tree_map(lambda o: rng.standard_normal(np.shape(o)), out)
+    ct = jax.tree_util.tree_map(lambda o: _random_like(rng, o), out)
     tangents = [rng.standard_normal(a.shape) for a in args]
     jax_out, jax_ct, jax_tangent = _jax_vjp_jvp(name, args, ct, tangents)
     _close(out, jax_out, 1e-10, f"{name}: value")
@@ -144,30 +195,42 @@ def test_check_grads(name):
     ag.check_grads(_fns(name)[0], _args(name, seed=2), order=2 if name in SECOND_ORDER else 1)
 
 
-@pytest.mark.parametrize("name", ["solve", "eigh", "svd[tall]", "qr", "cholesky", "pinv[tall]"])
+@pytest.mark.parametrize(
+    "name", ["solve", "eigh", "svd[tall]", "qr", "qr[wide]", "cholesky", "pinv[tall]", "eig"]
+)
 def test_float32_matches_jax(name):
     ours = _fns(name)[0]
     args = _args(name, np.float32)
     rng = np.random.default_rng(1)
     out, vjp_fn = ag.vjp(ours, *args)
-    ct = jax.tree_util.tree_map(lambda o: rng.standard_normal(np.shape(o)).astype(np.float32), out)
+    ct = jax.tree_util.tree_map(lambda o: _random_like(rng, o), out)
     tangents = [rng.standard_normal(a.shape).astype(np.float32) for a in args]
     jax_out, jax_ct, _ = _jax_vjp_jvp(name, args, ct, tangents)
     _close(out, jax_out, 1e-4, f"{name}: float32 value")
     _close(vjp_fn(ct), jax_ct, 1e-3, f"{name}: float32 vjp")
 
 
+def _squares(x):
+    """A real loss of a real or complex output."""
+    return tnp.sum(tnp.abs(x) ** 2) if np.iscomplexobj(x) else tnp.sum(x * x)
+
+
 @pytest.mark.parametrize("backend", ["numpy", "jax"])
-@pytest.mark.parametrize("name", ["solve", "slogdet", "eigh", "svd[wide]", "qr", "pinv[tall]"])
+@pytest.mark.parametrize(
+    "name",
+    ["solve", "slogdet", "eigh", "svd[wide]", "qr", "qr[complete, tall]", "pinv[tall]", "eig"],
+)
 def test_jit_matches_eager(name, backend):
     ours = _fns(name)[0]
     args = _args(name)
     _close(ag.jit(ours, backend=backend)(*args), ours(*args), 1e-10, f"{name}: jit value")
-    grad = ag.grad(lambda *xs: sum(tnp.sum(o * o) for o in jax.tree_util.tree_leaves(ours(*xs))))
+    grad = ag.grad(lambda *xs: sum(_squares(o) for o in jax.tree_util.tree_leaves(ours(*xs))))
     _close(ag.jit(grad, backend=backend)(*args), grad(*args), 1e-9, f"{name}: jit grad")
 
 
-@pytest.mark.parametrize("name", ["solve", "inv", "det", "cholesky", "eigh", "svd[tall]", "qr"])
+@pytest.mark.parametrize(
+    "name", ["solve", "inv", "det", "cholesky", "eigh", "svd[tall]", "qr", "qr[wide]", "eig"]
+)
 def test_vmap_matches_a_loop(name):
     ours = _fns(name)[0]
     rng = np.random.default_rng(3)
@@ -177,7 +240,7 @@ def test_vmap_matches_a_loop(name):
     stacked = jax.tree_util.tree_map(lambda *xs: np.stack(xs), *looped)
     _close(batched, stacked, 1e-10, f"{name}: vmap")
     # vmap of the gradient as well (the vjp rules batch too)
-    loss = lambda *xs: sum(tnp.sum(o * o) for o in jax.tree_util.tree_leaves(ours(*xs)))  # noqa: E731
+    loss = lambda *xs: sum(_squares(o) for o in jax.tree_util.tree_leaves(ours(*xs)))  # noqa: E731
     batched_grad = ag.vmap(ag.grad(loss))(*args)
     looped_grad = np.stack([ag.grad(loss)(*[a[i] for a in args]) for i in range(2)])
     _close(batched_grad, looped_grad, 1e-10, f"{name}: vmap of grad")
@@ -250,25 +313,52 @@ def test_matrix_power_edge_cases(rng):
         tnp.linalg.matrix_power(a, 1.5)
 
 
-def test_eig_gives_values_only(rng):
+def test_eig_values_match_numpy(rng):
     a = rng.standard_normal((2, 4, 4))
     w, v = tnp.linalg.eig(a)
     assert w.dtype == np.complex128 and v.dtype == np.complex128
     np.testing.assert_allclose(a @ v, v * w[..., None, :], atol=1e-10)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=-2), 1.0, rtol=1e-12)
+    top = np.take_along_axis(v, np.argmax(np.abs(v), axis=-2)[..., None, :], axis=-2)
+    assert np.all(top.real > 0) and np.all(top.imag == 0)  # LAPACK's, made positive
     ref = np.linalg.eigvals(a)
     np.testing.assert_allclose(np.sort_complex(tnp.linalg.eigvals(a)), np.sort_complex(ref))
     assert tnp.linalg.eigvals(a.astype(np.float32)).dtype == np.complex64
-    from trace_ag.primitives.linalg_decomp import eig
+    # all-real eigenvalues still give complex arrays, as JAX
+    assert tnp.linalg.eigvals(np.diag([1.0, 2.0])).dtype == np.complex128
+    for backend in ("numpy", "jax"):
+        np.testing.assert_allclose(
+            ag.jit(tnp.linalg.eigvals, backend=backend)(a[0]), tnp.linalg.eigvals(a[0])
+        )
+        np.testing.assert_allclose(ag.jit(lambda x: tnp.linalg.eig(x)[1], backend=backend)(a), v)
 
-    real_parts = lambda a: tnp.sum(eig.bind(a, compute_v=False)[0])  # noqa: E731
-    with pytest.raises(ag.TraceAgError, match="not reverse-mode differentiable"):
-        ag.grad(real_parts)(a)
-    with pytest.raises(ag.TraceAgError, match="nor forward-mode"):
-        ag.jvp(real_parts, (a,), (a,))
-    out, vjp_fn = ag.vjp(tnp.linalg.eigvals, a)
-    with pytest.raises(ag.TraceAgError, match="not reverse-mode differentiable|complex"):
-        vjp_fn(np.ones_like(out))
-    np.testing.assert_allclose(ag.jit(tnp.linalg.eigvals)(a[0]), tnp.linalg.eigvals(a[0]))
+
+def test_eig_gradients_of_real_functions_match_jax(rng):
+    """grad of real functions of complex eigenvalues/vectors (JAX's convention), with vmap."""
+    a = rng.standard_normal((3, 4, 4))
+
+    def ours(x):
+        w, v = tnp.linalg.eig(_rotated(tnp, x))
+        return tnp.sum(tnp.real(w) * tnp.imag(w) ** 2) + tnp.sum(
+            tnp.abs(v[..., 0, :]) ** 2 * w.real
+        )
+
+    def theirs(x):
+        w, v = jax.lax.linalg.eig(
+            _rotated(jnp, x), compute_left_eigenvectors=False, enable_eigvec_derivs=True
+        )
+        return jnp.sum(jnp.real(w) * jnp.imag(w) ** 2) + jnp.sum(
+            jnp.abs(v[..., 0, :]) ** 2 * w.real
+        )
+
+    expected = np.stack([jax.grad(theirs)(x) for x in a])
+    np.testing.assert_allclose(ag.grad(ours)(a[0]), expected[0], rtol=1e-9)
+    np.testing.assert_allclose(ag.vmap(ag.grad(ours))(a), expected, rtol=1e-9, atol=1e-12)
+    for backend in ("numpy", "jax"):
+        np.testing.assert_allclose(
+            ag.jit(ag.grad(ours), backend=backend)(a[1]), expected[1], rtol=1e-9
+        )
+    ag.check_grads(ours, (a[2],), order=1)
 
 
 def test_refusals_are_clear(rng):
@@ -281,8 +371,10 @@ def test_refusals_are_clear(rng):
         tnp.linalg.cholesky(np.ones(3))
     with pytest.raises(NotImplementedError, match="full_matrices"):
         ag.grad(lambda x: tnp.sum(tnp.linalg.svd(x)[0]))(rng.standard_normal((4, 3)))
-    with pytest.raises(NotImplementedError, match="qr: the derivative"):
-        ag.grad(lambda x: tnp.sum(tnp.linalg.qr(x)[1]))(rng.standard_normal((2, 3)))
+    with pytest.raises(NotImplementedError, match="full_matrices"):
+        ag.jvp(lambda x: tnp.linalg.svd(x)[2], (a[:2],), (a[:2],))
+    with pytest.raises(ag.TraceAgError, match="complex input"):
+        tnp.linalg.eig(a + 1j * a)
     with pytest.raises(np.linalg.LinAlgError):
         tnp.linalg.cholesky(-np.eye(2))
 

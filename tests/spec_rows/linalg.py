@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from oracle import Spec, fixed
 
@@ -53,6 +54,33 @@ def _linalg_rows():
             )
 
         return fn, ref
+
+    def rotated(xp, a):
+        """Near diag(1, 3, 5, ...) with its first 2 x 2 block turned into a rotation-like one
+        (eigenvalues 2 +- i sqrt(3)): distinct eigenvalues, complex ones among them."""
+        n = a.shape[-1]
+        k = np.diag(2.0 * np.arange(n) + 1)
+        if n > 1:
+            k[0, 1], k[1, 0] = 2.0, -2.0
+        return 0.1 * a + xp.asarray(k, dtype=a.dtype)
+
+    def eig(xp):
+        """Eigenvalues and |v|^2 weighted by them: independent of the order and the phases."""
+
+        def fn(a):
+            if xp is tnp:
+                w, v = L.eig(rotated(xp, a))
+            else:
+                w, v = jax.lax.linalg.eig(
+                    rotated(xp, a), compute_left_eigenvectors=False, enable_eigvec_derivs=True
+                )
+            return xp.sum(w * w, axis=-1), xp.sum(xp.abs(v) ** 2 * xp.expand_dims(w, -2), -1)
+
+        return fn
+
+    def wide(d):
+        m = d.int(1, 3)
+        return [(d.int(1, 2), m, d.int(m + 1, 4))], {}
 
     def tall(d):
         n = d.int(1, 3)
@@ -142,13 +170,29 @@ def _linalg_rows():
             **both,
         ),
         R(
-            "linalg.eigvals[real, imaginary parts]",
-            lambda a: ld.eig.bind(spread(tnp, a), compute_v=False),
-            lambda a: (lambda w: (jnp.real(w), jnp.imag(w)))(jL.eigvals(spread(jnp, a))),
-            shapes=sq,
-            reverse=False,
-            numeric=False,
+            "linalg.qr[wide]",
+            lambda a: tuple(L.qr(spread(tnp, a))),
+            lambda a: tuple(jL.qr(spread(jnp, a))),
+            shapes=wide,
+            order=2,
+            **both,
         ),
+        R(
+            "linalg.qr[complete]",
+            lambda a: tuple(L.qr(spread(tnp, a), mode="complete")),
+            lambda a: tuple(jL.qr(spread(jnp, a), mode="complete")),
+            shapes=fixed("bmn"),
+            **both,
+        ),
+        R(
+            "linalg.eigvals",
+            lambda a: L.eigvals(rotated(tnp, a)),
+            lambda a: jL.eigvals(rotated(jnp, a)),
+            shapes=sq,
+            order=2,
+            **both,
+        ),
+        R("linalg.eig", eig(tnp), eig(jnp), shapes=sq, order=2, **both),
     ]
 
 

@@ -5,8 +5,9 @@ The primitives (``trace_ag.primitives.linalg_decomp``) take stacks of matrices o
 dtype; here arguments are converted (integers to float64, as NumPy does), batch shapes are
 broadcast, and everything else is composed: ``inv`` and ``solve`` from the ``solve`` primitive,
 ``det`` from ``slogdet``, ``pinv`` and ``lstsq`` from ``svd`` (``pinv`` with JAX's custom
-derivative, which holds at repeated singular values too). Complex inputs are refused: the
-autodiff does not support complex values yet. ``eig``/``eigvals`` give values only.
+derivative, which holds at repeated singular values too). Complex inputs are refused (the
+primitives' rules are written for real matrices); ``eig``/``eigvals`` give complex outputs,
+differentiated with JAX's complex conventions.
 """
 
 from __future__ import annotations
@@ -253,7 +254,7 @@ def svdvals(x: Any, /) -> Any:
 
 def qr(a: Any, mode: str = "reduced") -> Any:
     """``Q, R`` with ``a = Q @ R`` (``mode`` 'reduced' or 'complete'), or ``R`` ('r').
-    Derivatives for tall or square matrices ('complete': square only).
+    Derivatives as JAX's, for every shape and mode.
 
     Examples:
         >>> q, r = tnp.linalg.qr(np.array([[3.0, 0.0], [4.0, 5.0]]))
@@ -266,22 +267,33 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     return r if mode == "r" else QRResult(q, r)
 
 
-def _complex(re: Any, im: Any) -> Any:
-    dtype = np.result_type(re.dtype, np.complex64)
-    return cast(re, dtype) + cast(im, dtype) * 1j
-
-
 def eig(a: Any) -> EigResult:
-    """Eigenvalues and (unit) eigenvectors of general square matrices, always complex (as
-    JAX; NumPy returns real arrays when every eigenvalue is real). Values only: not
-    differentiable yet."""
-    wr, wi, vr, vi = ld.eig.bind(_matrices(a, "eig"), compute_v=True)
-    return EigResult(_complex(wr, wi), _complex(vr, vi))
+    """Eigenvalues and eigenvectors of general square matrices, always complex (as JAX; NumPy
+    returns real arrays when every eigenvalue is real). Each eigenvector has unit norm and a
+    real, positive largest-magnitude entry. Differentiable as JAX's ``jax.lax.linalg.eig``
+    with ``enable_eigvec_derivs=True``: valid for distinct eigenvalues, and for the
+    eigenvectors only under that normalization (``jax.numpy.linalg.eig`` refuses eigenvector
+    derivatives).
+
+    Examples:
+        >>> w, v = tnp.linalg.eig(np.array([[2.0, 0.0], [0.0, 1.0]]))
+        >>> w
+        array([2.+0.j, 1.+0.j])
+    """
+    w, v = ld.eig.bind(_matrices(a, "eig"), compute_v=True)
+    return EigResult(w, v)
 
 
 def eigvals(a: Any) -> Any:
-    """The eigenvalues of general square matrices, always complex; not differentiable yet."""
-    return _complex(*ld.eig.bind(_matrices(a, "eigvals"), compute_v=False))
+    """The eigenvalues of general square matrices, always complex; differentiable (distinct
+    eigenvalues), as JAX's.
+
+    Examples:
+        >>> tnp.linalg.eigvals(np.array([[0.0, -1.0], [1.0, 0.0]]))
+        array([0.+1.j, 0.-1.j])
+    """
+    (w,) = ld.eig.bind(_matrices(a, "eigvals"), compute_v=False)
+    return w
 
 
 # ---------------------------------------------------------------- pseudo-inverse, least squares

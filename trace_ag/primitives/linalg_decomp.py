@@ -1,14 +1,17 @@
 """Matrix decompositions and solves: ``solve``, ``triangular_solve``, ``slogdet``, ``cholesky``,
-``eigh``, ``svd``, ``qr`` and the forward-only ``eig``.
+``eigh``, ``svd``, ``qr`` and ``eig``.
 
-Every operand is a stack of matrices ``(..., m, n)`` in a real float dtype; operands of
+Every operand is a stack of matrices ``(..., m, n)`` in a real float dtype (``solve`` takes
+complex ones too, for ``eig``'s rules; ``eig``'s outputs are complex); operands of
 two-operand primitives have equal batch shapes (``trace_ag.numpy.linalg`` broadcasts first), so
 batching is "move the batch axis to the front". Derivatives are JAX's (``jax._src.lax.linalg``):
 the jvp rules are JAX's, the vjp rules their transposes, both written with trace_ag ops so they
 differentiate again. ``cholesky`` and ``eigh`` read one triangle (NumPy's values) but their
 derivatives are those of the symmetrized input, as JAX's ``symmetrize_input=True`` gives.
-``eigh``'s and ``svd``'s derivatives assume distinct eigen/singular values; at degenerate ones
-they are inf/nan, as in JAX.
+``eigh``'s, ``eig``'s and ``svd``'s derivatives assume distinct eigen/singular values; at
+degenerate ones they are inf/nan, as in JAX. ``qr``'s cover every shape and mode (JAX 0.10's
+rules for wide matrices and for ``full_matrices`` of tall ones); ``svd`` with
+``full_matrices=True`` has none for non-square matrices, as in JAX.
 
 Eigenvectors and singular vectors are only defined up to sign, and LAPACK builds pick signs
 differently; the impls and the JAX lowerings both flip each vector so that its largest-magnitude
@@ -27,7 +30,7 @@ from trace_ag.primitives._transform_rules import to_front
 # ---------------------------------------------------------------- helpers
 
 
-def _mT(x):
+def mT(x):
     return tnp.swapaxes(x, -1, -2)
 
 
@@ -51,15 +54,17 @@ def _diagonal(x):
 
 
 def _sym(x):
-    return (x + _mT(x)) * 0.5
+    return (x + mT(x)) * 0.5
 
 
-def _matrices(name: str, *avals: Aval, square: bool = True) -> None:
-    """The shape rule's checks: stacks of (square) matrices of one real float dtype."""
+def check_matrices(name: str, *avals: Aval, square: bool = True, complex_ok: bool = False) -> None:
+    """The shape rule's checks: stacks of (square) matrices of one real float dtype (or
+    complex, where ``complex_ok``)."""
+    kinds = np.inexact if complex_ok else np.floating
     for a in avals:
         if a.ndim < 2:
             raise shape_error(name, f"expected a stack of matrices (..., m, n), got {a.shape}")
-        if not np.issubdtype(a.dtype, np.floating):
+        if not np.issubdtype(a.dtype, kinds):
             raise errors.DTypeError(
                 errors.at_user_line(f"{name}: expected a real float array, got {a.dtype}")
             )
@@ -71,7 +76,7 @@ def _matrices(name: str, *avals: Aval, square: bool = True) -> None:
             raise shape_error(name, f"operands {a} and {b} do not match (..., n, n), (..., n, k)")
 
 
-def _batch_leading() -> ForPrimitive:
+def batch_leading() -> ForPrimitive:
     """Batching rule of an op on stacks of matrices: the batch axis goes in front of the stack."""
 
     def make(prim):
@@ -110,8 +115,8 @@ def _flip_signs(v):
 
 
 def _solve_vjp(g, x, a, b):
-    gb = solve.bind(_mT(a), g)
-    return [-(gb @ _mT(x)), gb]
+    gb = solve.bind(mT(a), g)
+    return [-(gb @ mT(x)), gb]
 
 
 def _solve_jvp(primals, tangents):
@@ -124,11 +129,12 @@ def _solve_jvp(primals, tangents):
 solve = Primitive(
     "solve",
     impl=np.linalg.solve,
-    abstract_eval=lambda a, b: (_matrices("solve", a, b), b)[1],
+    abstract_eval=lambda a, b: (check_matrices("solve", a, b, complex_ok=True), b)[1],
     vjp=_solve_vjp,
     jvp=_solve_jvp,
     jax=lambda a, b: _jnp().linalg.solve(a, b),
-    batch=_batch_leading(),
+    batch=batch_leading(),
+    complex_rules=True,  # the rules are holomorphic: no conjugates under JAX's convention
 )
 
 
@@ -142,7 +148,7 @@ def _tri_impl(a, b, *, lower, transpose_a):
 
 def _tri_vjp(g, x, a, b, *, lower, transpose_a):
     gb = triangular_solve.bind(a, g, lower=lower, transpose_a=not transpose_a)
-    ga = -(x @ _mT(gb)) if transpose_a else -(gb @ _mT(x))
+    ga = -(x @ mT(gb)) if transpose_a else -(gb @ mT(x))
     return [ga * _tri(a.shape[-1], a, lower), gb]
 
 
@@ -152,7 +158,7 @@ def _tri_jvp(primals, tangents, *, lower, transpose_a):
     rhs = 0.0 if db is None else db
     if da is not None:
         da = da * _tri(a.shape[-1], a, lower)
-        rhs = rhs - (_mT(da) if transpose_a else da) @ x
+        rhs = rhs - (mT(da) if transpose_a else da) @ x
     rhs = tnp.broadcast_to(rhs, x.shape)
     return x, triangular_solve.bind(a, rhs, lower=lower, transpose_a=transpose_a)
 
@@ -166,11 +172,11 @@ def _tri_jax(a, b, *, lower, transpose_a):
 triangular_solve = Primitive(
     "triangular_solve",
     impl=_tri_impl,
-    abstract_eval=lambda a, b, **_: (_matrices("triangular_solve", a, b), b)[1],
+    abstract_eval=lambda a, b, **_: (check_matrices("triangular_solve", a, b), b)[1],
     vjp=_tri_vjp,
     jvp=_tri_jvp,
     jax=_tri_jax,
-    batch=_batch_leading(),
+    batch=batch_leading(),
 )
 
 
@@ -179,7 +185,7 @@ triangular_solve = Primitive(
 
 def _inv_t(a):
     """``inv(a).T`` for a stack of matrices."""
-    return solve.bind(_mT(a), tnp.broadcast_to(_eye(a.shape[-1], a), a.shape))
+    return solve.bind(mT(a), tnp.broadcast_to(_eye(a.shape[-1], a), a.shape))
 
 
 def _slogdet_vjp(g, out, a):
@@ -194,7 +200,7 @@ def _slogdet_jvp(primals, tangents):
 
 
 def _slogdet_aval(a):
-    _matrices("slogdet", a)
+    check_matrices("slogdet", a)
     return (Aval(a.shape[:-2], a.dtype),) * 2
 
 
@@ -205,7 +211,7 @@ slogdet = Primitive(
     vjp=_slogdet_vjp,
     jvp=_slogdet_jvp,
     jax=lambda a: tuple(_jnp().linalg.slogdet(a)),
-    batch=_batch_leading(),
+    batch=batch_leading(),
     multiple_results=True,
 )
 
@@ -221,15 +227,15 @@ def _phi(x):
 
 def _cholesky_vjp(g, L, a):
     # Transpose of L' = L phi(L^-1 sym(A') L^-T): A_bar = sym(L^-T phi(L^T g) L^-1).
-    x = triangular_solve.bind(L, _phi(_mT(L) @ g), lower=True, transpose_a=True)
-    return _sym(_mT(triangular_solve.bind(L, _mT(x), lower=True, transpose_a=True)))
+    x = triangular_solve.bind(L, _phi(mT(L) @ g), lower=True, transpose_a=True)
+    return _sym(mT(triangular_solve.bind(L, mT(x), lower=True, transpose_a=True)))
 
 
 def _cholesky_jvp(primals, tangents):
     (a,), (da,) = primals, tangents
     L = cholesky.bind(a)
     tmp = triangular_solve.bind(L, _sym(da), lower=True, transpose_a=False)
-    inner = _mT(triangular_solve.bind(L, _mT(tmp), lower=True, transpose_a=False))
+    inner = mT(triangular_solve.bind(L, mT(tmp), lower=True, transpose_a=False))
     return L, L @ _phi(inner)
 
 
@@ -242,11 +248,11 @@ def _cholesky_jax(a):
 cholesky = Primitive(
     "cholesky",
     impl=np.linalg.cholesky,
-    abstract_eval=lambda a: (_matrices("cholesky", a), a)[1],
+    abstract_eval=lambda a: (check_matrices("cholesky", a), a)[1],
     vjp=(_cholesky_vjp,),
     jvp=_cholesky_jvp,
     jax=_cholesky_jax,
-    batch=_batch_leading(),
+    batch=batch_leading(),
 )
 
 
@@ -269,7 +275,7 @@ def _eigh_jax(a, *, lower, compute_v):
 
 
 def _eigh_aval(a, *, lower, compute_v):
-    _matrices("eigh", a)
+    check_matrices("eigh", a)
     w = Aval(a.shape[:-1], a.dtype)
     return (w, a) if compute_v else (w,)
 
@@ -283,16 +289,16 @@ def _inv_gaps(w):
 def _eigh_vjp(g, out, a, *, lower, compute_v):
     if not compute_v:  # eigenvalues only: needs the eigenvectors, not their (inf) gaps
         _, v = eigh.bind(a, lower=lower, compute_v=True)
-        return [(v * tnp.expand_dims(g[0], -2)) @ _mT(v)]
+        return [(v * tnp.expand_dims(g[0], -2)) @ mT(v)]
     (gw, gv), (w, v) = g, out
-    inner = _diag_matrix(gw) + _inv_gaps(w) * (_mT(v) @ gv)
-    return [_sym(v @ inner @ _mT(v))]
+    inner = _diag_matrix(gw) + _inv_gaps(w) * (mT(v) @ gv)
+    return [_sym(v @ inner @ mT(v))]
 
 
 def _eigh_jvp(primals, tangents, *, lower, compute_v):
     (a,), (da,) = primals, tangents
     w, v = eigh.bind(a, lower=lower, compute_v=True)
-    m = _mT(v) @ _sym(da) @ v
+    m = mT(v) @ _sym(da) @ v
     if not compute_v:
         return (w,), (_diagonal(m),)
     return (w, v), (_diagonal(m), v @ (_inv_gaps(w) * m))
@@ -305,7 +311,7 @@ eigh = Primitive(
     vjp=_eigh_vjp,
     jvp=_eigh_jvp,
     jax=_eigh_jax,
-    batch=_batch_leading(),
+    batch=batch_leading(),
     multiple_results=True,
 )
 
@@ -342,7 +348,7 @@ def _svd_signs(u, s, vh):
 
 
 def _svd_aval(a, *, full_matrices, compute_uv):
-    _matrices("svd", a, square=False)
+    check_matrices("svd", a, square=False)
     *batch, m, n = a.shape
     k = min(m, n)
     s = Aval((*batch, k), a.dtype)
@@ -378,20 +384,20 @@ def _svd_vjp(g, out, a, *, full_matrices, compute_uv):
     (gu, gs, gvh), (u, s, vh) = g, out
     m, n = a.shape[-2:]
     f, row, col = _svd_gaps(s), tnp.expand_dims(s, -2), tnp.expand_dims(s, -1)
-    p, q = f * (_mT(u) @ gu), f * (vh @ _mT(gvh))
-    inner = _diag_matrix(gs) + (p + _mT(p)) * row + (q + _mT(q)) * col
+    p, q = f * (mT(u) @ gu), f * (vh @ mT(gvh))
+    inner = _diag_matrix(gs) + (p + mT(p)) * row + (q + mT(q)) * col
     ga = u @ inner @ vh
     if m > n:
-        ga = ga + ((gu - u @ (_mT(u) @ gu)) / row) @ vh
+        ga = ga + ((gu - u @ (mT(u) @ gu)) / row) @ vh
     if n > m:
-        ga = ga + u @ ((gvh - (gvh @ _mT(vh)) @ vh) / col)
+        ga = ga + u @ ((gvh - (gvh @ mT(vh)) @ vh) / col)
     return [ga]
 
 
 def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
     (a,), (da,) = primals, tangents
     u, s, vh = svd.bind(a, full_matrices=False, compute_uv=True)
-    ds_mat = _mT(u) @ da @ _mT(vh)
+    ds_mat = mT(u) @ da @ mT(vh)
     ds = _diagonal(ds_mat)
     if not compute_uv:
         return (s,), (ds,)
@@ -399,15 +405,15 @@ def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
     m, n = a.shape[-2:]
     f, row, col = _svd_gaps(s), tnp.expand_dims(s, -2), tnp.expand_dims(s, -1)
     dss, sds = ds_mat * row, ds_mat * col
-    du = u @ (f * (dss + _mT(dss)))
-    dv = _mT(vh) @ (f * (sds + _mT(sds)))
+    du = u @ (f * (dss + mT(dss)))
+    dv = mT(vh) @ (f * (sds + mT(sds)))
     if m > n:
-        dav = da @ _mT(vh)
-        du = du + (dav - u @ (_mT(u) @ dav)) / row
+        dav = da @ mT(vh)
+        du = du + (dav - u @ (mT(u) @ dav)) / row
     if n > m:
-        dahu = _mT(da) @ u
-        dv = dv + (dahu - _mT(vh) @ (vh @ dahu)) / row
-    return (u, s, vh), (du, ds, _mT(dv))
+        dahu = mT(da) @ u
+        dv = dv + (dahu - mT(vh) @ (vh @ dahu)) / row
+    return (u, s, vh), (du, ds, mT(dv))
 
 
 svd = Primitive(
@@ -417,7 +423,7 @@ svd = Primitive(
     vjp=_svd_vjp,
     jvp=_svd_jvp,
     jax=_svd_jax,
-    batch=_batch_leading(),
+    batch=batch_leading(),
     multiple_results=True,
 )
 
@@ -426,42 +432,72 @@ svd = Primitive(
 
 
 def _qr_aval(a, *, full_matrices):
-    _matrices("qr", a, square=False)
+    check_matrices("qr", a, square=False)
     *batch, m, n = a.shape
     k = m if full_matrices else min(m, n)
     return Aval((*batch, m, k), a.dtype), Aval((*batch, k, n), a.dtype)
 
 
-def _qr_refuse(a, full_matrices):
-    m, n = a.shape[-2:]
-    if m < n or (full_matrices and m != n):
-        raise NotImplementedError(
-            errors.at_user_line(
-                f"qr: the derivative for {a.shape} matrices with "
-                f"mode={'complete' if full_matrices else 'reduced'!r} is not implemented in "
-                "trace_ag (only tall or square matrices, mode='reduced', or square 'complete')"
-            )
-        )
+def _thin_qr_jvp(q, r, dx):
+    """Tangents of ``q`` (..., m, n) and ``r`` (..., n, n), m >= n (JAX's ``_thin_qr_jvp``)."""
+    x = mT(triangular_solve.bind(r, mT(dx), lower=False, transpose_a=True))  # dx @ inv(r)
+    c = mT(q) @ x
+    low = c * _tri(c.shape[-1], c, True, 1)
+    omega = low - mT(low)
+    return q @ (omega - c) + x, (c - omega) @ r
 
 
-def _qr_vjp(g, out, a, *, full_matrices):
-    _qr_refuse(a, full_matrices)
-    (gq, gr), (q, r) = g, out
-    m = _mT(q) @ gq - gr @ _mT(r)
-    c_bar = (m - _mT(m)) * _tri(m.shape[-1], m, True, 1) - m
+def _thin_qr_vjp(gq, gr, q, r):
+    """The transpose of ``_thin_qr_jvp``: the cotangent of ``dx``."""
+    m = mT(q) @ gq - gr @ mT(r)
+    c_bar = (m - mT(m)) * _tri(m.shape[-1], m, True, 1) - m
     b = gq + q @ c_bar
-    return [_mT(triangular_solve.bind(r, _mT(b), lower=False, transpose_a=False))]
+    return mT(triangular_solve.bind(r, mT(b), lower=False, transpose_a=False))
+
+
+def _completion(q, n):
+    """``Z`` (..., m - n, n) of JAX's full-matrices rule (arXiv:2409.13374, eq. 33):
+    ``Z = Q[n:, :n] @ inv(Q[:n, :n] - I)``."""
+    q_nn, q_pn = q[..., :n, :n], q[..., n:, :n]
+    shifted = q_nn - _eye(n, q)
+    return mT(solve.bind(mT(shifted), mT(q_pn)))
 
 
 def _qr_jvp(primals, tangents, *, full_matrices):
     (a,), (da,) = primals, tangents
-    _qr_refuse(a, full_matrices)
     q, r = qr.bind(a, full_matrices=full_matrices)
-    x = _mT(triangular_solve.bind(r, _mT(da), lower=False, transpose_a=True))
-    c = _mT(q) @ x
-    low = c * _tri(c.shape[-1], c, True, 1)
-    omega = low - _mT(low)
-    return (q, r), (q @ (omega - c) + x, (c - omega) @ r)
+    m, n = a.shape[-2:]
+    if m < n:  # a = [x1, x2], r = [r1, r2]: x1 = q r1 is square, r2 = q.T x2
+        dq, dr1 = _thin_qr_jvp(q, r[..., :, :m], da[..., :, :m])
+        dr2 = mT(dq) @ a[..., :, m:] + mT(q) @ da[..., :, m:]
+        return (q, r), (dq, tnp.concatenate([dr1, dr2], axis=-1))
+    if not full_matrices or m == n:
+        return (q, r), _thin_qr_jvp(q, r, da)
+    q_mn, q_mp = q[..., :, :n], q[..., :, n:]
+    dq_mn, dr_nn = _thin_qr_jvp(q_mn, r[..., :n, :], da)
+    z = _completion(q, n)
+    drift = dq_mn[..., n:, :] - z @ dq_mn[..., :n, :]
+    dq_mp = dq_mn @ mT(z) - (q_mn + q_mp @ z) @ mT(drift)
+    dr = tnp.concatenate([dr_nn, tnp.zeros((*a.shape[:-2], m - n, n), a.dtype)], axis=-2)
+    return (q, r), (tnp.concatenate([dq_mn, dq_mp], axis=-1), dr)
+
+
+def _qr_vjp(g, out, a, *, full_matrices):
+    # The transposes of the three cases of _qr_jvp.
+    (gq, gr), (q, r) = g, out
+    m, n = a.shape[-2:]
+    if m < n:
+        gr1, gr2 = gr[..., :, :m], gr[..., :, m:]
+        gq = gq + a[..., :, m:] @ mT(gr2)
+        return [tnp.concatenate([_thin_qr_vjp(gq, gr1, q, r[..., :, :m]), q @ gr2], axis=-1)]
+    if not full_matrices or m == n:
+        return [_thin_qr_vjp(gq, gr, q, r)]
+    q_mn, q_mp = q[..., :, :n], q[..., :, n:]
+    z = _completion(q, n)
+    g_mp = gq[..., :, n:]
+    g_drift = -(mT(g_mp) @ (q_mn + q_mp @ z))
+    g_mn = gq[..., :, :n] + g_mp @ z + tnp.concatenate([-(mT(z) @ g_drift), g_drift], axis=-2)
+    return [_thin_qr_vjp(g_mn, gr[..., :n, :], q_mn, r[..., :n, :])]
 
 
 def _qr_jax(a, *, full_matrices):
@@ -479,54 +515,102 @@ qr = Primitive(
     vjp=_qr_vjp,
     jvp=_qr_jvp,
     jax=_qr_jax,
-    batch=_batch_leading(),
+    batch=batch_leading(),
     multiple_results=True,
 )
 
 
-# ---------------------------------------------------------------- eig (forward only)
+# ---------------------------------------------------------------- eig
+
+
+def _complex_dtype(dtype) -> np.dtype:
+    return np.result_type(dtype, np.complex64)
+
+
+def _normalize_eigvecs(v):
+    """LAPACK's eigenvectors have unit norm and a real largest-magnitude entry; make that
+    entry positive, so that both backends agree (the derivative below allows this choice)."""
+    xp = _xp(v)
+    idx = xp.argmax(xp.abs(v), axis=-2)[..., None, :]
+    top = xp.real(xp.take_along_axis(v, idx, axis=-2))
+    return v * xp.where(top < 0, -1, 1).astype(v.dtype)
 
 
 def _eig_impl(a, *, compute_v):
-    """Real and imaginary parts, so that no complex value enters a graph."""
+    dtype = _complex_dtype(a.dtype)
     if not compute_v:
-        w = np.linalg.eigvals(a)
-        return w.real.astype(a.dtype), w.imag.astype(a.dtype)
+        return (np.linalg.eigvals(a).astype(dtype),)
     w, v = np.linalg.eig(a)
-    return tuple(p.astype(a.dtype) for p in (w.real, w.imag, v.real, v.imag))
+    return w.astype(dtype), _normalize_eigvecs(v.astype(dtype))
 
 
 def _eig_jax(a, *, compute_v):
     jnp = _jnp()
     if not compute_v:
-        w = jnp.linalg.eigvals(a)
-        return jnp.real(w), jnp.imag(w)
+        return (jnp.linalg.eigvals(a),)
     w, v = jnp.linalg.eig(a)
-    return jnp.real(w), jnp.imag(w), jnp.real(v), jnp.imag(v)
-
-
-def _eig_not_differentiable(*_, **__):
-    raise errors.TransformError(
-        errors.at_user_line(
-            "eig/eigvals is not reverse-mode differentiable in trace_ag (nor forward-mode: "
-            "complex derivatives are not supported yet); for symmetric matrices use eigh/eigvalsh"
-        )
-    )
+    return w, _normalize_eigvecs(v)
 
 
 def _eig_aval(a, *, compute_v):
-    _matrices("eig", a)
-    w = Aval(a.shape[:-1], a.dtype)
-    return (w, w, a, a) if compute_v else (w, w)
+    check_matrices("eig", a)
+    dtype = _complex_dtype(a.dtype)
+    w = Aval(a.shape[:-1], dtype)
+    return (w, Aval(a.shape, dtype)) if compute_v else (w,)
+
+
+def _largest_entry_mask(v):
+    """1 at each column's largest-magnitude entry (the one LAPACK makes real), else 0."""
+    k = tnp.argmax(tnp.abs(v), axis=-2)
+    rows = np.arange(v.shape[-2]).reshape(-1, 1)
+    return tnp.astype(tnp.expand_dims(k, -2) == rows, v.dtype)
+
+
+def _eig_jvp(primals, tangents, *, compute_v):
+    # JAX's eig_jvp_rule with enable_eigvec_derivs=True (nondegenerate perturbation theory):
+    # dv_j = u_j + c_j v_j, c_j fixed by LAPACK's normalization of v_j.
+    (a,), (da,) = primals, tangents
+    w, v = eig.bind(a, compute_v=True)
+    p = solve.bind(v, tnp.astype(da, v.dtype) @ v)
+    dw = _diagonal(p)
+    if not compute_v:
+        return (w,), (dw,)
+    u = v @ (_inv_gaps(w) * p)
+    mask = _largest_entry_mask(v)
+    scale = -tnp.real(tnp.sum(tnp.conj(v) * u, axis=-2))
+    phase = -tnp.imag(tnp.sum(mask * u, axis=-2)) / tnp.real(tnp.sum(mask * v, axis=-2))
+    c = tnp.astype(scale, v.dtype) + tnp.astype(phase, v.dtype) * 1j
+    return (w, v), (dw, u + v * tnp.expand_dims(c, -2))
+
+
+def _eig_vjp(g, out, a, *, compute_v):
+    # The transpose of _eig_jvp under Re(sum(x * y)); the real part for the real input.
+    if compute_v:
+        (gw, gv), (w, v) = g, out
+    else:
+        (gw,), v = g, eig.bind(a, compute_v=True)[1]
+    g_p = _diag_matrix(tnp.astype(gw, v.dtype))
+    if compute_v:
+        h = tnp.sum(gv * v, axis=-2)
+        mask = _largest_entry_mask(v)
+        top = tnp.real(tnp.sum(mask * v, axis=-2))
+        g_u = (
+            gv
+            - tnp.conj(v) * tnp.expand_dims(tnp.real(h), -2)
+            + mask * tnp.expand_dims(tnp.astype(-tnp.imag(h) / top, v.dtype) * 1j, -2)
+        )
+        g_p = g_p + _inv_gaps(w) * (mT(v) @ g_u)
+    return tnp.real(solve.bind(mT(v), g_p @ mT(v)))
 
 
 eig = Primitive(
     "eig",
     impl=_eig_impl,
     abstract_eval=_eig_aval,
-    vjp=_eig_not_differentiable,
-    jvp=_eig_not_differentiable,
+    vjp=(_eig_vjp,),
+    jvp=_eig_jvp,
     jax=_eig_jax,
-    batch=_batch_leading(),
+    batch=batch_leading(),
     multiple_results=True,
+    complex_rules=True,
 )
