@@ -323,6 +323,9 @@ class Sequential(Layer):
                 "Sequential.apply",
                 f"expects a list of {len(self.layers)} layer params, got {got}",
             )
-        for layer, layer_params in zip(self.layers, params, strict=True):
-            x = layer.apply(layer_params, x, rng=rng, training=training)
+        for i, (layer, layer_params) in enumerate(zip(self.layers, params, strict=True)):
+            layer_rng = rng
+            if training and initializers.is_key(rng):
+                layer_rng = ag.random.fold_in(rng, i)  # a mask of its own per Dropout layer
+            x = layer.apply(layer_params, x, rng=layer_rng, training=training)
         return x

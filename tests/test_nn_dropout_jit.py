@@ -121,3 +121,15 @@ def test_layers_init_from_a_key_is_reproducible():
     assert not np.array_equal(p1[0]["w"], p3[0]["w"])
     with pytest.raises(TypeError, match="a traced key cannot seed a NumPy Generator"):
         ag.jit(lambda k: model.init(k, (3,))[0][0]["w"])(rnd.PRNGKey(0))
+
+
+def test_sequential_gives_each_dropout_layer_its_own_mask():
+    model = nn.Sequential([nn.Dropout(0.5), nn.Dropout(0.5)])
+    params = model.init(ag.random.PRNGKey(0), (1000,))
+    x = np.ones(1000)
+    key = ag.random.PRNGKey(3)
+    first = model.layers[0].apply(params[0], x, rng=ag.random.fold_in(key, 0), training=True)
+    both = model.apply(params, x, rng=key, training=True)
+    # the second layer's mask is drawn from another key: the result is not first's mask again
+    assert not np.array_equal(both != 0, first != 0)
+    np.testing.assert_array_equal(both[first == 0], 0.0)
