@@ -93,3 +93,19 @@ def test_float32_program_matches_jax_float32(float32_mode):
             assert np.asarray(g).dtype == np.float32 == w.dtype
             np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=2e-5, atol=1e-6)
 
+
+SAMPLERS = [
+    ("uniform", lambda r, k: r.uniform(k, (5,))),
+    ("normal", lambda r, k: r.normal(k, (2, 3))),
+    ("gamma", lambda r, k: r.gamma(k, 2.0, (4,))),
+    ("exponential", lambda r, k: r.exponential(k, (3,))),
+]
+
+
+@pytest.mark.parametrize("name, sample", SAMPLERS, ids=[s[0] for s in SAMPLERS])
+def test_random_samples_are_float32_and_match_jax_without_x64(float32_mode, name, sample):
+    with jax.enable_x64(False):
+        want = sample(jax.random, jax.random.PRNGKey(7))
+    got = sample(ag.random, ag.random.PRNGKey(7))
+    assert got.dtype == want.dtype == np.float32
+    np.testing.assert_allclose(got, np.asarray(want), rtol=2e-6, atol=1e-7)

@@ -1,7 +1,8 @@
 """Samplers with ``jax.random``'s names, signatures and algorithms, so the same key gives the
 same values (integers and booleans exactly, floats to the last bit or two of rounding).
 
-Default dtypes are those of JAX with ``jax_enable_x64``: ``float64`` and ``int64``.
+Default dtypes are those of JAX with ``jax_enable_x64``: ``float64`` and ``int64`` (floats
+follow ``config.default_float``, so float32 there as in JAX without x64).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from trace_ag import config
 from trace_ag import numpy as tnp
 from trace_ag.numpy._base import asarray_or_tracer, result_dtype
 from trace_ag.numpy._bits import bitcast_convert_type
@@ -20,7 +22,7 @@ from trace_ag.random._special import cholesky, erf, erf_inv
 
 
 def _float_dtype(name: str, dtype: Any) -> np.dtype:
-    dtype = np.dtype(np.float64 if dtype is None else dtype)
+    dtype = config.default_float_dtype if dtype is None else np.dtype(dtype)
     if dtype.kind != "f":
         raise ValueError(f"dtype argument to `{name}` must be a float dtype, got {dtype}")
     return dtype
