@@ -28,10 +28,14 @@ PROGRAMS = sorted(p.name for p in PROGRAM_DIR.glob("*.py") if p != SHIM)
 
 # program -> what trace_ag lacks (the report lists a reproducer and a proposed fix for each)
 GAPS = {
+    "array_updates.py": "x.at[...] on a concrete array (jnp.arange(6.0).at[2].set(...), and "
+    "jnp.zeros(4).at[labels].add(1) inside jit) is missing: trace_ag's arrays are plain NumPy "
+    "arrays; indexing a closed-over array with a traced index (jit(lambda i: table[i])) raises "
+    "TracerArrayConversionError",
     "control_flow.py": "jit of a function with no array arguments whose result comes from "
     "fori_loop/scan/while_loop/cond returns a 1-tuple (passes.fold_constants keeps the tuple "
     "of a multiple_results primitive)",
-    "custom_derivatives.py": "custom_jvp.defjvps is missing",
+    "custom_derivatives.py": "custom_jvp.defjvps and custom_vjp(nondiff_argnums=...) are missing",
     "pytrees.py": "jax.Array (type for annotations and isinstance) is missing",
 }
 X64 = (
@@ -43,6 +47,10 @@ PYTREE = (
     "pytree node registered with trace_ag (optimizers.OptimizerState)"
 )
 JAX_BACKEND_GAPS = {
+    "array_updates.py": "x.at[...] on a concrete array (jnp.arange(6.0).at[2].set(...), and "
+    "jnp.zeros(4).at[labels].add(1) inside jit) is missing: trace_ag's arrays are plain NumPy "
+    "arrays; indexing a closed-over array with a traced index (jit(lambda i: table[i])) raises "
+    "TracerArrayConversionError",
     **GAPS,
     "advi.py": PYTREE,
     "control_flow.py": GAPS["control_flow.py"] + "; " + X64,
