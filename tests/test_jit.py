@@ -344,3 +344,15 @@ def test_unknown_backend_and_option():
         ag.jit(lambda x: x, backend="tpu")
     with pytest.raises(KeyError, match="unknown trace_ag option"):
         ag.config.update("no_such_option", 1)
+
+
+def test_folded_loops_without_arguments_return_their_array():
+    """A loop whose operands are all constants folds at jit time; its one output stays an
+    array (a multiple-results primitive's impl returns it as a 1-tuple)."""
+    from trace_ag import lax
+
+    loop = ag.jit(lambda: lax.fori_loop(0, 3, lambda i, a: a + i, tnp.zeros(3)))()
+    np.testing.assert_array_equal(loop, [3.0, 3.0, 3.0])
+    carry, ys = ag.jit(lambda: lax.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(3.0)))()
+    assert np.shape(carry) == () and carry == 3.0
+    np.testing.assert_array_equal(ys, [0.0, 0.0, 2.0])  # c * x with c = 0, 0, 1

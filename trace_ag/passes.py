@@ -134,7 +134,10 @@ def fold_constants(graph: Graph) -> Graph:
         values = [rw.constant_value(a) for a in eqn.inputs]
         if any(v is None for v in values) or eqn.outputs[0].aval.size > FOLD_MAX_ELEMENTS:
             return None
-        return rw.new_constant(eqn.primitive.impl(*values, **eqn.params))
+        out = eqn.primitive.impl(*values, **eqn.params)
+        if eqn.primitive.multiple_results:  # its one output, returned as a 1-tuple
+            (out,) = out
+        return rw.new_constant(out)
 
     return _Rewriter(graph).run(rule)
 
