@@ -13,7 +13,7 @@ functions must not close over traced values (pass them as arguments).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from trace_ag.core import (
     Aval,
     Graph,
     Primitive,
+    Tracer,
     aval_of,
     is_complex,
     is_float,
@@ -31,17 +32,46 @@ from trace_ag.core import (
     zeros_like,
 )
 from trace_ag.forward import instantiate_all, real_pairing
-from trace_ag.tree_util import tree_flatten, tree_unflatten
+from trace_ag.tree_util import tree_flatten, tree_map, tree_unflatten
 
 
 class _Custom:
     """Shared machinery: flat calls, output avals by abstract tracing."""
 
-    def __init__(self, fun: Callable):
+    def __init__(self, fun: Callable, nondiff_argnums: tuple[int, ...] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.name = getattr(fun, "__name__", "fn")
+        self.nondiff_argnums = tuple(sorted(set(nondiff_argnums)))
+        if any(not isinstance(i, int) or i < 0 for i in self.nondiff_argnums):
+            raise TypeError(f"{self.name}: nondiff_argnums must be non-negative ints")
         self._traced: dict[tuple, tuple] = {}
+
+    def split_nondiff(self, args: tuple) -> tuple[list, list, Callable]:
+        """``args`` as (non-differentiated values, differentiated values, merge), where
+        ``merge(diff)`` puts the non-differentiated values back in their places."""
+        kept = self.nondiff_argnums
+        if kept and max(kept) >= len(args):
+            raise TypeError(
+                errors.at_user_line(
+                    f"{self.name}: nondiff_argnums {kept} for a call with {len(args)} arguments"
+                )
+            )
+        static = [args[i] for i in kept]
+        if any(isinstance(x, Tracer) for x in tree_flatten(static)[0]):
+            raise TypeError(
+                errors.at_user_line(
+                    f"{self.name}: an argument in nondiff_argnums {kept} is a traced value; "
+                    "pass traced arrays as ordinary (differentiated) arguments"
+                )
+            )
+        diff = [a for i, a in enumerate(args) if i not in kept]
+
+        def merge(values: Sequence) -> list:
+            it, fixed = iter(values), dict(zip(kept, static, strict=True))
+            return [fixed[i] if i in fixed else next(it) for i in range(len(args))]
+
+        return static, diff, merge
 
     def flat_call(self, fn: Callable, in_tree, flat: list) -> tuple[list, Any]:
         out = fn(*tree_unflatten(in_tree, list(flat)))
@@ -205,7 +235,13 @@ class custom_vjp(_Custom):
     def __call__(self, *args: Any) -> Any:
         if not hasattr(self, "bwd"):
             raise TypeError(f"custom_vjp {self.name}: call defvjp(fwd, bwd) before using it")
-        return self.bind(custom_vjp_call, args)
+        if not self.nondiff_argnums:
+            return self.bind(custom_vjp_call, args)
+        # JAX's convention: bwd(*nondiff_args, residuals, g) -> cotangents of the others
+        static, diff, merge = self.split_nondiff(args)
+        inner = custom_vjp(functools.wraps(self.fun)(lambda *d: self.fun(*merge(d))))
+        inner.defvjp(lambda *d: self.fwd(*merge(d)), lambda res, g: self.bwd(*static, res, g))
+        return inner.bind(custom_vjp_call, tuple(diff))
 
 
 # ---------------------------------------------------------------- custom_jvp
@@ -313,7 +349,38 @@ class custom_jvp(_Custom):
         self.jvp_rule = rule
         return rule
 
+    def defjvps(self, *rules: Callable | None) -> None:
+        """One rule per argument, ``rule(tangent, primal_out, *primals) -> tangent_out``
+        (None: that argument's tangent contributes nothing); the output's tangent is their
+        sum, as ``jax.custom_jvp.defjvps``.
+
+        Examples:
+            >>> @ag.custom_jvp
+            ... def times(x, y):
+            ...     return x * y
+            >>> times.defjvps(lambda tx, out, x, y: tx * y, lambda ty, out, x, y: x * ty)
+            >>> print(ag.grad(times, argnums=(0, 1))(2.0, 3.0))
+            (np.float64(3.0), np.float64(2.0))
+        """
+
+        def rule(primals: tuple, tangents: tuple) -> tuple:
+            out = self.fun(*primals)
+            terms = [
+                r(t, out, *primals) for r, t in zip(rules, tangents, strict=True) if r is not None
+            ]
+            if not terms:
+                return out, tree_map(lambda o: zeros_like(o), out)
+            return out, functools.reduce(lambda a, b: tree_map(lambda u, v: u + v, a, b), terms)
+
+        self.jvp_rule = rule
+
     def __call__(self, *args: Any) -> Any:
         if not hasattr(self, "jvp_rule"):
             raise TypeError(f"custom_jvp {self.name}: call defjvp(rule) before using it")
-        return self.bind(custom_jvp_call, args)
+        if not self.nondiff_argnums:
+            return self.bind(custom_jvp_call, args)
+        # JAX's convention: rule(*nondiff_args, primals, tangents) over the other arguments
+        static, diff, merge = self.split_nondiff(args)
+        inner = custom_jvp(functools.wraps(self.fun)(lambda *d: self.fun(*merge(d))))
+        inner.defjvp(lambda primals, tangents: self.jvp_rule(*static, primals, tangents))
+        return inner.bind(custom_jvp_call, tuple(diff))
