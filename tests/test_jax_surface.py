@@ -143,3 +143,32 @@ def test_config_accepts_jax_option_names():
         ag.config.update("not_an_option", 1)
     with pytest.raises(AttributeError):
         ag.config.jax_not_an_option  # noqa: B018
+
+
+def test_array_type_eval_shape_and_scope_helpers_as_in_jax():
+    assert isinstance(np.ones(2), ag.Array) and isinstance(np.float32(1), ag.Array)
+    assert not isinstance([1.0], ag.Array) and issubclass(np.ndarray, ag.Array)
+    seen = []
+    ag.grad(lambda x: seen.append(isinstance(x, ag.Array)) or x * 2.0)(1.0)
+    assert seen == [True]
+    with pytest.raises(TypeError, match="isinstance"):
+        ag.Array(1.0)
+
+    def f(p, x):
+        return {"h": tnp.tanh(x @ p["w"]), "n": tnp.sum(x, axis=0).astype(np.int32)}
+
+    args = ({"w": jax.ShapeDtypeStruct((3, 4), np.float32)}, np.ones((5, 3), np.float32))
+    ours = ag.eval_shape(f, {"w": ag.ShapeDtypeStruct((3, 4), np.float32)}, args[1])
+    theirs = jax.eval_shape(lambda p, x: f.__wrapped__(p, x) if False else {  # noqa: SIM108
+        "h": jnp.tanh(x @ p["w"]), "n": jnp.sum(x, axis=0).astype(jnp.int32)}, *args)  # fmt: skip
+    for k in theirs:
+        assert (ours[k].shape, ours[k].dtype) == (theirs[k].shape, theirs[k].dtype), k
+    with ag.named_scope("layer"), ag.ensure_compile_time_eval():
+        assert ag.jit(lambda x: x + 1)(1.0) == 2.0
+    for loop in (
+        lambda: ag.lax.scan(lambda c, x: (c + x, None), 0.0, np.arange(3.0), unroll=2)[0],
+        lambda: ag.lax.fori_loop(0, 3, lambda i, c: c + i, 0.0, unroll=True),
+    ):
+        assert loop() == 3.0
+    with pytest.raises(ValueError, match="unroll must be"):
+        ag.lax.fori_loop(0, 3, lambda i, c: c, 0.0, unroll=0)

@@ -27,6 +27,7 @@ from trace_ag import (  # noqa: F401
     viz,
 )
 from trace_ag._jax_api import (
+    Array,
     ShapeDtypeStruct,
     block_until_ready,
     default_backend,
@@ -34,8 +35,11 @@ from trace_ag._jax_api import (
     device_get,
     device_put,
     devices,
+    ensure_compile_time_eval,
+    eval_shape,
     local_device_count,
     local_devices,
+    named_scope,
 )
 from trace_ag.autodiff import grad, value_and_grad, vjp
 from trace_ag.batching import vmap
@@ -64,6 +68,7 @@ make_jaxpr = make_ir  # JAX's name for the same transform
 __version__ = "0.1.0"
 
 __all__ = [
+    "Array",
     "ConcretizationTypeError",
     "Graph",
     "NonConcreteIndexError",
@@ -85,6 +90,8 @@ __all__ = [
     "device_get",
     "device_put",
     "devices",
+    "ensure_compile_time_eval",
+    "eval_shape",
     "from_jax",
     "grad",
     "hessian",
@@ -98,6 +105,7 @@ __all__ = [
     "local_devices",
     "make_ir",
     "make_jaxpr",
+    "named_scope",
     "nn",
     "numpy",
     "random",

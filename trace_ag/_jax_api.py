@@ -1,5 +1,6 @@
 """The names a JAX script touches at its top, for a NumPy library: ``devices()``,
-``block_until_ready``, ``device_get``/``device_put``, ``ShapeDtypeStruct``.
+``block_until_ready``, ``device_get``/``device_put``, ``ShapeDtypeStruct``, ``Array``,
+``eval_shape``, ``named_scope``.
 
 trace_ag computes with NumPy on the host, so there is one device, the CPU; ``block_until_ready``
 has nothing to wait for, ``device_put`` and ``device_get`` only make sure values are arrays.
@@ -12,6 +13,7 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from typing import Any
 
@@ -100,3 +102,70 @@ class ShapeDtypeStruct:
 
     def __repr__(self) -> str:
         return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name})"
+
+
+class _ArrayType(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, (np.ndarray, np.generic, Tracer))
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, (np.ndarray, np.generic, Tracer))
+
+
+class Array(metaclass=_ArrayType):
+    """The type of trace_ag's arrays, for ``isinstance`` checks and annotations as
+    ``jax.Array``: NumPy arrays and scalars outside a transform, tracers inside one.
+
+    Examples:
+        >>> isinstance(np.ones(2), Array), isinstance(1.0, Array)
+        (True, False)
+        >>> isinstance(ag.grad(lambda x: x * 2.0)(1.0), Array)
+        True
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any):
+        raise TypeError("trace_ag.Array is a type for isinstance checks; use tnp.asarray")
+
+
+def eval_shape(fun: Any, *args: Any, **kwargs: Any) -> Any:
+    """The shapes and dtypes of ``fun(*args, **kwargs)`` as ``ShapeDtypeStruct`` leaves,
+    found by tracing abstractly (nothing is computed), as ``jax.eval_shape``. Arguments may
+    be arrays or ``ShapeDtypeStruct``s.
+
+    Examples:
+        >>> eval_shape(lambda x: {"y": x @ x.T}, ShapeDtypeStruct((3, 2), np.float32))
+        {'y': ShapeDtypeStruct(shape=(3, 3), dtype=float32)}
+    """
+    from trace_ag.core import Aval
+    from trace_ag.tracing import trace_to_graph
+    from trace_ag.tree_util import tree_flatten, tree_unflatten
+
+    flat, tree = tree_flatten((args, kwargs))
+    avals = [
+        Aval(x.shape, np.dtype(x.dtype)) if isinstance(x, ShapeDtypeStruct) else x for x in flat
+    ]
+
+    def flat_fun(*leaves: Any) -> Any:
+        a, k = tree_unflatten(tree, list(leaves))
+        return fun(*a, **k)
+
+    _, graph, out_tree = trace_to_graph(flat_fun, avals, concrete=False, fn_name="eval_shape")
+    outs = [ShapeDtypeStruct(v.aval.shape, v.aval.dtype) for v in graph.outvars]
+    return tree_unflatten(out_tree, outs)
+
+
+@contextlib.contextmanager
+def named_scope(name: str):
+    """Accepted for JAX programs (``with jax.named_scope("layer1"):``); trace_ag's graphs
+    carry no scope names, so it changes nothing."""
+    if not isinstance(name, str):
+        raise TypeError(f"named_scope: the name must be a str, got {type(name).__name__}")
+    yield
+
+
+@contextlib.contextmanager
+def ensure_compile_time_eval():
+    """Accepted for JAX programs. In JAX it computes the block's operations on constants
+    eagerly inside ``jit``; trace_ag's ``jit`` already folds operations on constants, so the
+    block needs nothing more."""
+    yield

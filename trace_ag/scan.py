@@ -187,16 +187,24 @@ scan_p = Primitive(
 
 
 def scan(
-    f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False
+    f: Callable,
+    init: Any,
+    xs: Any = None,
+    length: int | None = None,
+    reverse: bool = False,
+    unroll: int | bool = 1,
+    _split_transpose: bool = False,
 ) -> tuple[Any, Any]:
     """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns the final
-    carry and the stacked ``y``s (like ``jax.lax.scan``). Differentiable.
+    carry and the stacked ``y``s (like ``jax.lax.scan``). Differentiable. ``unroll`` is
+    accepted as JAX's performance hint and checked; the generated loop does not unroll.
 
     Examples:
         >>> carry, ys = ag.lax.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0))
         >>> print(carry, ys)
         6.0 [0. 0. 2. 9.]
     """
+    _check_unroll("scan", unroll)
     init_flat, carry_tree = tree_flatten(init)
     init_flat = [tracing.as_input_value(x, "scan") for x in init_flat]
     xs_flat, xs_tree = tree_flatten(xs)
@@ -246,14 +254,25 @@ def scan(
     )
 
 
-def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
+def _check_unroll(name: str, unroll: Any) -> None:
+    if isinstance(unroll, bool) or (isinstance(unroll, (int, np.integer)) and unroll >= 1):
+        return
+    raise ValueError(errors.at_user_line(f"{name}: unroll must be a positive int or a bool"))
+
+
+def fori_loop(
+    lower: Any, upper: Any, body_fun: Callable, init_val: Any, *, unroll: int | bool | None = None
+) -> Any:
     """``for i in range(lower, upper): val = body_fun(i, val)``. With Python int bounds it is
     a ``scan`` (differentiable); with traced bounds a ``while_loop`` (forward only), as in JAX.
+    ``unroll`` is accepted as in JAX (a hint; nothing is unrolled).
 
     Examples:
         >>> print(ag.lax.fori_loop(0, 5, lambda i, v: v + i, 0))   # 0 + 1 + 2 + 3 + 4
         10
     """
+    if unroll is not None:
+        _check_unroll("fori_loop", unroll)
     if isinstance(lower, (int, np.integer)) and isinstance(upper, (int, np.integer)):
         steps = np.arange(int(lower), int(upper))
         carry, _ = scan(lambda v, i: (body_fun(i, v), None), init_val, steps)
