@@ -356,3 +356,25 @@ def test_folded_loops_without_arguments_return_their_array():
     carry, ys = ag.jit(lambda: lax.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(3.0)))()
     assert np.shape(carry) == () and carry == 3.0
     np.testing.assert_array_equal(ys, [0.0, 0.0, 2.0])  # c * x with c = 0, 0, 1
+
+
+def test_jax_backend_computes_float64_even_with_jax_x64_off():
+    x = np.array([1.0 + 1e-12, 2.0])
+    f = ag.jit(lambda x: (x - 1.0) * 1e12, backend="jax")
+    jax.config.update("jax_enable_x64", False)
+    try:
+        out = np.asarray(f(x))
+    finally:
+        jax.config.update("jax_enable_x64", True)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out, (x - 1.0) * 1e12, rtol=1e-9)  # float32 would give 0
+
+
+def test_pytree_types_registered_with_trace_ag_cross_the_jax_backend():
+    from trace_ag.example_libraries import optimizers
+
+    init, update, get_params = optimizers.momentum(0.1, 0.9)
+    state = init({"w": np.ones(3)})
+    step = ag.jit(lambda i, s: update(i, {"w": get_params(s)["w"] * 2.0}, s), backend="jax")
+    eager = update(0, {"w": np.full(3, 2.0)}, state)
+    np.testing.assert_allclose(get_params(step(0, state))["w"], get_params(eager)["w"])

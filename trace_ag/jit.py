@@ -266,8 +266,11 @@ class Jitted:
     @api_boundary
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.backend == "jax" and current_interpreter() is EVAL:
+            from trace_ag.backends.jax import import_jax, x64_scope
+
             try:  # no enclosing trace_ag transform: JAX dispatches
-                return self._jax_entry()(*args, **kwargs)
+                with x64_scope(import_jax()):
+                    return self._jax_entry()(*args, **kwargs)
             except ValueError as e:
                 if "shardings" in str(e).split("\n", 1)[0]:
                     raise ValueError(f"jit({self.name}): {str(e).splitlines()[0]}") from None
@@ -300,7 +303,12 @@ class Jitted:
     def lower(self, *args: Any, **kwargs: Any) -> Lowered:
         """The traced and optimized graphs (and generated source) for these arguments."""
         entry, _ = self._lookup(args, kwargs)
-        jax_lowered = self._jax_entry().lower(*args, **kwargs) if self.backend == "jax" else None
+        jax_lowered = None
+        if self.backend == "jax":
+            from trace_ag.backends.jax import import_jax, x64_scope
+
+            with x64_scope(import_jax()):
+                jax_lowered = self._jax_entry().lower(*args, **kwargs)
         return Lowered(entry, jax_lowered)
 
     def clear_cache(self) -> None:

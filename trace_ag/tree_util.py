@@ -508,6 +508,12 @@ def tree_transpose(outer_treedef: PyTreeDef, inner_treedef: PyTreeDef | None, py
     return inner_treedef.unflatten([outer_treedef.unflatten(list(r)) for r in rows])
 
 
+def registered_node_types() -> dict[type, tuple[Callable, Callable]]:
+    """The node types registered by programs and libraries (not the built-in containers),
+    each with its ``(flatten, unflatten)``."""
+    return {t: fns for t, fns in _REGISTRY.items() if t not in _BUILTIN}
+
+
 def is_registered(t: type) -> bool:
     """Whether ``t`` was registered as a pytree node (namedtuples need not be)."""
     return t in _REGISTRY

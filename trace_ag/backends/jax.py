@@ -7,6 +7,7 @@ JAX is imported only here, lazily: trace_ag works without it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -15,14 +16,48 @@ from trace_ag.interpret import eval_graph
 
 
 def import_jax():
-    """``jax``, or an ImportError that says how to install it."""
+    """``jax``, or an ImportError that says how to install it. The node types registered
+    with trace_ag's pytrees are made known to JAX's too, so they cross ``jax.jit``."""
     try:
         import jax
     except ImportError as e:
         raise ImportError(
             "backend='jax' needs JAX: pip install 'trace-ag[jax]' (or pip install jax)"
         ) from e
+    share_pytree_types(jax)
     return jax
+
+
+_SHARED_TYPES: set[type] = set()
+
+
+def share_pytree_types(jax: Any) -> None:
+    """Register in JAX every node type registered with ``trace_ag.tree_util`` (with the same
+    flatten and unflatten), unless JAX already has its own registration for it."""
+    from trace_ag.tree_util import registered_node_types
+
+    for node_type, (flatten, unflatten) in registered_node_types().items():
+        if node_type in _SHARED_TYPES:
+            continue
+        _SHARED_TYPES.add(node_type)
+        try:
+            jax.tree_util.register_pytree_node(node_type, flatten, unflatten)
+        except ValueError:  # registered with JAX by the program itself: JAX's way wins there
+            pass
+
+
+def x64_scope(jax: Any):
+    """JAX computes float64 inputs in float64 inside this scope whenever trace_ag's default
+    float is float64, whatever the global ``jax_enable_x64`` says (without it JAX would
+    silently round them to float32)."""
+    from trace_ag import config
+
+    if config.default_float_dtype.itemsize != 8 or jax.config.jax_enable_x64:
+        return contextlib.nullcontext()
+    enable = getattr(jax, "enable_x64", None)
+    if enable is None:  # JAX before 0.6
+        from jax.experimental import enable_x64 as enable
+    return enable(True)
 
 
 def lower(graph: Graph) -> Callable[..., list]:
