@@ -326,3 +326,21 @@ def test_sparse_method_without_scipy_says_how_to_install(monkeypatch):
     _windows.sparse_matrix.cache_clear()
     with pytest.raises(ImportError, match=r"needs SciPy: pip install 'trace-ag\[conv-sparse\]'"):
         im2col(np.ones((1, 1, 3, 3)), 2, method="sparse")
+
+
+def test_tiled_max_pool_scatter_equals_the_general_walk():
+    """The fast scatter for windows that tile the input (LeNet's 2x2/2) routes each cotangent
+    exactly as the general first-maximum walk does: ties, -inf and inf/nan cotangents."""
+    from trace_ag.primitives import _windows as win
+
+    rng = np.random.default_rng(0)
+    for shape, w in [((3, 2, 6, 4), (2, 2)), ((2, 3, 6, 6), (3, 2))]:
+        x = rng.integers(0, 3, shape).astype(np.float32)  # many ties
+        x[0, 0, 0, 0] = -np.inf
+        out = (shape[0], shape[1], shape[2] // w[0], shape[3] // w[1])
+        g = rng.standard_normal(out).astype(np.float32)
+        g.flat[0], g.flat[1] = np.inf, np.nan
+        ref = np.zeros(shape, np.float32)
+        for sl, hit in win._first_max_taps(x, w, w, ((0, 0), (0, 0))):
+            ref[:, :, sl[0], sl[1]] += win.keep(g, hit)
+        np.testing.assert_array_equal(win.max_pool_scatter(g, x, w, w, ((0, 0), (0, 0))), ref)

@@ -681,3 +681,15 @@ def test_example_runs(script, tmp_path):
         assert "[[ 9. 10. 11. 12.]" in done.stdout and "False" not in done.stdout
     if script == "tensor_cross_entropy_graph.py":
         assert (tmp_path / "cross_entropy_tensor.dot").read_text().startswith("digraph")
+
+
+def test_scalar_replay_keeps_operands_apart():
+    """The Scalar fast path replays recorded equations: a template first made from x * x must
+    not replay a * b as b * b."""
+    import trace_ag.lecture as lecture
+
+    a, b = lecture.Scalar(3.0), lecture.Scalar(5.0)
+    a * a
+    c = a * b
+    c.backward()
+    assert (c.value, a.grad, b.grad) == (15.0, 5.0, 3.0)
