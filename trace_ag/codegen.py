@@ -136,15 +136,11 @@ def _direct_forms() -> dict:
     }
 
 
-# select's impl (primitives/elementwise.py) is ``np.where`` for conditions under this size
-_SELECT_WHERE_BELOW = 4096
-
-
 def _direct_source(eqn: Eqn, args: list[str], emitter: _Emitter) -> str | None:
     from trace_ag.primitives import elementwise
 
     prim = eqn.primitive
-    if prim is elementwise.select and eqn.inputs[0].aval.size < _SELECT_WHERE_BELOW:
+    if prim is elementwise.select and eqn.inputs[0].aval.size < elementwise.SELECT_WHERE_BELOW:
         return f"np.where({', '.join(args)})"  # what select's impl does below that size
     form = _direct_forms().get(prim)
     x = eqn.inputs[0] if eqn.inputs else None

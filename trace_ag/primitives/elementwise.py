@@ -279,11 +279,14 @@ def _select_aval(c, x, y):
     return Aval(broadcast_avals("select", c, Aval(aval.shape, c.dtype)).shape, x.dtype)
 
 
+SELECT_WHERE_BELOW = 4096  # select's impl is np.where for conditions with fewer elements
+
+
 def _select_impl(c, x, y):
     """``np.where`` by bit masks for floats: exact (NaN payloads too) and branch-free, which on
     irregular masks is several times faster than ``np.where``'s per-element branch."""
     dtype = np.result_type(x, y)
-    if dtype.kind != "f" or np.size(c) < 4096:
+    if dtype.kind != "f" or np.size(c) < SELECT_WHERE_BELOW:
         return np.where(c, x, y)
     bits = np.dtype(f"u{dtype.itemsize}")
     mask = np.negative(np.asarray(c).astype(bits))  # True -> all ones
