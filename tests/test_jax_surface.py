@@ -133,7 +133,6 @@ def test_config_accepts_jax_option_names():
     for name, value, match in [
         ("jax_platform_name", "gpu", "CPU"),
         ("jax_debug_nans", True, "NaN"),
-        ("jax_disable_jit", True, "without ag.jit"),
         ("jax_threefry_partitionable", False, "jax_threefry_partitionable=True"),
         ("jax_compilation_cache_dir", "/tmp", "no trace_ag equivalent"),
     ]:
@@ -172,3 +171,19 @@ def test_array_type_eval_shape_and_scope_helpers_as_in_jax():
         assert loop() == 3.0
     with pytest.raises(ValueError, match="unroll must be"):
         ag.lax.fori_loop(0, 3, lambda i, c: c, 0.0, unroll=0)
+
+
+def test_disable_jit_runs_jitted_functions_as_written():
+    seen = []
+    f = ag.jit(lambda x: seen.append(type(x)) or x * 2.0)
+    f(np.ones(2))
+    with ag.disable_jit():
+        assert f(3.0) == 6.0
+    ag.config.update("jax_disable_jit", True)
+    try:
+        f(np.ones(2))
+        assert ag.config.jax_disable_jit is True
+    finally:
+        ag.config.update("jax_disable_jit", False)
+    f(np.ones(2))  # compiled again, from the cache: not traced
+    assert seen[0] is not float and seen[1:] == [float, np.ndarray]

@@ -44,6 +44,7 @@ from trace_ag._jax_api import (
 from trace_ag.autodiff import grad, value_and_grad, vjp
 from trace_ag.batching import vmap
 from trace_ag.checkpoint import checkpoint, remat
+from trace_ag.config import disable_jit
 from trace_ag.core import Graph
 from trace_ag.custom import custom_jvp, custom_vjp
 from trace_ag.errors import (
@@ -90,6 +91,7 @@ __all__ = [
     "device_get",
     "device_put",
     "devices",
+    "disable_jit",
     "ensure_compile_time_eval",
     "eval_shape",
     "from_jax",

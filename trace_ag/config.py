@@ -10,6 +10,8 @@
   ``TraceAgError``s raised through a transform (as JAX does), ``"off"`` shows every frame;
 - ``check_graphs``: type-check every graph after each jit pass (a debugging aid; the test suite
   turns it on).
+- ``disable_jit``: ``ag.jit`` functions run as written, eagerly, op by op (to debug them with
+  prints and breakpoints); ``ag.disable_jit()`` is the same as a context manager.
 - ``default_float``: ``"float64"`` (the default) or ``"float32"``, JAX's defaults without x64:
   Python floats, lists of them and arrays created without a dtype (``zeros``, ``arange(1.0)``,
   ``linspace``, random samples) are float32 (complex64 for complex), and integers and bools
@@ -17,10 +19,10 @@
   their dtype, in eager code and under every transform alike.
 
 JAX's option names are accepted where they mean something here (``_JAX_OPTIONS``):
-``jax_enable_x64`` (``False`` sets ``default_float`` to ``"float32"``, ``True`` back to
-``"float64"``), ``jax_platform_name``/``jax_platforms`` ``"cpu"``, ``jax_log_compiles``,
-``jax_explain_cache_misses``, ``jax_traceback_filtering``, and ``jax_debug_nans``/
-``jax_disable_jit``/``jax_threefry_partitionable``/``jax_default_prng_impl``/
+``jax_disable_jit`` (``disable_jit``), ``jax_enable_x64`` (``False`` sets ``default_float`` to
+``"float32"``, ``True`` back to ``"float64"``), ``jax_platform_name``/``jax_platforms``
+``"cpu"``, ``jax_log_compiles``, ``jax_explain_cache_misses``, ``jax_traceback_filtering``, and
+``jax_debug_nans``/``jax_threefry_partitionable``/``jax_default_prng_impl``/
 ``jax_numpy_rank_promotion``/``jax_default_matmul_precision`` at the value that is what trace_ag
 always does. Any other value, and any other ``jax_*`` name, is a ``ValueError`` saying why.
 ``config.jax_enable_x64`` (and the other names) can be read, as in JAX.
@@ -28,6 +30,7 @@ always does. Any other value, and any other ``jax_*`` name, is a ``ValueError`` 
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -40,6 +43,7 @@ _values: dict[str, Any] = {
     "traceback_filtering": "auto",
     "check_graphs": False,
     "default_float": "float64",
+    "disable_jit": False,
 }
 _CHOICES: dict[str, tuple] = {
     # JAX's values; every one but "off" hides trace_ag's frames
@@ -48,6 +52,7 @@ _CHOICES: dict[str, tuple] = {
 }
 # read on every array creation: kept as a dtype, not looked up by name
 default_float_dtype = np.dtype(np.float64)
+DISABLE_JIT = [False]  # read on every jitted call
 
 
 # JAX option -> (trace_ag option it sets, or None) and the values trace_ag can honour (None: any)
@@ -56,7 +61,7 @@ _JAX_OPTIONS: dict[str, tuple[str | None, tuple | None]] = {
     "jax_platform_name": (None, ("cpu", "")),
     "jax_platforms": (None, ("cpu", "")),
     "jax_debug_nans": (None, (False, 0)),
-    "jax_disable_jit": (None, (False, 0)),
+    "jax_disable_jit": ("disable_jit", None),
     "jax_threefry_partitionable": (None, (True, 1)),
     "jax_default_prng_impl": (None, ("threefry2x32", "threefry")),
     "jax_numpy_rank_promotion": (None, ("allow",)),
@@ -69,7 +74,6 @@ _WHY_NOT = {
     "jax_platform_name": "trace_ag runs on the CPU (NumPy) only",
     "jax_platforms": "trace_ag runs on the CPU (NumPy) only",
     "jax_debug_nans": "trace_ag has no NaN checker",
-    "jax_disable_jit": "ag.jit cannot be turned off globally; call the function without ag.jit",
 }
 _jax_set: dict[str, Any] = {"jax_enable_x64": True, "jax_platform_name": "cpu"}
 
@@ -126,6 +130,8 @@ def update(name: str, value: Any) -> None:
     _values[name] = value
     if name == "default_float":
         default_float_dtype = np.dtype(value)
+    if name == "disable_jit":
+        DISABLE_JIT[0] = bool(value)
 
 
 def read(name: str) -> Any:
@@ -133,3 +139,23 @@ def read(name: str) -> Any:
     if name.startswith("jax_"):
         return __getattr__(name)
     return _values[name]
+
+
+@contextlib.contextmanager
+def disable_jit(disable: bool = True):
+    """Within the block, ``ag.jit`` functions run eagerly, as ``jax.disable_jit()``.
+
+    Examples:
+        >>> import trace_ag as ag
+        >>> f = ag.jit(lambda x: print("traced with", type(x).__name__) or x * 2)
+        >>> with ag.disable_jit():
+        ...     print(f(1.0))
+        traced with float
+        2.0
+    """
+    before = _values["disable_jit"]
+    update("disable_jit", disable)
+    try:
+        yield
+    finally:
+        update("disable_jit", before)

@@ -265,6 +265,8 @@ class Jitted:
 
     @api_boundary
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if config.DISABLE_JIT[0]:  # config "disable_jit" / ag.disable_jit(): run as written
+            return self.fn(*args, **kwargs)
         if self.backend == "jax" and current_interpreter() is EVAL:
             from trace_ag.backends.jax import import_jax, x64_scope
 
