@@ -15,7 +15,7 @@ from trace_ag.primitives import reduce as rd
 Axis = int | tuple[int, ...] | None
 
 
-def _no_out(out: Any, name: str) -> None:
+def no_out(out: Any, name: str) -> None:
     if out is not None:
         raise TypeError(f"{name}: out= is not supported (trace_ag arrays are never written to)")
 
@@ -37,13 +37,13 @@ def _reducer(prim, name: str, with_dtype: bool):
     if with_dtype:
 
         def fn(x: Any, axis: Axis = None, dtype: Any = None, out: Any = None, keepdims=False):
-            _no_out(out, name)
+            no_out(out, name)
             return reduce(x, axis, dtype, keepdims)
 
     else:
 
         def fn(x: Any, axis: Axis = None, out: Any = None, keepdims=False, *, dtype=None):
-            _no_out(out, name)
+            no_out(out, name)
             return reduce(x, axis, dtype, keepdims)
 
     fn.__name__ = fn.__qualname__ = name
@@ -61,7 +61,7 @@ all = _reducer(rd.all, "all", with_dtype=False)
 
 def _arg_reducer(prim, name: str):
     def fn(x: Any, axis: int | None = None, out: Any = None, *, keepdims: bool = False) -> Any:
-        _no_out(out, name)
+        no_out(out, name)
         x = asarray_or_tracer(x)
         if axis is not None:
             axis = normalize_axis(axis, x.ndim, name)
@@ -79,7 +79,7 @@ argmin = _arg_reducer(rd.argmin, "argmin")
 def cumsum(x: Any, axis: int | None = None, dtype: Any = None, out: Any = None) -> Any:
     """Cumulative sum along ``axis`` (None: of the flattened array), accumulated in ``dtype``
     (default: NumPy's, e.g. int64 for bools and small integers)."""
-    _no_out(out, "cumsum")
+    no_out(out, "cumsum")
     x = asarray_or_tracer(x)
     if dtype is not None:
         x = uf.astype(x, dtype)
@@ -119,7 +119,7 @@ def mean(
         >>> print(m, m.dtype)
         1.0 float64
     """
-    _no_out(out, "mean")
+    no_out(out, "mean")
     x = asarray_or_tracer(x)
     axes = normalize_axes(axis, x.ndim, "mean")
     if dtype is not None:
@@ -142,7 +142,7 @@ def var(
 ) -> Any:
     """Variance ``sum((x - mean(x))**2) / max(n - ddof, 0)``, step by step as NumPy computes it
     (bools and integers in float64, float16 in float16, ``dtype`` for both sums)."""
-    _no_out(out, "var")
+    no_out(out, "var")
     x = asarray_or_tracer(x)
     axes = normalize_axes(axis, x.ndim, "var")
     acc = np.dtype(dtype) if dtype is not None else _accumulator(x.dtype)
@@ -165,7 +165,7 @@ def std(
     keepdims: bool = False,
 ) -> Any:
     """Standard deviation, ``sqrt(var(x))`` in the variance's dtype."""
-    _no_out(out, "std")
+    no_out(out, "std")
     v = var(x, axis, dtype, ddof=ddof, keepdims=keepdims)
     return uf.astype(uf.sqrt(v), v.dtype)
 
