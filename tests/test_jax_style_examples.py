@@ -27,41 +27,14 @@ SHIM = PROGRAM_DIR / "run_with_trace_ag.py"
 PROGRAMS = sorted(p.name for p in PROGRAM_DIR.glob("*.py") if p != SHIM)
 
 # program -> what trace_ag lacks (the report lists a reproducer and a proposed fix for each)
-GAPS = {
-    "array_updates.py": "x.at[...] on a concrete array (jnp.arange(6.0).at[2].set(...), and "
+ARRAY_UPDATES = (
+    "x.at[...] on a concrete array (jnp.arange(6.0).at[2].set(...), and "
     "jnp.zeros(4).at[labels].add(1) inside jit) is missing: trace_ag's arrays are plain NumPy "
     "arrays; indexing a closed-over array with a traced index (jit(lambda i: table[i])) raises "
-    "TracerArrayConversionError",
-    "control_flow.py": "jit of a function with no array arguments whose result comes from "
-    "fori_loop/scan/while_loop/cond returns a 1-tuple (passes.fold_constants keeps the tuple "
-    "of a multiple_results primitive)",
-    "custom_derivatives.py": "custom_jvp.defjvps and custom_vjp(nondiff_argnums=...) are missing",
-    "pytrees.py": "jax.Array (type for annotations and isinstance) is missing",
-}
-X64 = (
-    "jit(backend='jax') computes in float32: the program's jax_enable_x64 reaches only "
-    "trace_ag.config, real JAX stays in its float32 default"
+    "TracerArrayConversionError"
 )
-PYTREE = (
-    "jit(backend='jax') hands its arguments to jax.jit unflattened, and JAX cannot flatten a "
-    "pytree node registered with trace_ag (optimizers.OptimizerState)"
-)
-JAX_BACKEND_GAPS = {
-    "array_updates.py": "x.at[...] on a concrete array (jnp.arange(6.0).at[2].set(...), and "
-    "jnp.zeros(4).at[labels].add(1) inside jit) is missing: trace_ag's arrays are plain NumPy "
-    "arrays; indexing a closed-over array with a traced index (jit(lambda i: table[i])) raises "
-    "TracerArrayConversionError",
-    **GAPS,
-    "advi.py": PYTREE,
-    "control_flow.py": GAPS["control_flow.py"] + "; " + X64,
-    "dp_sgd.py": PYTREE,
-    "gp_regression.py": X64,
-    "kernel_lsq.py": X64,
-    "random_numbers.py": X64,
-    "stax_classifier.py": PYTREE,
-    "vae.py": PYTREE,
-    "vectorization.py": X64,
-}
+GAPS = {"array_updates.py": ARRAY_UPDATES}
+JAX_BACKEND_GAPS = {"array_updates.py": ARRAY_UPDATES}
 # cheap enough for every run of the suite; the others are marked slow (JAX's op-by-op dispatch
 # compiles each operation once per process: 5-20 s a program on two shared cores)
 FAST = {"control_flow.py", "custom_derivatives.py", "vectorization.py"}

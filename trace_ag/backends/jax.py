@@ -17,15 +17,29 @@ from trace_ag.interpret import eval_graph
 
 def import_jax():
     """``jax``, or an ImportError that says how to install it. The node types registered
-    with trace_ag's pytrees are made known to JAX's too, so they cross ``jax.jit``."""
+    with trace_ag's pytrees are made known to JAX's too, so they cross ``jax.jit``.
+
+    The first time, with trace_ag's default float64, JAX's ``jax_enable_x64`` is turned on
+    (as ``JAX_ENABLE_X64=1`` would): trace_ag's arrays are float64, and JAX would otherwise
+    compute them in float32. A program that turns it off again afterwards still gets float64
+    from ``jit(backend="jax")`` (``x64_scope``), and ``from_jax`` refuses float64 inputs."""
     try:
         import jax
     except ImportError as e:
         raise ImportError(
             "backend='jax' needs JAX: pip install 'trace-ag[jax]' (or pip install jax)"
         ) from e
+    if not _X64_SET:
+        _X64_SET.append(True)
+        from trace_ag import config
+
+        if config.default_float_dtype.itemsize == 8 and not jax.config.jax_enable_x64:
+            jax.config.update("jax_enable_x64", True)
     share_pytree_types(jax)
     return jax
+
+
+_X64_SET: list[bool] = []  # once per process
 
 
 _SHARED_TYPES: set[type] = set()
