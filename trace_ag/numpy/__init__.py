@@ -280,6 +280,8 @@ def result_type(*args: _Any) -> _np.dtype:
     return result_dtype(*args)
 
 
+from trace_ag._indexed_update import at  # noqa: E402,F401
+
 _methods.attach(_sys.modules[__name__])
 _bits_operators()
 _complex_methods()

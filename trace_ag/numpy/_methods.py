@@ -72,6 +72,7 @@ def attach(tnp: types.ModuleType) -> None:
     )
     Tracer.flatten = Tracer.ravel = lambda self: tnp.ravel(self)
     Tracer.astype = lambda self, dtype: tnp.astype(self, dtype)
+    Tracer.at = property(lambda self: tnp.at(self))  # JAX's x.at[idx].set(v) and friends
     for name in (
         "sum",
         "mean",

@@ -85,6 +85,14 @@ def _scatter_add_aval(updates: Aval, *arrays: Aval, spec, shape) -> Aval:
     return Aval(tuple(shape), updates.dtype)
 
 
+def _getitem_jax(x, *arrays, spec):
+    import jax.numpy as jnp
+
+    # jnp.asarray: a NumPy constant indexed by a traced JAX index (a loop counter) must not go
+    # through NumPy's own __getitem__, which cannot take a JAX tracer
+    return jnp.asarray(x)[build_index(spec, arrays)]
+
+
 getitem = Primitive(
     "getitem",
     impl=lambda x, *arrays, spec: x[build_index(spec, arrays)],
@@ -93,7 +101,7 @@ getitem = Primitive(
         scatter_add.bind(g, *arrays, spec=spec, shape=np.shape(x)),
         *[None] * len(arrays),
     ],
-    jax=lambda x, *arrays, spec: x[build_index(spec, arrays)],
+    jax=_getitem_jax,
     jvp=linear_jvp(linear=(0,)),
     batch=getitem_batch,
     complex_rules=True,
