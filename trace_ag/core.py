@@ -1,10 +1,5 @@
-"""The core: abstract values, the graph IR, primitives, and the interpreter held in context.
-
-IR grammar (printed by ``ir_print``)::
-
-    Graph ::= { lambda invars ; constvars . let Eqn* in ( outvars ) }
-    Eqn   ::= outvars = primitive[params] atoms
-    Atom  ::= Var | Lit
+"""The core: primitives and the interpreter held in context (the IR they record is
+``trace_ag.ir``).
 
 ``bind`` hands a primitive application to the *current interpreter*, one ``ContextVar`` switched
 only by ``use_interpreter``. The bottom interpreter evaluates with NumPy; a tracing interpreter
@@ -18,78 +13,28 @@ import contextvars
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from trace_ag import errors
 
-# ---------------------------------------------------------------- abstract values
-
-_SHORT_DTYPE = {"float": "f", "int": "i", "uint": "u", "complex": "c"}
-
-
-@dataclass(frozen=True, slots=True)
-class Aval:
-    """An abstract value: the shape and dtype of an array, no data."""
-
-    shape: tuple[int, ...]
-    dtype: np.dtype
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
-
-    def str_short(self) -> str:
-        name = self.dtype.name
-        for long, short in _SHORT_DTYPE.items():
-            if name.startswith(long) and name[len(long) :].isdigit():
-                name = short + name[len(long) :]
-        return f"{name}[{','.join(map(str, self.shape))}]"
-
-    def __repr__(self) -> str:
-        return self.str_short()
-
-
-def aval_of(x: Any) -> Aval:
-    """The aval of a tracer, a NumPy array or scalar, or a Python number."""
-    if isinstance(x, (np.ndarray, np.generic, Tracer)) or hasattr(x, "__array__"):
-        return Aval(tuple(x.shape), np.dtype(x.dtype))
-    arr = np.asarray(x)
-    if arr.dtype == object:
-        raise TypeError(f"{type(x).__name__} is not a valid array value: {x!r:.80}")
-    return Aval(arr.shape, arr.dtype)
-
-
-def zeros_like(x: Any) -> np.ndarray:
-    """Concrete zeros shaped like ``x`` (an array, tracer or number): the materialized form
-    of a zero cotangent or tangent."""
-    aval = aval_of(x)
-    return np.zeros(aval.shape, aval.dtype)
-
-
-def dtype_of(x: Any) -> np.dtype:
-    """The dtype of an array, tracer or Python number (NumPy's default for numbers)."""
-    dtype = getattr(x, "dtype", None)
-    return np.dtype(dtype) if dtype is not None else np.result_type(x)
-
-
-def is_float(dtype: np.dtype) -> bool:
-    return np.issubdtype(dtype, np.floating)
-
-
-def is_inexact(dtype: np.dtype) -> bool:
-    """Float or complex: the dtypes that carry derivatives."""
-    return np.issubdtype(dtype, np.inexact)
-
-
-def is_complex(dtype: np.dtype) -> bool:
-    return np.issubdtype(dtype, np.complexfloating)
+# The IR's names, used here and imported from here by most of the library (one import line
+# for the core's vocabulary).
+from trace_ag.ir import (  # noqa: F401
+    Atom,
+    Aval,
+    Eqn,
+    Graph,
+    Lit,
+    Var,
+    aval_of,
+    dtype_of,
+    is_complex,
+    is_float,
+    is_inexact,
+    zeros_like,
+)
 
 
 def check_complex_rules(prim: Primitive, avals: Sequence[Aval], where: str) -> None:
@@ -108,67 +53,6 @@ def check_complex_rules(prim: Primitive, avals: Sequence[Aval], where: str) -> N
                     "wrap it in ag.stop_gradient."
                 )
             )
-
-
-# ---------------------------------------------------------------- the IR
-
-
-class Var:
-    """A graph variable: one single-assignment value, compared by identity."""
-
-    __slots__ = ("aval",)
-
-    def __init__(self, aval: Aval):
-        self.aval = aval
-
-    def __repr__(self) -> str:
-        return f"Var<{self.aval.str_short()}>"
-
-
-class Lit:
-    """A literal: a scalar constant written inline in an equation."""
-
-    __slots__ = ("value", "aval")
-
-    def __init__(self, value: Any):
-        self.value = value
-        self.aval = aval_of(value)
-
-    def __repr__(self) -> str:
-        return f"Lit({self.value!r})"
-
-
-Atom = Var | Lit
-
-
-@dataclass(slots=True)
-class Eqn:
-    """One primitive application: ``outputs = primitive[params](*inputs)``."""
-
-    primitive: Primitive
-    inputs: list[Atom]
-    params: dict[str, Any]
-    outputs: list[Var]
-
-
-@dataclass
-class Graph:
-    """A traced function: inputs, equations in execution order, outputs, captured constants."""
-
-    invars: list[Var]
-    eqns: list[Eqn]
-    outvars: list[Atom]
-    constvars: list[Var] = field(default_factory=list)
-    constvals: list[Any] = field(default_factory=list)
-    # what is derived from this graph once and freed with it: generated code, jitted rules
-    cache: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def __str__(self) -> str:
-        from trace_ag.ir_print import graph_to_str
-
-        return graph_to_str(self)
-
-    __repr__ = __str__
 
 
 # ---------------------------------------------------------------- primitives
