@@ -33,6 +33,7 @@ import numpy as np
 from trace_ag import errors
 from trace_ag.autodiff import argnums_tuple, of_argnums, vjp
 from trace_ag.core import Eqn, Graph, Lit, Var, current_interpreter
+from trace_ag.interpret import variable_grads, variable_values
 from trace_ag.ir_print import format_eqn_param, format_lit
 from trace_ag.tracing import make_ir
 from trace_ag.tree_util import tree_flatten
@@ -115,7 +116,7 @@ def to_dot(
             bottom) or ``"auto"``: left to right unless the graph is more than
             ``AUTO_LR_DEPTH`` equations deep, where a row would not fit a page.
         values: a value per variable, shown on its node (``value 0.5``), as the lecture's
-            graphs show each node's data (``node_values`` computes them).
+            graphs show each node's data (``interpret.variable_values`` computes them).
         grads: a gradient per variable, shown under its value (``grad 0.24``).
 
     Returns:
@@ -171,60 +172,6 @@ def format_value(x: Any) -> str:
     """A short text for a node's value: 4 significant digits, at most 6 entries shown."""
     text = np.array2string(np.asarray(x), precision=4, threshold=6, edgeitems=2)
     return " ".join(text.split())  # one line: rows of a matrix side by side
-
-
-def node_values(graph: Graph, *args: Any) -> dict[Var, Any]:
-    """Every variable's value when ``graph`` runs on ``args`` (inputs, constants, equations)."""
-    from trace_ag.interpret import eval_graph
-
-    seen: dict[Var, Any] = dict(zip(graph.invars, args, strict=True))
-    seen.update(zip(graph.constvars, graph.constvals, strict=True))
-
-    def record(eqn, inputs):
-        out = eqn.primitive.impl(*inputs, **eqn.params)
-        seen.update(
-            zip(eqn.outputs, out if eqn.primitive.multiple_results else (out,), strict=True)
-        )
-        return out
-
-    eval_graph(graph, *args, apply=record)
-    return seen
-
-
-def node_grads(graph: Graph, *args: Any) -> dict[Var, Any]:
-    """The gradient of the graph's first output (a float scalar) with respect to every float
-    variable: ``grad`` of the graph with a zero added to each variable, so the one set of vjp
-    rules computes what the lecture's ``.backward()`` leaves in each node's ``grad``."""
-    from trace_ag.autodiff import grad
-    from trace_ag.interpret import eval_graph
-
-    out = graph.outvars[0] if graph.outvars else None
-    if out is None or out.aval.shape != () or not np.issubdtype(out.aval.dtype, np.floating):
-        raise TypeError(
-            errors.at_user_line(
-                "node_grads: gradients need a graph whose first output is a float scalar, got "
-                f"{out.aval.str_short() if out is not None else 'no output'}"
-            )
-        )
-    tracked = [v for v in (*graph.invars, *(v for e in graph.eqns for v in e.outputs))]
-    tracked = [v for v in tracked if np.issubdtype(v.aval.dtype, np.floating)]
-    position = {v: i for i, v in enumerate(tracked)}
-
-    def with_zeros_added(zeros: list) -> Any:
-        def shifted(var: Var, value: Any) -> Any:
-            return value + zeros[position[var]] if var in position else value
-
-        def apply(eqn, inputs):
-            value = eqn.primitive.bind(*inputs, **eqn.params)
-            if eqn.primitive.multiple_results:
-                return tuple(shifted(v, x) for v, x in zip(eqn.outputs, value, strict=True))
-            return shifted(eqn.outputs[0], value)
-
-        inputs = [shifted(v, x) for v, x in zip(graph.invars, args, strict=True)]
-        return eval_graph(graph, *inputs, apply=apply)[0]
-
-    zeros = [np.zeros(v.aval.shape, v.aval.dtype) for v in tracked]
-    return dict(zip(tracked, grad(with_zeros_added)(zeros), strict=True))
 
 
 class _Writer:
@@ -383,8 +330,8 @@ def draw(fn: Callable, *, title: str | None = None, values: bool = False) -> Cal
         flat = tree_flatten(args)[0]
         out = graph.outvars[0].aval if graph.outvars else None
         scalar = out is not None and out.shape == () and np.issubdtype(out.dtype, np.floating)
-        grads = node_grads(graph, *flat) if scalar else None
-        return to_dot(graph, names, title=title, values=node_values(graph, *flat), grads=grads)
+        grads = variable_grads(graph, *flat) if scalar else None
+        return to_dot(graph, names, title=title, values=variable_values(graph, *flat), grads=grads)
 
     return make
 
@@ -427,7 +374,7 @@ def grad_graph(
         graph = make_ir(value_and_grads)(*args)
         names = input_names(fn, args)
         grad_names = [f"grad({n})" for i in nums for n in input_names(fn, args)[_span(args, i)]]
-        shown = node_values(graph, *tree_flatten(args)[0]) if values else None
+        shown = variable_values(graph, *tree_flatten(args)[0]) if values else None
         return to_dot(
             graph,
             names,
