@@ -41,7 +41,44 @@ EDGES = {
                  [0.0, -5.0, -40.0, -1e3, 6.0, 10.0, 40.0, INF, -INF, NAN]),
     "expit": (tsp.expit, scipy_special.expit, [0.0, -800.0, 800.0, 30.0, INF, -INF, NAN]),
     "logit": (tsp.logit, scipy_special.logit, [0.0, 1.0, 0.5, 1e-300, -0.1, 1.5, NAN]),
+    "erfcx": (tsp.erfcx, scipy_special.erfcx, [0.0, -30.0, 30.0, 1e10, INF, -INF, NAN]),
+    "entr": (tsp.entr, scipy_special.entr, [0.0, -1.0, 1e-300, 0.5, INF, NAN]),
+    "i0e": (tsp.i0e, scipy_special.i0e, [0.0, -3.0, 1e3, INF, -INF, NAN]),
+    "i1e": (tsp.i1e, scipy_special.i1e, [0.0, -3.0, 1e3, INF, -INF, NAN]),
+    "i0": (tsp.i0, scipy_special.i0, [0.0, -3.0, 700.0, NAN]),
+    "i1": (tsp.i1, scipy_special.i1, [0.0, -3.0, 700.0, NAN]),
+    "factorial": (tsp.factorial, scipy_special.factorial, [0.0, 1.0, 5.0, 20.0, 60.0, -1.0, NAN]),
 }  # fmt: skip
+
+# Functions JAX does not have: the JAX backend calls SciPy's kernels (or composes JAX's)
+NOT_IN_JAX = {
+    "rgamma": (tsp.rgamma, scipy_special.rgamma, [0.0, -1.0, -2.0, -2.5, 0.5, 4.0, 180.0, INF]),
+    "j0": (tsp.j0, scipy_special.j0, [0.0, -2.0, 1e3, INF, NAN]),
+    "j1": (tsp.j1, scipy_special.j1, [0.0, -2.0, 1e3, INF, NAN]),
+    "y0": (tsp.y0, scipy_special.y0, [0.0, -1.0, 1e-300, 1e3, INF, NAN]),
+    "y1": (tsp.y1, scipy_special.y1, [0.0, -1.0, 1e-300, 1e3, INF, NAN]),
+    "jn(4)": (lambda x: tsp.jn(4, x), lambda x: scipy_special.jn(4, x), [0.0, -2.0, 50.0, NAN]),
+    "yn(3)": (lambda x: tsp.yn(3, x), lambda x: scipy_special.yn(3, x), [0.0, 2.0, 50.0, NAN]),
+    "iv(2.5)": (lambda x: tsp.iv(2.5, x), lambda x: scipy_special.iv(2.5, x),
+                [0.0, -1.0, 3.0, 700.0, NAN]),
+    "ive(3)": (lambda x: tsp.ive(3, x), lambda x: scipy_special.ive(3, x),
+               [0.0, -1.0, 3.0, 1e4, NAN]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(NOT_IN_JAX))
+def test_functions_jax_lacks_match_scipy_on_both_backends(name):
+    ours, theirs, points = NOT_IN_JAX[name]
+    x = np.asarray(points)
+    with np.errstate(all="ignore"):
+        expected = theirs(x)
+    for fn in (ours, ag.jit(ours), ag.jit(ours, backend="jax")):
+        np.testing.assert_allclose(fn(x), expected, rtol=1e-13, atol=0, equal_nan=True)
+    f32 = ours(x.astype(np.float32))
+    assert f32.dtype == np.float32
+    with np.errstate(all="ignore"):  # SciPy's float32 kernels: overflow gives inf
+        expected32 = np.asarray(theirs(x.astype(np.float32)), np.float32)
+    np.testing.assert_allclose(f32, expected32, rtol=2e-6, atol=1e-30, equal_nan=True)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
@@ -98,6 +135,16 @@ GRAD_POINTS = [
     ("gamma at -2.5", tsp.gamma, jsp.gamma, (-2.5,)),
     ("erfc at 20", tsp.erfc, jsp.erfc, (20.0,)),
     ("expit at -800", tsp.expit, jsp.expit, (-800.0,)),
+    ("entr at 0", tsp.entr, jsp.entr, (0.0,)),
+    ("rel_entr at p=0", tsp.rel_entr, jsp.rel_entr, (0.0, 1.0)),
+    ("kl_div at p=0", tsp.kl_div, jsp.kl_div, (0.0, 2.0)),
+    ("i1e at 0", tsp.i1e, jsp.i1e, (0.0,)),
+    ("i0e at 0", tsp.i0e, jsp.i0e, (0.0,)),
+    ("i0 at -2", tsp.i0, jsp.i0, (-2.0,)),
+    ("erfcx at -3", tsp.erfcx, jsp.erfcx, (-3.0,)),
+    ("gammainc at x=0", tsp.gammainc, jsp.gammainc, (2.0, 0.0)),
+    ("gammaincc at a=0.3 x=50", tsp.gammaincc, jsp.gammaincc, (0.3, 50.0)),
+    ("comb 5 choose 2", tsp.comb, jsp.comb, (5.0, 2.0)),
 ]
 
 
@@ -115,7 +162,8 @@ def test_gradients_at_edge_points_match_jax(name, f, ref, args):
     ):
         with np.errstate(all="ignore"):
             got = grad(*args)
-        rtol = 1e-10 if name.startswith("log_ndtr") else 1e-12
+        # log_ndtr: JAX's tail; gammainc's shape derivative keeps about 11 digits
+        rtol = 1e-10 if name.startswith(("log_ndtr", "gammainc")) else 1e-12
         np.testing.assert_allclose(got, expected, rtol=rtol, equal_nan=True, err_msg=name)
 
 
@@ -226,6 +274,59 @@ def test_vmap_and_jit_of_second_derivatives_match_jax(ours, theirs, xs):
         ag.jit(ag.vmap(second), backend="jax"),
     ):
         np.testing.assert_allclose(fn(xs), expected, rtol=1e-9)
+
+
+def test_gammainc_shape_gradient_matches_jax_across_regimes():
+    """d/da of P and Q (SciPy's kernels differenced where each is small) against JAX's
+    lax.igamma_grad_a, from x << a to x >> a and large shapes."""
+    rng = np.random.default_rng(3)
+    a = np.concatenate([rng.uniform(0.05, 5, 40), rng.uniform(5, 500, 40), [1e4, 0.3, 7.0]])
+    x = np.concatenate([rng.uniform(0, 20, 40), a[40:80] * rng.uniform(0.5, 1.5, 40),
+                        [1e4 + 60, 40.0, 0.0]])  # fmt: skip
+    for ours, theirs in [(tsp.gammainc, jsp.gammainc), (tsp.gammaincc, jsp.gammaincc)]:
+        got = ag.grad(lambda v, f=ours: ag.numpy.sum(f(v, x)))(a)
+        expected = jax.grad(lambda v, f=theirs: jnp.sum(f(v, x)))(a)
+        np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-14)
+
+
+def test_bessel_derivatives_match_scipy():
+    x = np.array([0.3, 1.7, 4.0, 11.0])
+    for ours, slope in [
+        (lambda v: tsp.jv(2.5, v), scipy_special.jvp(2.5, x)),
+        (tsp.y0, scipy_special.yvp(0, x)),
+        (lambda v: tsp.yn(3, v), scipy_special.yvp(3, x)),
+        (lambda v: tsp.iv(1.5, v), scipy_special.ivp(1.5, x)),
+        (tsp.j1, scipy_special.jvp(1, x)),
+    ]:
+        grad = ag.vmap(ag.grad(ours))(x)
+        np.testing.assert_allclose(grad, slope, rtol=1e-10)
+        np.testing.assert_allclose(ag.jit(ag.vmap(ag.grad(ours)), backend="jax")(x), grad)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_bessel_j_matches_jax_bessel_jn_in_float64(n):
+    x = np.array([-3.0, -0.7, 0.4, 1.9, 6.0])
+    ours = (tsp.j0, tsp.j1, None, lambda v: tsp.jn(3, v))[n]
+    theirs = lambda v: jsp.bessel_jn(v, v=n)[n]  # noqa: E731
+    np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-12)
+    np.testing.assert_allclose(ag.vmap(ag.grad(ours))(x), jax.vmap(jax.grad(theirs))(x), rtol=1e-10)
+
+
+def test_second_derivatives_not_implemented_raise():
+    with pytest.raises(ag.TraceAgError, match="second derivative in the shape a"):
+        ag.grad(ag.grad(tsp.gammainc))(2.0, 1.0)
+    with pytest.raises(ag.TraceAgError, match="zeta: the derivative in the exponent x"):
+        ag.grad(tsp.zeta)(3.0, 2.0)
+    with pytest.raises(ag.TraceAgError, match="jn: the order n must be an integer"):
+        tsp.jn(1.5, 1.0)
+    with pytest.raises(ag.TraceAgError, match="iv: the order must be a concrete scalar"):
+        ag.grad(lambda v: tsp.iv(v, 1.0))(1.0)
+
+
+def test_zeta_riemann_and_hurwitz_match_scipy():
+    x = np.array([2.0, 3.5, 10.0])
+    np.testing.assert_allclose(tsp.zeta(x), scipy_special.zeta(x), rtol=1e-14)
+    np.testing.assert_allclose(tsp.zeta(x, 0.5), scipy_special.zeta(x, 0.5), rtol=1e-14)
 
 
 # ---------------------------------------------------------------- errors

@@ -6,6 +6,7 @@ values into it (the same map on both sides), e.g. ``ndtri((p + 1) / 2)``.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from oracle import Spec, broadcasting, one
 
@@ -95,5 +96,124 @@ rows += [
     R("special.softmax[all axes]", tsp.softmax, lambda x: jsp.softmax(x, axis=None),
       shapes=one(1, 3)),
 ]  # fmt: skip
+
+
+# ---------------------------------------------------------------- part two
+
+UNARY_MORE = [
+    ("erfcx", tsp.erfcx, jsp.erfcx, "real", 2),
+    ("i0e", tsp.i0e, jsp.i0e, "real", 2),
+    ("i1e", tsp.i1e, jsp.i1e, "real", 2),
+    ("i0", tsp.i0, jsp.i0, "real", 1),
+    ("i1", tsp.i1, jsp.i1, "real", 1),
+    ("entr", tsp.entr, jsp.entr, "positive", 2),
+    ("factorial", tsp.factorial, jsp.factorial, "positive", 1),
+    ("rgamma", tsp.rgamma, lambda x: 1 / jsp.gamma(x), "frac", 1),  # JAX has no rgamma
+]
+rows += [
+    R(f"special.{name}", f, r, domain=dom, order=order) for name, f, r, dom, order in UNARY_MORE
+]
+rows += [
+    R("special.multigammaln[3]", lambda x: tsp.multigammaln(x * x + 1.5, 3),
+      lambda x: jsp.multigammaln(x * x + 1.5, 3), order=2),
+    R("special.zeta[q]", lambda q: tsp.zeta(3.0, q + 0.5), lambda q: jsp.zeta(3.0, q + 0.5),
+      domain="positive", order=2),
+]  # fmt: skip
+
+BINARY_MORE = [
+    ("gammainc", tsp.gammainc, jsp.gammainc, ("positive", "positive")),
+    ("gammaincc", tsp.gammaincc, jsp.gammaincc, ("positive", "positive")),
+    ("rel_entr", tsp.rel_entr, jsp.rel_entr, ("positive", "positive")),
+    ("kl_div", tsp.kl_div, jsp.kl_div, ("positive", "positive")),
+    # k in (0.3, 3) below N + 3: away from comb's cut to 0 at k > N
+    ("comb", lambda n, k: tsp.comb(n + 3, k), lambda n, k: jsp.comb(n + 3, k),
+     ("positive", "positive")),
+]  # fmt: skip
+rows += [
+    R(f"special.{name}", f, r, arity=2, domain=dom, shapes=broadcasting())
+    for name, f, r, dom in BINARY_MORE
+]
+
+
+def _grad_in_shape(f):
+    """d/da of sum(f(a, x)) at a = 1.5 (a constant), as a function of x."""
+    import trace_ag as ag
+    import trace_ag.numpy as tnp
+
+    return lambda x: ag.grad(lambda a: tnp.sum(f(a, x)))(np.full(np.shape(x), 1.5, x.dtype))
+
+
+def _jax_gammainc_grad_a():
+    # JAX's value (lax.igamma_grad_a); JAX cannot differentiate it, so its slope in x is given
+    # here: d/dx of d/da P = (log x - digamma(a)) times the Gamma(a) density
+    @jax.custom_jvp
+    def grad_a(x):
+        return jax.grad(lambda a: jnp.sum(jsp.gammainc(a, x)))(jnp.full(x.shape, 1.5, x.dtype))
+
+    @grad_a.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        density = jnp.exp(0.5 * jnp.log(x) - x - jsp.gammaln(1.5))
+        return grad_a(x), t * density * (jnp.log(x) - jsp.digamma(1.5))
+
+    return grad_a
+
+
+rows += [
+    R("special.gammainc[d/da]", _grad_in_shape(tsp.gammainc), _jax_gammainc_grad_a(),
+      domain="positive", grad_rtol=1e-5, f32_rtol=1e-3),
+]  # fmt: skip
+
+# ---------------------------------------------------------------- Bessel functions
+
+
+def _scipy_ref(value, slope):
+    """A JAX function for a Bessel function JAX lacks: SciPy's values and SciPy's derivative
+    (``scipy.special.jvp`` and friends), through host callbacks."""
+    import scipy.special as ss
+
+    def call(fn, x):
+        def host(v):
+            return np.asarray(fn(ss, np.asarray(v)), np.asarray(v).dtype)
+
+        shape = jax.ShapeDtypeStruct(x.shape, x.dtype)
+        return jax.pure_callback(host, shape, x, vmap_method="broadcast_all")
+
+    @jax.custom_jvp
+    def f(x):
+        return call(value, x)
+
+    @f.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return f(x), t * call(slope, x)
+
+    return f
+
+
+def _ive_slope(v):
+    return lambda ss, x: np.exp(-np.abs(x)) * (ss.ivp(v, x) - np.sign(x) * ss.iv(v, x))
+
+
+BESSEL = [
+    # name, ours, jax's (or SciPy's through a callback), domain
+    # JAX's bessel_jn (a series) is nan in float32 and off near 0: SciPy is the oracle here;
+    # tests/test_scipy_special.py compares with bessel_jn in float64 away from 0
+    ("j0", tsp.j0, _scipy_ref(lambda ss, x: ss.j0(x), lambda ss, x: ss.jvp(0, x)), "real"),
+    ("j1", tsp.j1, _scipy_ref(lambda ss, x: ss.j1(x), lambda ss, x: ss.jvp(1, x)), "real"),
+    ("jn[3]", lambda x: tsp.jn(3, x),
+     _scipy_ref(lambda ss, x: ss.jn(3, x), lambda ss, x: ss.jvp(3, x)), "real"),
+    ("jv[2.5]", lambda x: tsp.jv(2.5, x),
+     _scipy_ref(lambda ss, x: ss.jv(2.5, x), lambda ss, x: ss.jvp(2.5, x)), "positive"),
+    ("y0", tsp.y0, _scipy_ref(lambda ss, x: ss.y0(x), lambda ss, x: ss.yvp(0, x)), "positive"),
+    ("y1", tsp.y1, _scipy_ref(lambda ss, x: ss.y1(x), lambda ss, x: ss.yvp(1, x)), "positive"),
+    ("yn[2]", lambda x: tsp.yn(2, x),
+     _scipy_ref(lambda ss, x: ss.yn(2, x), lambda ss, x: ss.yvp(2, x)), "positive"),
+    ("ive[2.5]", lambda x: tsp.ive(2.5, x),
+     _scipy_ref(lambda ss, x: ss.ive(2.5, x), _ive_slope(2.5)), "positive"),
+    ("iv[2]", lambda x: tsp.iv(2, x),
+     _scipy_ref(lambda ss, x: ss.iv(2, x), lambda ss, x: ss.ivp(2, x)), "real"),
+]  # fmt: skip
+rows += [R(f"special.{name}", f, r, domain=dom) for name, f, r, dom in BESSEL]
 
 ROWS = rows

@@ -101,6 +101,19 @@ def _lax(name: str):
     return lower
 
 
+def _broadcasting_lax(name: str):
+    """A lowering to ``jax.lax.<name>``, which wants operands of one shape."""
+
+    def lower(*args):
+        import jax.numpy as jnp
+        from jax import lax
+
+        return getattr(lax, name)(*jnp.broadcast_arrays(*args))
+
+    lower.__name__ = f"lax_{name}"
+    return lower
+
+
 # ---------------------------------------------------------------- the gamma family
 
 gammaln = _special_unary(
@@ -213,4 +226,184 @@ def _logit_impl(p):
 # A primitive for JAX's derivative 1 / (p (1 - p)), which stays inf (not nan) at p = 1.
 logit = _special_unary(
     "logit", _logit_impl, lambda g, out, p: g / (p * (1 - p)), _jax_special("logit")
+)
+
+
+# erfcx(x) = exp(x**2) erfc(x); d erfcx = 2 x erfcx - 2 / sqrt(pi)
+erfcx = _special_unary(
+    "erfcx",
+    _kernel("erfcx"),
+    lambda g, out, x: g * (2 * x * out - 2 / _SQRT_PI),
+    _jax_special("erfcx"),
+)
+
+# ---------------------------------------------------------------- Bessel functions
+
+# d i0e = i1e - sign(x) i0e, and d i1e = i0e - i1e (sign(x) + 1 / x) (1/2 at x = 0), as JAX's
+bessel_i0e = _special_unary(
+    "bessel_i0e",
+    _kernel("i0e"),
+    lambda g, out, x: g * (bessel_i1e.bind(x) - tnp.sign(x) * out),
+    _lax("bessel_i0e"),
+)
+
+
+def _i1e_vjp(g, out, x):
+    nonzero = x != 0
+    safe_x = tnp.where(nonzero, x, 1)
+    slope = bessel_i0e.bind(x) - out * (tnp.sign(safe_x) + 1 / safe_x)
+    return g * tnp.where(nonzero, slope, 0.5)
+
+
+bessel_i1e = _special_unary("bessel_i1e", _kernel("i1e"), _i1e_vjp, _lax("bessel_i1e"))
+
+
+def _by_order(x, v, kernels, general):
+    """SciPy's dedicated kernel for an integer order where it has one (j0, j1, y0, y1, yn),
+    its general-order one otherwise."""
+    special = scipy_special()
+    with np.errstate(all="ignore"):
+        if v in kernels:
+            out = getattr(special, kernels[v])(x)
+        elif float(v).is_integer() and "n" in kernels:
+            out = getattr(special, kernels["n"])(int(v), x)
+        else:
+            out = getattr(special, general)(v, x)
+    return np.asarray(out, x.dtype)
+
+
+def _callback_lowering(impl):
+    """A JAX lowering for a kernel JAX lacks: a host callback into the SciPy impl."""
+
+    def lower(x, **params):
+        import jax
+
+        return jax.pure_callback(
+            lambda value: impl(np.asarray(value), **params),
+            jax.ShapeDtypeStruct(x.shape, x.dtype),
+            x,
+            vmap_method="broadcast_all",
+        )
+
+    lower.__name__ = f"callback_{impl.__name__}"
+    return lower
+
+
+def _jv_impl(x, *, v):
+    return _by_order(x, v, {0: "j0", 1: "j1"}, "jv")
+
+
+def _yv_impl(x, *, v):
+    return _by_order(x, v, {0: "y0", 1: "y1", "n": "yn"}, "yv")
+
+
+def _ive_impl(x, *, v):
+    return _by_order(x, v, {0: "i0e", 1: "i1e"}, "ive")
+
+
+def _cylinder_vjp(prim, sign):
+    """d C_v = (C_{v-1} + sign * C_{v+1}) / 2 for the Bessel functions J and Y (sign -1)."""
+    return lambda g, out, x, *, v: g * 0.5 * (prim.bind(x, v=v - 1) + sign * prim.bind(x, v=v + 1))
+
+
+# Bessel functions of the first (jv) and second (yv) kind of a static real order v
+bessel_jv = _special_unary(
+    "bessel_jv",
+    _jv_impl,
+    lambda *a, **k: _cylinder_vjp(bessel_jv, -1)(*a, **k),
+    _callback_lowering(_jv_impl),
+)
+bessel_yv = _special_unary(
+    "bessel_yv",
+    _yv_impl,
+    lambda *a, **k: _cylinder_vjp(bessel_yv, -1)(*a, **k),
+    _callback_lowering(_yv_impl),
+)
+
+
+def _ive_vjp(g, out, x, *, v):
+    # ive = exp(-|x|) iv and iv' = (i_{v-1} + i_{v+1}) / 2
+    halves = 0.5 * (bessel_ive.bind(x, v=v - 1) + bessel_ive.bind(x, v=v + 1))
+    return g * (halves - tnp.sign(x) * out)
+
+
+# The exponentially scaled modified Bessel function exp(-|x|) I_v(x), of a static order v
+bessel_ive = _special_unary("bessel_ive", _ive_impl, _ive_vjp, _callback_lowering(_ive_impl))
+
+# ---------------------------------------------------------------- incomplete gamma and zeta
+
+
+def _igamma_dx(g, out, a, x):
+    """d/dx of the regularized lower incomplete gamma: the Gamma(a) density at x."""
+    return g * tnp.exp((a - 1) * tnp.log(x) - x - gammaln.bind(a))
+
+
+def _igamma_grad_a_impl(a, x):
+    """d/da P(a, x), by Richardson-extrapolated central differences of SciPy's P or Q,
+    whichever is smaller (its differences keep their digits), with steps scaled to how fast P
+    varies in a (like a for small a, like sqrt(a) for large): about 10 correct digits."""
+    special = scipy_special()
+    a64, x64 = np.asarray(a, np.float64), np.asarray(x, np.float64)
+    use_q = x64 > a64
+    step = 1e-3 * np.minimum(a64, np.sqrt(a64))
+
+    def slope(h):
+        upper, lower = a64 + h, a64 - h
+        p_diff = special.gammainc(upper, x64) - special.gammainc(lower, x64)
+        q_diff = special.gammaincc(lower, x64) - special.gammaincc(upper, x64)
+        return np.where(use_q, q_diff, p_diff) / (2 * h)
+
+    with np.errstate(all="ignore"):
+        out = (4 * slope(step / 2) - slope(step)) / 3
+        out = np.where((x64 == 0) | (x64 == np.inf), 0.0, out)
+    return np.asarray(out, np.result_type(a, x))
+
+
+def _no_second_derivative_in_a(g, out, a, x):
+    raise TraceAgError(
+        "gammainc/gammaincc: the second derivative in the shape a is not implemented"
+    )
+
+
+# d/da of P(a, x); its own derivative in x is d/da of the density, (log x - digamma(a)) times it
+igamma_grad_a = _special_binary(
+    "igamma_grad_a",
+    _igamma_grad_a_impl,
+    _no_second_derivative_in_a,
+    lambda g, out, a, x: _igamma_dx(g, out, a, x) * (tnp.log(x) - digamma.bind(a)),
+    _broadcasting_lax("igamma_grad_a"),
+)
+# The regularized lower (igamma, P) and upper (igammac, Q = 1 - P) incomplete gamma functions
+igamma = _special_binary(
+    "igamma",
+    _kernel("gammainc"),
+    lambda g, out, a, x: g * igamma_grad_a.bind(a, x),
+    _igamma_dx,
+    _jax_special("gammainc"),
+)
+igammac = _special_binary(
+    "igammac",
+    _kernel("gammaincc"),
+    lambda g, out, a, x: -(g * igamma_grad_a.bind(a, x)),
+    lambda g, out, a, x: -_igamma_dx(g, out, a, x),
+    _jax_special("gammaincc"),
+)
+
+
+def _zeta_impl(x, q):
+    with np.errstate(all="ignore"):
+        return np.asarray(scipy_special().zeta(x, q), np.result_type(x, q))
+
+
+def _zeta_dx(g, out, x, q):
+    raise TraceAgError("zeta: the derivative in the exponent x is not implemented (only in q)")
+
+
+# Hurwitz zeta(x, q) = sum_k (k + q)**-x; d/dq = -x zeta(x + 1, q)
+zeta = _special_binary(
+    "zeta",
+    _zeta_impl,
+    _zeta_dx,
+    lambda g, out, x, q: -(g * x * zeta.bind(x + 1, q)),
+    _jax_special("zeta"),
 )

@@ -21,30 +21,56 @@ from trace_ag import errors
 from trace_ag import nn as _nn
 from trace_ag import numpy as tnp
 from trace_ag.core import Tracer
+from trace_ag.custom import custom_jvp
 from trace_ag.numpy._base import promote_float
 from trace_ag.primitives import special as sp
 
 __all__ = [
-    "betaln",
     "beta",
+    "betaln",
+    "comb",
     "digamma",
+    "entr",
     "erf",
     "erfc",
+    "erfcx",
     "erfinv",
     "expit",
+    "factorial",
     "gamma",
+    "gammainc",
+    "gammaincc",
     "gammaln",
+    "i0",
+    "i0e",
+    "i1",
+    "i1e",
+    "iv",
+    "ive",
+    "j0",
+    "j1",
+    "jn",
+    "jv",
+    "kl_div",
     "log_ndtr",
     "log_softmax",
     "logit",
     "logsumexp",
+    "multigammaln",
     "ndtr",
     "ndtri",
     "polygamma",
     "psi",
+    "rel_entr",
+    "rgamma",
     "softmax",
     "xlog1py",
     "xlogy",
+    "y0",
+    "y1",
+    "yn",
+    "yv",
+    "zeta",
 ]
 
 
@@ -345,3 +371,380 @@ def log_softmax(x: Any, axis: int | tuple[int, ...] | None = None) -> Any:
     """
     (x,) = _real("log_softmax", x)
     return _nn.log_softmax(x, axis=tuple(range(np.ndim(x))) if axis is None else axis)
+
+
+# ---------------------------------------------------------------- more gamma: rgamma, factorial
+
+
+def _gamma_sign(x: Any) -> Any:
+    """The sign of Gamma(x): +1 for x > 0; for x < 0, -1 on (-1, 0), +1 on (-2, -1), ..."""
+    odd = tnp.remainder(tnp.floor(x), 2) == 1
+    return tnp.where((x > 0) | ~odd, 1.0, -1.0).astype(x.dtype)
+
+
+def rgamma(x: Any) -> Any:
+    """``1 / Gamma(x)``, 0 at the poles of Gamma (0 and the negative integers), as
+    ``scipy.special.rgamma``. Its derivative ``-rgamma(x) digamma(x)`` is nan at the poles.
+
+    Examples:
+        >>> from trace_ag.scipy.special import rgamma
+        >>> print(rgamma(np.array([1.0, 4.0, 0.0, -2.0])).round(6))
+        [1.       0.166667 0.       0.      ]
+    """
+    (x,) = _real("rgamma", x)
+    return _gamma_sign(x) * tnp.exp(-sp.gammaln.bind(x))
+
+
+def multigammaln(a: Any, d: int) -> Any:
+    """The log of the multivariate gamma function of dimension ``d`` (a concrete integer),
+    ``d (d - 1) / 4 log(pi) + sum_j gammaln(a - j / 2)``, as ``scipy.special.multigammaln``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import multigammaln
+        >>> print(round(float(multigammaln(3.0, 2)), 6))
+        1.550195
+    """
+    if isinstance(d, Tracer) or int(d) != d or d < 1:
+        raise errors.TraceAgError(f"multigammaln: d must be a concrete integer >= 1, got {d!r}")
+    (a,) = _real("multigammaln", a)
+    d = int(d)
+    total = sum(sp.gammaln.bind(a - j / 2) for j in range(d))
+    return total + d * (d - 1) / 4 * math.log(math.pi)
+
+
+def factorial(n: Any, exact: bool = False) -> Any:
+    """``n!`` as ``Gamma(n + 1)`` in float, 0 for negative ``n``, as
+    ``jax.scipy.special.factorial`` (only ``exact=False``).
+
+    Examples:
+        >>> from trace_ag.scipy.special import factorial
+        >>> print(factorial(np.array([0, 4, -1])))
+        [ 1. 24.  0.]
+    """
+    if exact:
+        raise errors.TraceAgError("factorial: exact=True (Python integers) is not supported")
+    (n,) = _real("factorial", n)
+    return tnp.where(n < 0, 0.0, tnp.exp(sp.gammaln.bind(n + 1))).astype(n.dtype)
+
+
+def comb(N: Any, k: Any, exact: bool = False, repetition: bool = False) -> Any:
+    """The binomial coefficient "N choose k" in float, from ``gammaln``; 0 where ``k > N``,
+    ``N < 0`` or ``k < 0`` (with ``repetition``, "N multichoose k"), as
+    ``jax.scipy.special.comb`` (only ``exact=False``).
+
+    Examples:
+        >>> from trace_ag.scipy.special import comb
+        >>> print(comb(np.array([5.0, 5.0, 3.0]), np.array([2.0, 0.0, 4.0])).round(6))
+        [10.  1.  0.]
+    """
+    if exact:
+        raise errors.TraceAgError("comb: exact=True (Python integers) is not supported")
+    N, k = _real("comb", N, k)
+    if repetition:
+        return tnp.where((k == 0) & (N >= 0), 1.0, comb(N + k - 1, k)).astype(N.dtype)
+    valid = (k <= N) & (N >= 0) & (k >= 0)
+    safe_n, safe_k = tnp.where(valid, N, 0.0), tnp.where(valid, k, 0.0)
+    log_comb = (
+        sp.gammaln.bind(safe_n + 1)
+        - sp.gammaln.bind(safe_k + 1)
+        - sp.gammaln.bind(safe_n - safe_k + 1)
+    )
+    return tnp.where(valid, tnp.exp(log_comb), 0.0).astype(N.dtype)
+
+
+# ---------------------------------------------------------------- incomplete gamma, zeta, erfcx
+
+
+def gammainc(a: Any, x: Any) -> Any:
+    """The regularized lower incomplete gamma function ``P(a, x)``, as
+    ``scipy.special.gammainc``; differentiable in ``x`` and (once) in ``a``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import gammainc
+        >>> print(round(float(gammainc(1.0, 2.0)), 6))  # 1 - exp(-2)
+        0.864665
+    """
+    a, x = _real("gammainc", a, x)
+    return sp.igamma.bind(a, x)
+
+
+def gammaincc(a: Any, x: Any) -> Any:
+    """``Q(a, x) = 1 - P(a, x)``, accurate where ``P`` is near 1, as
+    ``scipy.special.gammaincc``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import gammaincc
+        >>> print(round(float(gammaincc(1.0, 2.0)), 6))  # exp(-2)
+        0.135335
+    """
+    a, x = _real("gammaincc", a, x)
+    return sp.igammac.bind(a, x)
+
+
+def zeta(x: Any, q: Any = None) -> Any:
+    """The Hurwitz zeta function ``sum_k (k + q)**-x`` (the Riemann one for ``q=None``), as
+    ``scipy.special.zeta``; differentiable in ``q`` only.
+
+    Examples:
+        >>> from trace_ag.scipy.special import zeta
+        >>> print(round(float(zeta(2.0, 1.0)), 6))  # pi**2 / 6
+        1.644934
+    """
+    if q is None:
+        q = 1.0
+    x, q = _real("zeta", x, q)
+    return sp.zeta.bind(x, q)
+
+
+def erfcx(x: Any) -> Any:
+    """The scaled complementary error function ``exp(x**2) erfc(x)``, as
+    ``scipy.special.erfcx``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import erfcx
+        >>> print(erfcx(np.array([0.0, 30.0])).round(6))
+        [1.       0.018796]
+    """
+    (x,) = _real("erfcx", x)
+    return sp.erfcx.bind(x)
+
+
+# ---------------------------------------------------------------- entropies
+
+
+@custom_jvp
+def _xlogx(x: Any) -> Any:
+    return sp.xlogy.bind(x, x)
+
+
+@_xlogx.defjvp
+def _xlogx_jvp(primals, tangents):
+    # JAX's rule: log(x) + 1 (so entr'(0) = inf, not the nan of the product rule)
+    (x,), (t,) = primals, tangents
+    return _xlogx(x), t * (tnp.log(x) + 1)
+
+
+def entr(x: Any) -> Any:
+    """``-x log(x)`` for ``x >= 0`` (0 at 0), ``-inf`` below, as ``scipy.special.entr``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import entr
+        >>> print(entr(np.array([0.0, 0.5, -1.0])).round(6))
+        [0.       0.346574     -inf]
+    """
+    (x,) = _real("entr", x)
+    return tnp.where(x < 0, -np.inf, 0.0 - _xlogx(x))  # 0.0 - : entr(0) is +0
+
+
+def rel_entr(p: Any, q: Any) -> Any:
+    """``p log(p / q)`` for positive ``p`` and ``q``, 0 where ``p == 0 <= q``, ``inf``
+    elsewhere, as ``scipy.special.rel_entr``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import rel_entr
+        >>> print(rel_entr(np.array([1.0, 0.0, 1.0]), np.array([0.5, 1.0, 0.0])).round(6))
+        [0.693147 0.            inf]
+    """
+    p, q = _real("rel_entr", p, q)
+    positive = (p > 0) & (q > 0)
+    safe_p, safe_q = tnp.where(positive, p, 1.0), tnp.where(positive, q, 1.0)
+    inner = _xlogx(safe_p) - sp.xlogy.bind(safe_p, safe_q)
+    zero, inf = p.dtype.type(0), p.dtype.type(np.inf)
+    return tnp.where(positive, inner, tnp.where((p == 0) & (q >= 0), zero, inf))
+
+
+def kl_div(p: Any, q: Any) -> Any:
+    """``p log(p / q) - p + q`` (``rel_entr(p, q) - p + q``), as ``scipy.special.kl_div``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import kl_div
+        >>> print(kl_div(np.array([1.0, 0.0]), np.array([0.5, 2.0])).round(6))
+        [0.193147 2.      ]
+    """
+    p, q = _real("kl_div", p, q)
+    return rel_entr(p, q) - p + q
+
+
+# ---------------------------------------------------------------- Bessel functions
+
+
+def i0e(x: Any) -> Any:
+    """The exponentially scaled modified Bessel function ``exp(-|x|) I0(x)``, as
+    ``scipy.special.i0e``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import i0e
+        >>> print(i0e(np.array([0.0, 1.0])).round(6))
+        [1.      0.46576]
+    """
+    (x,) = _real("i0e", x)
+    return sp.bessel_i0e.bind(x)
+
+
+def i1e(x: Any) -> Any:
+    """``exp(-|x|) I1(x)``, as ``scipy.special.i1e``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import i1e
+        >>> print(i1e(np.array([0.0, 1.0])).round(6))
+        [0.      0.20791]
+    """
+    (x,) = _real("i1e", x)
+    return sp.bessel_i1e.bind(x)
+
+
+def i0(x: Any) -> Any:
+    """The modified Bessel function ``I0``, as ``scipy.special.i0``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import i0
+        >>> print(round(float(i0(1.0)), 6))
+        1.266066
+    """
+    (x,) = _real("i0", x)
+    return tnp.exp(tnp.abs(x)) * sp.bessel_i0e.bind(x)
+
+
+def i1(x: Any) -> Any:
+    """The modified Bessel function ``I1``, as ``scipy.special.i1``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import i1
+        >>> print(round(float(i1(1.0)), 6))
+        0.565159
+    """
+    (x,) = _real("i1", x)
+    return tnp.exp(tnp.abs(x)) * sp.bessel_i1e.bind(x)
+
+
+def _static_order(fn: str, v: Any, integer: bool = False) -> float:
+    if isinstance(v, Tracer) or np.ndim(v) != 0:
+        raise errors.TraceAgError(
+            f"{fn}: the order must be a concrete scalar (it is static and not differentiated)"
+        )
+    if integer and float(v) != int(v):
+        raise errors.TraceAgError(f"{fn}: the order n must be an integer, got {v!r}")
+    return int(v) if float(v).is_integer() else float(v)
+
+
+def ive(v: Any, x: Any) -> Any:
+    """``exp(-|x|) I_v(x)`` of a concrete real order ``v``, as ``scipy.special.ive``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import ive
+        >>> print(round(float(ive(2, 1.0)), 6))
+        0.049939
+    """
+    v = _static_order("ive", v)
+    (x,) = _real("ive", x)
+    if v in (0, 1):  # the dedicated kernels, which JAX has too
+        return (sp.bessel_i0e if v == 0 else sp.bessel_i1e).bind(x)
+    return sp.bessel_ive.bind(x, v=v)
+
+
+def iv(v: Any, x: Any) -> Any:
+    """The modified Bessel function ``I_v`` of a concrete real order ``v``, as
+    ``scipy.special.iv``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import iv
+        >>> print(round(float(iv(2, 1.0)), 6))
+        0.135748
+    """
+    v = _static_order("iv", v)
+    (x,) = _real("iv", x)
+    return tnp.exp(tnp.abs(x)) * ive(v, x)
+
+
+def jv(v: Any, x: Any) -> Any:
+    """The Bessel function of the first kind ``J_v`` of a concrete real order ``v``, as
+    ``scipy.special.jv``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import jv
+        >>> print(round(float(jv(2.5, 1.0)), 6))
+        0.049497
+    """
+    v = _static_order("jv", v)
+    (x,) = _real("jv", x)
+    return sp.bessel_jv.bind(x, v=v)
+
+
+def yv(v: Any, x: Any) -> Any:
+    """The Bessel function of the second kind ``Y_v`` of a concrete real order ``v``, as
+    ``scipy.special.yv``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import yv
+        >>> print(round(float(yv(0.5, 1.0)), 6))
+        -0.431099
+    """
+    v = _static_order("yv", v)
+    (x,) = _real("yv", x)
+    return sp.bessel_yv.bind(x, v=v)
+
+
+def jn(n: int, x: Any) -> Any:
+    """``J_n`` of a concrete integer order ``n``, as ``scipy.special.jn``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import jn
+        >>> print(round(float(jn(2, 1.0)), 6))
+        0.114903
+    """
+    return jv(_static_order("jn", n, integer=True), x)
+
+
+def yn(n: int, x: Any) -> Any:
+    """``Y_n`` of a concrete integer order ``n``, as ``scipy.special.yn``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import yn
+        >>> print(round(float(yn(2, 1.0)), 6))
+        -1.650683
+    """
+    return yv(_static_order("yn", n, integer=True), x)
+
+
+def j0(x: Any) -> Any:
+    """``J_0``, as ``scipy.special.j0``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import j0
+        >>> print(round(float(j0(1.0)), 6))
+        0.765198
+    """
+    return jv(0, x)
+
+
+def j1(x: Any) -> Any:
+    """``J_1``, as ``scipy.special.j1``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import j1
+        >>> print(round(float(j1(1.0)), 6))
+        0.440051
+    """
+    return jv(1, x)
+
+
+def y0(x: Any) -> Any:
+    """``Y_0``, as ``scipy.special.y0``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import y0
+        >>> print(round(float(y0(1.0)), 6))
+        0.088257
+    """
+    return yv(0, x)
+
+
+def y1(x: Any) -> Any:
+    """``Y_1``, as ``scipy.special.y1``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import y1
+        >>> print(round(float(y1(1.0)), 6))
+        -0.781213
+    """
+    return yv(1, x)
