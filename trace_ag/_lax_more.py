@@ -388,8 +388,7 @@ def reduce_window(operand: Any, init_value: Any, computation: Callable,
     x = _dilate(x, base, init)
     span = [(k - 1) * d + 1 for k, d in zip(window, wdil, strict=True)]
     pads = _padding(padding, x.shape, span, strides, "reduce_window")
-    if any(lo or hi for lo, hi in pads):
-        x = tnp.pad(x, pads, constant_values=init)
+    x = _pad_with(x, pads, init)
     out_shape = [(n - s) // st + 1 for n, s, st in zip(x.shape, span, strides, strict=True)]
     if any(n <= 0 for n in out_shape):
         raise shape_error(
@@ -403,7 +402,29 @@ def reduce_window(operand: Any, init_value: Any, computation: Callable,
         )
         part = x[index]
         result = part if result is None else computation(result, part)
+    if _IDENTITIES.get(getattr(computation, "__name__", None)) == init:
+        return result  # the init value changes nothing: leave it out
     return computation(tnp.full(out_shape, init, dtype=x.dtype), result)
+
+
+# the init values that leave a computation's result unchanged, by the computation's name
+_IDENTITIES = {"add": 0, "maximum": -np.inf, "max": -np.inf, "minimum": np.inf, "min": np.inf}
+_IDENTITIES.update({"multiply": 1, "mul": 1})
+
+
+def _pad_with(x: Any, pads: list, value: Any) -> Any:
+    """``x`` padded with ``value`` by concatenating constant blocks (a pad primitive would
+    carry an infinite value as a param, which jit's generated code cannot spell)."""
+    for axis, (lo, hi) in enumerate(pads):
+        if not (lo or hi):
+            continue
+        shape = list(x.shape)
+        blocks = []
+        for width in (lo, hi):
+            shape[axis] = width
+            blocks.append(np.full(shape, value, np.dtype(x.dtype)))
+        x = tnp.concatenate([blocks[0], x, blocks[1]], axis=axis)
+    return x
 
 
 # ---------------------------------------------------------------- conv_general_dilated

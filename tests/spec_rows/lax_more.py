@@ -32,15 +32,18 @@ def _dynamic_update(d: Draw):
 
 def _scan_axis(d: Draw):
     shape = d.shape(1, 3, max_side=5)
-    return [shape], {"axis": d.int(-len(shape), len(shape) - 1), "reverse": d.bool()}
+    return [shape], {"axis": d.int(0, len(shape) - 1), "reverse": d.bool()}  # JAX: axis >= 0
 
 
-def _window(d: Draw):
+def _window(d: Draw, extremal: bool = False):
+    """Window, strides, padding and dilation; for max/min no explicit padding (a window all
+    padding is infinite) and no window dilation (JAX has no vjp for it)."""
     shape = d.shape(2, 3, min_side=2, max_side=5)
     window = tuple(d.int(1, n) for n in shape)
     strides = tuple(d.int(1, 2) for _ in shape)
-    padding = d.choice(["SAME", "VALID", tuple((d.int(0, 1), d.int(0, 1)) for _ in shape)])
-    dilation = tuple(d.choice([1, 1, 2]) if w * 2 - 1 <= n else 1 for w, n in
+    pairs = tuple((d.int(0, 1), d.int(0, 1)) for _ in shape)
+    padding = d.choice(["SAME", "VALID"] + ([] if extremal else [pairs]))
+    dilation = tuple(d.choice([1, 1, 2]) if w * 2 - 1 <= n and not extremal else 1 for w, n in
                      zip(window, shape, strict=True))  # fmt: skip
     return [shape], {"window": window, "strides": strides, "padding": padding, "wdil": dilation}
 
@@ -113,8 +116,10 @@ rows = [
          lambda x, *, axis, reverse: jlax.associative_scan(jlax.mul, x, reverse, axis),
          shapes=_scan_axis, domain="nonzero", order=2),
     Spec("lax.reduce_window[add]", *_reduce_window("add"), shapes=_window),
-    Spec("lax.reduce_window[max]", *_reduce_window("max"), shapes=_window, domain="distinct"),
-    Spec("lax.reduce_window[min]", *_reduce_window("min"), shapes=_window, domain="distinct"),
+    Spec("lax.reduce_window[max]", *_reduce_window("max"), domain="distinct",
+         shapes=lambda d: _window(d, extremal=True)),
+    Spec("lax.reduce_window[min]", *_reduce_window("min"), domain="distinct",
+         shapes=lambda d: _window(d, extremal=True)),
     *[
         Spec(f"lax.conv_general_dilated[{layout}]", lax.conv_general_dilated,
              jlax.conv_general_dilated, arity=2, shapes=_conv(layout), f32_rtol=1e-3)
