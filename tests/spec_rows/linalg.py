@@ -190,9 +190,10 @@ def _linalg_rows():
             lambda a: jL.eigvals(rotated(jnp, a)),
             shapes=sq,
             order=2,
+            keeps_dtype=False,  # complex64 from float32
             **both,
         ),
-        R("linalg.eig", eig(tnp), eig(jnp), shapes=sq, order=2, **both),
+        R("linalg.eig", eig(tnp), eig(jnp), shapes=sq, order=2, keeps_dtype=False, **both),
     ]
 
 

@@ -28,30 +28,42 @@ def _shifted(xp, a):
 
 def _both(fn):
     """A row's function for trace_ag and for JAX: ``fn(linalg module, array module, *args)``."""
-    return (lambda *a: fn(L, tnp, *a)), (lambda *a: fn(jL, jnp, *a))
+    return (lambda *a, **kw: fn(L, tnp, *a, **kw)), (lambda *a, **kw: fn(jL, jnp, *a, **kw))
 
 
-def _solve_triangular(trans, lower, unit):
-    def fn(linalg, xp, a, b):
-        return linalg.solve_triangular(
-            _shifted(xp, a), b, trans=trans, lower=lower, unit_diagonal=unit
-        )
-
-    return fn
+def _solve_triangular(linalg, xp, a, b, trans, lower, unit):
+    a = _shifted(xp, a)
+    return linalg.solve_triangular(a, b, trans=trans, lower=lower, unit_diagonal=unit)
 
 
-def _lu_solve(trans):
-    def fn(linalg, xp, a, b):
-        return linalg.lu_solve(linalg.lu_factor(a), b, trans=trans)
-
-    return fn
+def _lu_solve(linalg, xp, a, b, trans):
+    return linalg.lu_solve(linalg.lu_factor(a), b, trans=trans)
 
 
-def _cho_solve(lower):
-    def fn(linalg, xp, a, b):
-        return linalg.cho_solve(linalg.cho_factor(_spd(xp, a), lower=lower), b)
+def _cho_solve(linalg, xp, a, b, lower):
+    return linalg.cho_solve(linalg.cho_factor(_spd(xp, a), lower=lower), b)
 
-    return fn
+
+def _expm(linalg, xp, a, scale, upper):
+    """Scales 0.05, 1 and 4 reach the low Padé degrees, the high ones and the squarings."""
+    a = scale * (xp.triu(a) if upper else a)
+    return linalg.expm(a, upper_triangular=upper)
+
+
+def _three_by_three(d):
+    """A stack of 1 or 2 matrices 3 x 3: expm's JAX counterpart compiles slowly, so few
+    shapes (the other rows draw sizes 1 to 3)."""
+    return [(d.int(1, 2), 3, 3)], {}
+
+
+def _with(shapes, **choices):
+    """``shapes`` plus static arguments, each drawn from its list of choices."""
+
+    def draw(d):
+        drawn, kwargs = shapes(d)
+        return drawn, {**kwargs, **{k: d.choice(v) for k, v in choices.items()}}
+
+    return draw
 
 
 def _rows():
@@ -92,60 +104,50 @@ def _rows():
             keeps_dtype=False,
             **f32,
         ),
-        *(
-            R(
-                f"scipy.linalg.lu_solve[trans={t}]",
-                *_both(_lu_solve(t)),
-                arity=2,
-                shapes=fixed("nn", "nk"),
-                order=2 if t == 0 else 1,
-                **f32,
-            )
-            for t in (0, 1)
+        R(
+            "scipy.linalg.lu_solve",
+            *_both(_lu_solve),
+            arity=2,
+            shapes=_with(fixed("nn", "nk"), trans=[0, 1, 2]),
+            order=2,
+            **f32,
         ),
         R(
             "scipy.linalg.lu_solve[vector b]",
-            *_both(_lu_solve(0)),
+            *_both(_lu_solve),
             arity=2,
             shapes=fixed("nn", "n"),
+            kwargs={"trans": 0},
             **f32,
         ),
-        *(
-            R(
-                f"scipy.linalg.cholesky[lower={lower}]",
-                *_both(lambda m, xp, a, lower=lower: m.cholesky(_spd(xp, a), lower=lower)),
-                shapes=sq,
-                order=2,
-                **f32,
-            )
-            for lower in (False, True)
+        R(
+            "scipy.linalg.cholesky",
+            *_both(lambda m, xp, a, lower: m.cholesky(_spd(xp, a), lower=lower)),
+            shapes=_with(sq, lower=[False, True]),
+            order=2,
+            **f32,
         ),
-        *(
-            R(
-                f"scipy.linalg.cho_solve[lower={lower}]",
-                *_both(_cho_solve(lower)),
-                arity=2,
-                shapes=rhs,
-                **f32,
-            )
-            for lower in (False, True)
+        R(
+            "scipy.linalg.cho_solve",
+            *_both(_cho_solve),
+            arity=2,
+            shapes=_with(rhs, lower=[False, True]),
+            **f32,
         ),
-        *(
-            R(
-                f"scipy.linalg.solve_triangular[trans={t!r}, lower={lower}, unit={unit}]",
-                *_both(_solve_triangular(t, lower, unit)),
-                arity=2,
-                shapes=rhs,
-                order=2 if t == 0 else 1,
-                **f32,
-            )
-            for t, lower, unit in [(0, False, False), ("T", True, False), (2, False, True)]
+        R(
+            "scipy.linalg.solve_triangular",
+            *_both(_solve_triangular),
+            arity=2,
+            shapes=_with(rhs, trans=[0, 1, 2, "N", "T", "C"], lower=[False, True], unit=[0, 1]),
+            order=2,
+            **f32,
         ),
         R(
             "scipy.linalg.solve_triangular[vector b]",
-            *_both(_solve_triangular("N", True, False)),
+            *_both(_solve_triangular),
             arity=2,
             shapes=fixed("nn", "n"),
+            kwargs={"trans": "N", "lower": True, "unit": False},
             **f32,
         ),
         R(
@@ -157,37 +159,18 @@ def _rows():
         ),
         R(
             "scipy.linalg.expm",
-            *_both(lambda m, xp, a: m.expm(a)),
-            shapes=sq,
-            order=2,
-            grad_rtol=1e-8,
-            **f32,
-        ),
-        R(
-            "scipy.linalg.expm[small: low Padé degrees]",
-            *_both(lambda m, xp, a: m.expm(0.05 * a)),
-            shapes=sq,
-            **f32,
-        ),
-        R(
-            "scipy.linalg.expm[large: squarings]",
-            *_both(lambda m, xp, a: m.expm(4.0 * a)),
-            shapes=sq,
+            *_both(_expm),
+            shapes=_with(_three_by_three, scale=[0.05, 1.0, 4.0], upper=[False]),
             rtol=1e-9,
+            grad_rtol=1e-8,
             f32_rtol=1e-2,
-        ),
-        R(
-            "scipy.linalg.expm[upper_triangular]",
-            *_both(lambda m, xp, a: m.expm(xp.triu(a), upper_triangular=True)),
-            shapes=fixed("nn"),
-            **f32,
         ),
         R(
             "scipy.linalg.expm_frechet",
             *_both(lambda m, xp, a, e: m.expm_frechet(a, e, compute_expm=False)),
             arity=2,
-            shapes=fixed("nn", "nn"),
-            **f32,
+            shapes=lambda d: ([(3, 3), (3, 3)], {}),
+            f32_rtol=1e-2,
         ),
         R(
             "scipy.linalg.block_diag",

@@ -105,15 +105,15 @@ def _unit_diagonal(a: Any) -> Any:
     return a * (1 - np.eye(n, dtype=a.dtype)) + np.eye(n, dtype=a.dtype)
 
 
-def _transposes(trans: Any) -> bool:
+def _transposes(trans: Any, fn: str, letters: bool = True) -> bool:
+    """Whether ``trans`` asks for ``a.T`` (2 and 'C', the conjugate transpose, are the same for
+    real input); ``lu_solve`` takes the integers only, as SciPy's."""
     if isinstance(trans, (int, np.integer)) and not isinstance(trans, bool) and trans in (0, 1, 2):
         return trans != 0
-    if isinstance(trans, str) and trans in ("N", "T", "C"):
+    if letters and isinstance(trans, str) and trans in ("N", "T", "C"):
         return trans != "N"
-    raise ValueError(
-        f"scipy.linalg: trans must be 0, 1, 2, 'N', 'T' or 'C' (for real input 2 and 'C' equal "
-        f"1 and 'T'), got {trans!r}"
-    )
+    allowed = "0, 1, 2, 'N', 'T' or 'C'" if letters else "0, 1 or 2"
+    raise ValueError(f"scipy.linalg.{fn}: trans must be {allowed}, got {trans!r}")
 
 
 # ---------------------------------------------------------------- triangular and Cholesky
@@ -136,7 +136,7 @@ def solve_triangular(
         >>> ag.scipy.linalg.solve_triangular(a, np.array([2.0, 9.0]), lower=True)
         array([1., 2.])
     """
-    transpose = _transposes(trans)
+    transpose = _transposes(trans, "solve_triangular")
     a, b, vector = _with_rhs(a, b, "solve_triangular")
     if unit_diagonal:
         a = _unit_diagonal(a)
@@ -253,7 +253,7 @@ def lu_solve(
     check_finite: bool = True,
 ) -> Any:
     """The solution of ``a x = b`` (``trans=1``: ``a.T x = b``) from ``lu_factor(a)``."""
-    transpose = _transposes(trans)
+    transpose = _transposes(trans, "lu_solve", letters=False)
     packed, pivots = lu_and_piv
     packed, b, vector = _with_rhs(packed, b, "lu_solve")
     pivots = asarray_or_tracer(pivots)
