@@ -134,3 +134,19 @@ def test_abs_and_parts_at_edge_inputs_match_jax(dtype):
             jax.vmap(jax.grad(loss(jnp, jfn)))(z[:, None]),
             rtol,
         )
+
+
+def test_check_grads_checks_complex_inputs_and_outputs():
+    """check_grads pairs complex values with JAX's real pairing: correct rules pass, a rule
+    that drops the imaginary part is caught (complex outputs used to go unchecked)."""
+    z = np.array([0.3 + 0.4j, -1.0 + 0.5j])
+    ag.check_grads(lambda z: tnp.exp(z) * tnp.conj(z), (z,), order=2)
+    ag.check_grads(lambda x: tnp.exp(1j * x), (np.array([0.2, 1.0]),), order=2)
+
+    @ag.custom_vjp
+    def wrong_exp(z):
+        return tnp.exp(z)
+
+    wrong_exp.defvjp(lambda z: (tnp.exp(z), z), lambda z, g: (tnp.real(g * tnp.exp(z)) + 0j,))
+    with pytest.raises(AssertionError, match="disagrees with central differences"):
+        ag.check_grads(wrong_exp, (z,))

@@ -2,6 +2,8 @@
 
 In a random direction ``u`` and for a random cotangent ``v``, the vjp must satisfy
 ``<vjp(v), u> == <v, J u>``, with ``J u`` from ``(f(x + eps u) - f(x - eps u)) / (2 eps)``.
+Complex inputs and outputs get complex directions and cotangents, and ``<a, b>`` is JAX's real
+pairing ``Re(sum(a * b))``, under which its (and our) vjp is the transpose of the jvp.
 Higher orders check the vjp function itself the same way.
 """
 
@@ -18,12 +20,16 @@ from trace_ag.tree_util import tree_leaves, tree_map
 
 def _to_float64(x: Any) -> Any:
     arr = np.asarray(x)
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        return arr.astype(np.complex128)
     return arr.astype(np.float64) if np.issubdtype(arr.dtype, np.floating) else arr
 
 
 def _random_like(tree: Any, rng: np.random.Generator) -> Any:
     def draw(x):
         arr = np.asarray(x)
+        if np.issubdtype(arr.dtype, np.complexfloating):
+            return rng.standard_normal(arr.shape) + 1j * rng.standard_normal(arr.shape)
         if not np.issubdtype(arr.dtype, np.floating):
             return np.zeros(arr.shape, arr.dtype)
         return rng.standard_normal(arr.shape)
@@ -32,9 +38,10 @@ def _random_like(tree: Any, rng: np.random.Generator) -> Any:
 
 
 def _inner(a: Any, b: Any) -> float:
+    """JAX's real pairing ``Re(sum(a * b))`` over the leaves (no conjugate)."""
     return float(
         sum(
-            np.sum(np.asarray(x, np.float64) * np.asarray(y, np.float64))
+            np.real(np.sum(np.asarray(x, np.complex128) * np.asarray(y, np.complex128)))
             for x, y in zip(tree_leaves(a), tree_leaves(b), strict=True)
         )
     )
@@ -42,7 +49,7 @@ def _inner(a: Any, b: Any) -> float:
 
 def _shifted(args: Any, direction: Any, step: float) -> Any:
     return tree_map(
-        lambda x, u: x + step * u if np.issubdtype(np.asarray(x).dtype, np.floating) else x,
+        lambda x, u: x + step * u if np.issubdtype(np.asarray(x).dtype, np.inexact) else x,
         args,
         direction,
     )
@@ -51,7 +58,7 @@ def _shifted(args: Any, direction: Any, step: float) -> Any:
 def _difference_quotient(eps: float) -> Callable:
     def quotient(plus: Any, minus: Any) -> Any:
         plus, minus = np.asarray(plus), np.asarray(minus)
-        if not np.issubdtype(plus.dtype, np.floating):
+        if not np.issubdtype(plus.dtype, np.inexact):
             return np.zeros(plus.shape)  # integer or boolean outputs: no derivative
         return (plus - minus) / (2 * eps)
 
