@@ -378,3 +378,11 @@ def test_pytree_types_registered_with_trace_ag_cross_the_jax_backend():
     step = ag.jit(lambda i, s: update(i, {"w": get_params(s)["w"] * 2.0}, s), backend="jax")
     eager = update(0, {"w": np.full(3, 2.0)}, state)
     np.testing.assert_allclose(get_params(step(0, state))["w"], get_params(eager)["w"])
+
+
+def test_infinite_static_params_survive_code_generation():
+    x = np.ones(2)
+    out = ag.jit(lambda x: tnp.pad(x, 1, constant_values=np.inf))(x)
+    np.testing.assert_array_equal(out, [np.inf, 1.0, 1.0, np.inf])
+    out = ag.jit(lambda x: tnp.pad(x, 1, constant_values=-np.inf) * 2)(x)
+    np.testing.assert_array_equal(out, [-np.inf, 2.0, 2.0, -np.inf])

@@ -150,11 +150,6 @@ def test_loops_index_numpy_constants_with_the_loop_counter(backend):
     np.testing.assert_allclose(got[1], TABLE[:, None])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tnp.take indexes a NumPy constant with NumPy's own []: needs the _shape.py fix "
-    "in the at_lax report (route take through tnp.getitem)",
-)
 def test_take_of_a_numpy_constant_with_a_traced_index():
     out = lax.fori_loop(0, 4, lambda i, acc: acc + tnp.take(TABLE, i, axis=0), tnp.zeros(3))
     np.testing.assert_allclose(out, TABLE.sum(0))

@@ -20,6 +20,7 @@ import ctypes
 import ctypes.util
 import functools
 import itertools
+import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -69,7 +70,9 @@ def _set_mallopt() -> bool:
 def _is_literal_source(value: Any) -> bool:
     if isinstance(value, tuple):
         return all(_is_literal_source(v) for v in value)
-    return type(value) in _SIMPLE_TYPES and value == value  # excludes nan
+    if type(value) is float and not math.isfinite(value):
+        return False  # repr gives inf or nan, which are not Python source
+    return type(value) in _SIMPLE_TYPES
 
 
 def _alias_group_last_use(graph: Graph, last: dict[Var, int]) -> dict[Var, int]:

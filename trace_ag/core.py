@@ -353,7 +353,10 @@ class Tracer:
                 f"a tracer ({self.aval.str_short()}) was passed to raw NumPy (np.asarray or a "
                 "NumPy function without a trace_ag version), which would silently drop the "
                 "gradient. Use trace_ag.numpy (`import trace_ag.numpy as tnp`) inside "
-                "transformed functions."
+                "transformed functions. Indexing a NumPy array with a traced index "
+                "(`table[i]`) lands here too, as NumPy's [] cannot be traced: write "
+                "tnp.take(table, i, axis=0), tnp.getitem(table, i) or "
+                "ag.lax.dynamic_index_in_dim(table, i)."
             )
         )
 

@@ -250,7 +250,7 @@ def getitem(x: Any, index: Any) -> Any:
 
 def take(a: Any, indices: Any, axis: int | None = None) -> Any:
     a = asarray_or_tracer(a)
-    if axis is None:
-        return ravel(a)[indices]
+    if axis is None:  # getitem, not NumPy's []: a NumPy constant with traced indices works
+        return getitem(ravel(a), asarray_or_tracer(indices))
     axis = normalize_axis(axis, a.ndim, "take")
-    return a[(slice(None),) * axis + (asarray_or_tracer(indices),)]
+    return getitem(a, (slice(None),) * axis + (asarray_or_tracer(indices),))
