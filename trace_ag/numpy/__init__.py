@@ -159,6 +159,23 @@ from trace_ag.numpy._more_stats import (  # noqa: E402,F401
     quantile,
     sort,
 )
+from trace_ag.numpy._nan_stats import (  # noqa: E402,F401
+    average,
+    nanargmax,
+    nanargmin,
+    nancumprod,
+    nancumsum,
+    nanmax,
+    nanmean,
+    nanmedian,
+    nanmin,
+    nanpercentile,
+    nanprod,
+    nanquantile,
+    nanstd,
+    nansum,
+    nanvar,
+)
 from trace_ag.numpy._reductions import (  # noqa: E402,F401
     all,
     amax,
@@ -281,6 +298,7 @@ def result_type(*args: _Any) -> _np.dtype:
 
 
 from trace_ag._indexed_update import at  # noqa: E402,F401
+from trace_ag._jax_api import Array as ndarray  # noqa: E402,F401  (jnp.ndarray is jax.Array)
 
 _methods.attach(_sys.modules[__name__])
 _bits_operators()
