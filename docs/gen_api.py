@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 import sys
 from pathlib import Path
 
@@ -38,6 +39,8 @@ PAGES = [
             "remat",
             "stop_gradient",
             "check_grads",
+            "from_jax",
+            "to_jax",
             "Graph",
         ],
     ),
@@ -51,6 +54,57 @@ PAGES = [
         None,
     ),
     ("linalg", "tnp.linalg", "trace_ag.numpy.linalg", "tnp.linalg", "Linear algebra.", None),
+    (
+        "fft",
+        "tnp.fft",
+        "trace_ag.numpy.fft",
+        "tnp.fft",
+        "Discrete Fourier transforms, like `jax.numpy.fft`: one `fft` primitive (fft, ifft, "
+        "rfft, irfft over axes) and NumPy's functions around it.",
+        None,
+    ),
+    (
+        "scipy_special",
+        "ag.scipy.special",
+        "trace_ag.scipy.special",
+        "ag.scipy.special",
+        "SciPy's special functions, traceable, like `jax.scipy.special`.",
+        None,
+    ),
+    (
+        "scipy_stats",
+        "ag.scipy.stats",
+        "trace_ag.scipy.stats",
+        "ag.scipy.stats",
+        "Distributions as in `jax.scipy.stats`: one module per distribution "
+        "(`from trace_ag.scipy.stats import norm; norm.logpdf(x, loc, scale)`).",
+        "submodules",
+    ),
+    (
+        "scipy_linalg",
+        "ag.scipy.linalg",
+        "trace_ag.scipy.linalg",
+        "ag.scipy.linalg",
+        "SciPy's linear algebra, traceable, like `jax.scipy.linalg`.",
+        None,
+    ),
+    (
+        "scipy_signal",
+        "ag.scipy.signal",
+        "trace_ag.scipy.signal",
+        "ag.scipy.signal",
+        "Convolution and correlation, like `jax.scipy.signal`.",
+        None,
+    ),
+    (
+        "jax_nn",
+        "ag.nn",
+        "trace_ag.nn",
+        "ag.nn",
+        "`jax.nn`'s functions (activations, softmax, one_hot, initializers); not the `nn` "
+        "networks package.",
+        None,
+    ),
     (
         "lax",
         "Control flow and convolution (ag.lax)",
@@ -165,6 +219,8 @@ def page(title: str, module_name: str, prefix: str, intro: str, names: list[str]
     module = importlib.import_module(module_name)
     if names == "exceptions":
         names = exceptions(module_name)
+    elif names == "submodules":
+        names = [m.name for m in pkgutil.iter_modules(module.__path__) if m.name[0] != "_"]
     names = names or public_names(module)
     lines = [f"# {title}", "", intro, ""]
     for name in names:

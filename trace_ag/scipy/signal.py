@@ -137,7 +137,8 @@ def convolve(
     """The n-dimensional convolution of ``in1`` and ``in2`` (``scipy.signal.convolve``).
 
     Arguments:
-        in1, in2: arrays of the same number of dimensions; one must be at least as large as the
+        in1: an array.
+        in2: an array of as many dimensions; one of the two must be at least as large as the
             other in every dimension.
         mode: ``"full"`` (every overlap, zero-padded), ``"same"`` (centred, the shape of
             ``in1``) or ``"valid"`` (only full overlaps).
