@@ -131,15 +131,20 @@ def _with_operand(fn, xnp):
 ALL_MODES = (None, "promise_in_bounds", "clip", "drop", "fill")
 # JAX's min/max derivative gathers without the mode: wrong for clipped indices, so no "clip"
 EXTREMAL_MODES = (None, "promise_in_bounds", "drop", "fill")
+# Every index kind for set (the scatter primitive); add and get (scatter_add, getitem, whose
+# rows elsewhere draw more indices) and the other updates on the kinds that differ most. Each
+# drawn index is a new static argument, so JAX compiles each example: rows are kept few.
 for kind in INDEXES:
     rows.append(Spec(f"at.set[{kind}]", _ours("set"), _theirs("set"), arity=2,
                      shapes=_draw(kind, ALL_MODES), order=2))  # fmt: skip
+for kind in ("int array", "two int arrays", "mask"):
     rows.append(Spec(f"at.add[{kind}]", _ours("add"), _theirs("add"), arity=2,
                      shapes=_draw(kind, ALL_MODES)))  # fmt: skip
     # a finite fill_value: NaN (the default, tested in test_at.py) defeats central differences
     rows.append(Spec(f"at.get[{kind}]", _ours("get", fill_value=0.5),
                      _theirs("get", fill_value=0.5), arity=1,
                      shapes=_draw(kind, (None, "clip", "fill"), arity=1)))  # fmt: skip
+for kind in ("int array", "slice, int array"):
     # JAX differentiates multiply only with unique_indices=True: unique, in-bounds indices
     unique = _draw(kind, (None, "drop"), spill=False, repeat=False)
     rows.append(Spec(f"at.multiply[{kind}]", _ours("multiply"),
