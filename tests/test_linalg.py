@@ -266,11 +266,13 @@ def test_values_match_numpy(rng):
     q, r = tnp.linalg.qr(a[0, :, :3], mode="complete")
     assert (q.shape, r.shape) == ((4, 4), (4, 3))
     np.testing.assert_allclose(q @ r, a[0, :, :3], atol=1e-12)
-    # eigh reads one triangle, as NumPy does
+    # eigh decomposes (a + a^T) / 2 as jax.numpy.linalg does (NumPy reads one triangle: the
+    # same values for symmetric input), so its derivative is that of what it computes
     lower_only = np.tril(spd[0])
-    np.testing.assert_allclose(tnp.linalg.eigvalsh(lower_only), np.linalg.eigvalsh(spd[0]))
+    halfway = (lower_only + lower_only.T) / 2
+    np.testing.assert_allclose(tnp.linalg.eigvalsh(lower_only), np.linalg.eigvalsh(halfway))
     np.testing.assert_allclose(
-        tnp.linalg.eigh(lower_only.T, UPLO="U").eigenvalues, np.linalg.eigvalsh(spd[0])
+        tnp.linalg.eigh(lower_only.T, UPLO="U").eigenvalues, np.linalg.eigvalsh(halfway)
     )
 
 
@@ -393,3 +395,25 @@ def test_docstring_examples_run():
     for test in finder.find(_linalg_more, globs={"np": np, "tnp": tnp}):
         runner.run(test)
     assert runner.failures == 0
+
+
+@pytest.mark.parametrize(
+    "name, f",
+    [
+        ("eigh", lambda L, m: L.eigh(m)[0] ** 2),
+        ("eigh vectors", lambda L, m: L.eigh(m)[1] ** 2),
+        ("eigvalsh", lambda L, m: L.eigvalsh(m) ** 3),
+        ("cholesky", lambda L, m: L.cholesky(m @ m.T + 4 * np.eye(4) + 0.3 * m)),
+    ],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_symmetric_decompositions_of_a_non_symmetric_input_are_jaxs(name, f):
+    """eigh and cholesky decompose (a + a^T) / 2, as jax.numpy.linalg: values, gradients and
+    central differences agree for any input (the gradient used to be that of another
+    function when the input was not symmetric)."""
+    m = np.random.default_rng(0).standard_normal((4, 4)) + 3 * np.eye(4)
+    ours = lambda m: tnp.sum(f(tnp.linalg, m))  # noqa: E731
+    theirs = lambda m: jnp.sum(f(jnp.linalg, m))  # noqa: E731
+    np.testing.assert_allclose(ours(m), theirs(m), rtol=1e-10)
+    np.testing.assert_allclose(ag.grad(ours)(m), jax.grad(theirs)(m), rtol=1e-8, atol=1e-10)
+    ag.check_grads(ours, (m,), order=1)

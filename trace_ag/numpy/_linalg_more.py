@@ -191,16 +191,24 @@ def tensorinv(a: Any, ind: int = 2) -> Any:
 
 
 def cholesky(a: Any, /, *, upper: bool = False) -> Any:
-    """The lower (or ``upper``) Cholesky factor of each symmetric positive-definite matrix
-    (NumPy reads the lower triangle; the derivative is that of the symmetrized input, as JAX's).
+    """The lower (or ``upper``) Cholesky factor of each symmetric positive-definite matrix, of
+    ``(a + a^T) / 2`` as ``jax.numpy.linalg.cholesky`` (NumPy reads the lower triangle only: the
+    same for symmetric ``a``), so values and derivatives agree for any input.
 
     Examples:
         >>> tnp.linalg.cholesky(np.array([[4.0, 2.0], [2.0, 5.0]]))
         array([[2., 0.],
                [1., 2.]])
     """
-    L = ld.cholesky.bind(_matrices(a, "cholesky"))
+    L = ld.cholesky.bind(_symmetrized(_matrices(a, "cholesky")))
     return _mT(L) if upper else L
+
+
+def _symmetrized(a: Any) -> Any:
+    """``(a + a^T) / 2``: what ``jax.numpy.linalg``'s eigh and cholesky decompose. The
+    primitives read one triangle but differentiate as if the input were symmetric (JAX's lax
+    convention), so without this a non-symmetric input got a derivative of another function."""
+    return (a + _mT(a)) * np.asarray(0.5, a.dtype)
 
 
 def _uplo(UPLO: str) -> bool:
@@ -210,25 +218,27 @@ def _uplo(UPLO: str) -> bool:
 
 
 def eigh(a: Any, UPLO: str = "L") -> EighResult:
-    """Eigenvalues (ascending) and eigenvectors of each symmetric matrix, from its ``UPLO``
-    triangle. Each eigenvector's largest-magnitude entry is positive.
+    """Eigenvalues (ascending) and eigenvectors of each symmetric matrix, of ``(a + a^T) / 2``
+    as ``jax.numpy.linalg.eigh`` (NumPy reads the ``UPLO`` triangle: the same for symmetric
+    ``a``). Each eigenvector's largest-magnitude entry is positive.
 
     Examples:
         >>> tnp.linalg.eigh(np.array([[2.0, 0.0], [0.0, 1.0]])).eigenvalues
         array([1., 2.])
     """
-    w, v = ld.eigh.bind(_matrices(a, "eigh"), lower=_uplo(UPLO), compute_v=True)
+    w, v = ld.eigh.bind(_symmetrized(_matrices(a, "eigh")), lower=_uplo(UPLO), compute_v=True)
     return EighResult(w, v)
 
 
 def eigvalsh(a: Any, UPLO: str = "L") -> Any:
-    """The eigenvalues (ascending) of each symmetric matrix.
+    """The eigenvalues (ascending) of each symmetric matrix (of ``(a + a^T) / 2``, as JAX).
 
     Examples:
         >>> tnp.linalg.eigvalsh(np.array([[2.0, 1.0], [1.0, 2.0]]))
         array([1., 3.])
     """
-    (w,) = ld.eigh.bind(_matrices(a, "eigvalsh"), lower=_uplo(UPLO), compute_v=False)
+    a = _symmetrized(_matrices(a, "eigvalsh"))
+    (w,) = ld.eigh.bind(a, lower=_uplo(UPLO), compute_v=False)
     return w
 
 
