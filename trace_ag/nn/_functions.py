@@ -16,7 +16,7 @@ import numpy as np
 from trace_ag import numpy as tnp
 from trace_ag.custom import custom_jvp
 from trace_ag.numpy._base import asarray_or_tracer, promote_float
-from trace_ag.random import _special as sp
+from trace_ag.random._special import erfc
 
 Axis = int | tuple[int, ...] | None
 
@@ -146,24 +146,6 @@ def gelu(x: Any, approximate: bool = True) -> Any:
         c = dtype.type(np.sqrt(2 / np.pi))
         return x * (0.5 * (1.0 + tnp.tanh(c * (x + 0.044715 * x**3))))
     return tnp.astype(0.5 * x * erfc(-x * dtype.type(np.sqrt(0.5))), dtype)
-
-
-def erfc(x: Any) -> Any:
-    """``1 - erf(x)``, accurate in the right tail (Cephes ndtr.c's rational approximations, in
-    float64); used by exact ``gelu``."""
-    (x,) = promote_float(x)
-    dtype = np.dtype(x.dtype)
-    x64 = tnp.astype(x, np.float64)
-    a = tnp.abs(x64)
-    small = tnp.minimum(a, 1.0)  # each branch sees only arguments it is accurate for
-    z = small * small
-    near = 1.0 - tnp.where(x64 < 0, -small, small) * sp._horner(sp._T, z) / sp._horner(sp._U, z)
-    big = tnp.clip(a, 1.0, 27.0)
-    p = tnp.where(big < 8.0, sp._horner(sp._P, big), sp._horner(sp._R, big))
-    q = tnp.where(big < 8.0, sp._horner(sp._Q, big), sp._horner(sp._S, big))
-    tail = tnp.where(a >= 27.0, 0.0, tnp.exp(-big * big) * p / q)  # erfc(27) underflows
-    far = tnp.where(x64 < 0, 2.0 - tail, tail)
-    return tnp.astype(tnp.where(a < 1.0, near, far), dtype)
 
 
 def glu(x: Any, axis: int = -1) -> Any:

@@ -27,7 +27,7 @@ def _shape():
 FULL_SLICE = ("s", None, None, None)
 
 
-def _advanced_lead(spec: tuple) -> bool:
+def advanced_lead(spec: tuple) -> bool:
     """True when the advanced indices (arrays, and ints beside them) come first, together."""
     advanced = [isinstance(e, int) or (isinstance(e, tuple) and e[0] == "a") for e in spec]
     if not advanced or not advanced[0]:
@@ -40,7 +40,7 @@ def _shift_arrays(spec: tuple, by: int) -> tuple:
     return tuple(("a", e[1] + by) if isinstance(e, tuple) and e[0] == "a" else e for e in spec)
 
 
-def _batch_axis(x_shape: tuple, array_shapes, spec: tuple, dtype, size: int) -> int | None:
+def batch_axis(x_shape: tuple, array_shapes, spec: tuple, dtype, size: int) -> int | None:
     """Position of the batch axis in ``x[spec]`` where ``x_shape``/``array_shapes(n)`` carry a
     batch of ``n``; None if the batch axis does not simply appear as one axis."""
     getitem_aval = _shape().getitem.abstract_eval
@@ -54,7 +54,7 @@ def _batch_axis(x_shape: tuple, array_shapes, spec: tuple, dtype, size: int) -> 
     return changed[0] if len(changed) == 1 else None
 
 
-def _with_batch_index(arrays, array_dims, spec: tuple, size: int):
+def with_batch_index(arrays, array_dims, spec: tuple, size: int):
     """Index arrays batched in front, led by ``arange(size)`` as one more advanced index."""
     ranks = [np.ndim(a) - (d is not None) for a, d in zip(arrays, array_dims, strict=True)]
     rank = max(ranks)
@@ -74,13 +74,13 @@ def getitem_batch(vals, dims, *, size, spec):
     if all(d is None for d in array_dims):
         spec_b = (FULL_SLICE, *spec)
         shapes = [np.shape(a) for a in arrays]
-        out_dim = _batch_axis(np.shape(x), lambda n: shapes, spec_b, aval_of(x).dtype, size)
+        out_dim = batch_axis(np.shape(x), lambda n: shapes, spec_b, aval_of(x).dtype, size)
         if out_dim is None:
             return NotImplemented
         return _shape().getitem.bind(x, *arrays, spec=spec_b), out_dim
-    if not _advanced_lead(spec):
+    if not advanced_lead(spec):
         return NotImplemented
-    arrays_b, spec_b = _with_batch_index(arrays, array_dims, spec, size)
+    arrays_b, spec_b = with_batch_index(arrays, array_dims, spec, size)
     return _shape().getitem.bind(x, *arrays_b, spec=spec_b), 0
 
 
@@ -88,14 +88,14 @@ def scatter_add_batch(vals, dims, *, size, spec, shape):
     updates, arrays, array_dims = vals[0], vals[1:], dims[1:]
     shape_b = (size, *shape)
     if any(d is not None for d in array_dims):
-        if not _advanced_lead(spec):
+        if not advanced_lead(spec):
             return NotImplemented
-        arrays_b, spec_b = _with_batch_index(arrays, array_dims, spec, size)
+        arrays_b, spec_b = with_batch_index(arrays, array_dims, spec, size)
         updates = to_front(updates, dims[0], size)
         return _shape().scatter_add.bind(updates, *arrays_b, spec=spec_b, shape=shape_b), 0
     spec_b = (FULL_SLICE, *spec)
     shapes = [np.shape(a) for a in arrays]
-    where = _batch_axis(shape_b, lambda n: shapes, spec_b, aval_of(updates).dtype, size)
+    where = batch_axis(shape_b, lambda n: shapes, spec_b, aval_of(updates).dtype, size)
     if where is None:
         return NotImplemented
     updates = tnp.moveaxis(to_front(updates, dims[0], size), 0, where)

@@ -27,9 +27,9 @@ from trace_ag.core import Aval, Primitive, Tracer, shape_error, zeros_like
 from trace_ag.ir_print import format_index
 from trace_ag.primitives._index_batching import (
     FULL_SLICE,
-    _advanced_lead,
-    _batch_axis,
-    _with_batch_index,
+    advanced_lead,
+    batch_axis,
+    with_batch_index,
 )
 from trace_ag.primitives._transform_rules import linear_jvp, to_front
 from trace_ag.primitives.shape import build_index, getitem, scatter_add
@@ -89,15 +89,15 @@ def _scatter_batch():
             x = to_front(x, dims[0], size)
             params = {"unique_indices": unique_indices}
             if any(d is not None for d in dims[2:]):
-                if not _advanced_lead(spec):
+                if not advanced_lead(spec):
                     return NotImplemented
-                arrays_b, spec_b = _with_batch_index(arrays, dims[2:], spec, size)
+                arrays_b, spec_b = with_batch_index(arrays, dims[2:], spec, size)
                 updates = to_front(updates, dims[1], size)
                 return prim.bind(x, updates, *arrays_b, spec=spec_b, **params), 0
             spec_b = (FULL_SLICE, *spec)
             shapes = [np.shape(a) for a in arrays]
             dtype = np.dtype(x.dtype)
-            where = _batch_axis(np.shape(x), lambda n: shapes, spec_b, dtype, size)
+            where = batch_axis(np.shape(x), lambda n: shapes, spec_b, dtype, size)
             if where is None:
                 return NotImplemented
             updates = tnp.moveaxis(to_front(updates, dims[1], size), 0, where)

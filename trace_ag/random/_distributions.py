@@ -22,12 +22,12 @@ from trace_ag.numpy._base import asarray_or_tracer, result_dtype
 from trace_ag.random._gamma import random_gamma_p
 from trace_ag.random._keys import canonical_shape, check_key, split
 from trace_ag.random._samplers import (
-    _check_shape,
-    _float_dtype,
-    _split2,
+    check_shape,
     exponential,
+    float_dtype,
     normal,
     rademacher,
+    split2,
     uniform,
 )
 from trace_ag.random._special import lgamma
@@ -41,7 +41,7 @@ def _shape_of(name: str, shape: Any, *params: Any) -> tuple[int, ...]:
     if shape is None:
         return np.broadcast_shapes(*shapes) if shapes else ()
     shape = canonical_shape(name, shape)
-    _check_shape(name, shape, *shapes)
+    check_shape(name, shape, *shapes)
     return shape
 
 
@@ -67,9 +67,9 @@ def _param(x: Any, dtype: np.dtype, shape: tuple[int, ...] | None = None) -> Any
 
 def _gamma(name: str, key, a, shape, dtype, log_space: bool):
     key = check_key(name, key)
-    dtype = _float_dtype(name, dtype)
+    dtype = float_dtype(name, dtype)
     shape = np.shape(a) if shape is None else canonical_shape(name, shape)
-    _check_shape(name, shape, np.shape(a))
+    check_shape(name, shape, np.shape(a))
     return random_gamma_p.bind(key, _param(a, dtype, shape), log_space=log_space)
 
 
@@ -104,10 +104,10 @@ def beta(key: Any, a: Any, b: Any, shape: Sequence[int] | None = None, dtype: An
         True
     """
     key = check_key("beta", key)
-    dtype = _float_dtype("beta", dtype)
+    dtype = float_dtype("beta", dtype)
     _check_safe_cast("beta", dtype, a, b)
     shape = _shape_of("beta", shape, a, b)
-    key_a, key_b = _split2(key)
+    key_a, key_b = split2(key)
     log_a = loggamma(key_a, _param(a, dtype, shape), shape, dtype)
     log_b = loggamma(key_b, _param(b, dtype, shape), shape, dtype)
     log_max = tnp.maximum(log_a, log_b)  # the ratio without overflow
@@ -124,12 +124,12 @@ def dirichlet(key: Any, alpha: Any, shape: Sequence[int] | None = None, dtype: A
         ((2, 3), True)
     """
     key = check_key("dirichlet", key)
-    dtype = _float_dtype("dirichlet", dtype)
+    dtype = float_dtype("dirichlet", dtype)
     if np.ndim(alpha) < 1:
         raise ValueError(f"dirichlet requires alpha.ndim >= 1, got alpha.ndim == {np.ndim(alpha)}")
     batch = tuple(np.shape(alpha)[:-1])
     shape = batch if shape is None else canonical_shape("dirichlet", shape)
-    _check_shape("dirichlet", shape, batch)
+    check_shape("dirichlet", shape, batch)
     alpha = _param(alpha, dtype)
     log_g = loggamma(key, alpha, (*shape, alpha.shape[-1]), dtype)
     unnormalized = tnp.exp(log_g - tnp.stop_gradient(tnp.max(log_g, axis=-1, keepdims=True)))
@@ -144,10 +144,10 @@ def t(key: Any, df: Any, shape: Sequence[int] | None = None, dtype: Any = None) 
         (2,)
     """
     key = check_key("t", key)
-    dtype = _float_dtype("t", dtype)
+    dtype = float_dtype("t", dtype)
     _check_safe_cast("t", dtype, df)
     shape = _shape_of("t", shape, df)
-    key_n, key_g = _split2(key)
+    key_n, key_g = split2(key)
     n = normal(key_n, shape, dtype)
     half_df = _param(df, dtype) / dtype.type(2)
     return n * tnp.sqrt(half_df / gamma(key_g, half_df, shape, dtype))
@@ -161,7 +161,7 @@ def chisquare(key: Any, df: Any, shape: Sequence[int] | None = None, dtype: Any 
         (3,)
     """
     key = check_key("chisquare", key)
-    dtype = _float_dtype("chisquare", dtype)
+    dtype = float_dtype("chisquare", dtype)
     _check_safe_cast("chisquare", dtype, df)
     shape = _shape_of("chisquare", shape, df)
     half_df = _param(df, dtype) / dtype.type(2)
@@ -176,11 +176,11 @@ def f(key: Any, dfnum: Any, dfden: Any, shape: Sequence[int] | None = None, dtyp
         (2,)
     """
     key = check_key("f", key)
-    dtype = _float_dtype("f", dtype)
+    dtype = float_dtype("f", dtype)
     _check_safe_cast("f", dtype, dfnum, dfden)
     shape = _shape_of("f", shape, dfnum, dfden)
     dfnum, dfden = _param(dfnum, dtype), _param(dfden, dtype)
-    key_dfd, key_dfn = _split2(key)
+    key_dfd, key_dfn = split2(key)
     num = chisquare(key_dfn, dfnum, shape, dtype) / dfnum
     return num / (chisquare(key_dfd, dfden, shape, dtype) / dfden)
 
@@ -193,7 +193,7 @@ def generalized_normal(key: Any, p: float, shape: Sequence[int] = (), dtype: Any
         (3,)
     """
     key = check_key("generalized_normal", key)
-    dtype = _float_dtype("generalized_normal", dtype)
+    dtype = float_dtype("generalized_normal", dtype)
     shape = canonical_shape("generalized_normal", shape)
     keys = split(key)
     g = gamma(keys[0], 1 / p, shape, dtype)
@@ -209,10 +209,10 @@ def ball(key: Any, d: int, p: float = 2, shape: Sequence[int] = (), dtype: Any =
         ((5, 3), True)
     """
     key = check_key("ball", key)
-    dtype = _float_dtype("ball", dtype)
+    dtype = float_dtype("ball", dtype)
     shape = canonical_shape("ball", shape)
     d = int(d)
-    k1, k2 = _split2(key)
+    k1, k2 = split2(key)
     g = generalized_normal(k1, p, (*shape, d), dtype)
     e = exponential(k2, shape, dtype)
     return g / tnp.expand_dims((tnp.sum(tnp.abs(g) ** p, axis=-1) + e) ** (1 / p), -1)
@@ -226,7 +226,7 @@ def _poisson_knuth(key, lam, shape, dtype):
 
     def body(carry):
         k, rng, log_prod = carry
-        rng, subkey = _split2(rng)
+        rng, subkey = split2(rng)
         k = tnp.where(log_prod > -lam, k + 1, k)
         return k, rng, log_prod + tnp.log(uniform(subkey, shape, np.float32))
 
@@ -296,7 +296,7 @@ def cauchy(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
         (3,)
     """
     key = check_key("cauchy", key)
-    dtype = _float_dtype("cauchy", dtype)
+    dtype = float_dtype("cauchy", dtype)
     u = uniform(key, canonical_shape("cauchy", shape), dtype, np.finfo(dtype).eps, 1.0)
     return tnp.tan(dtype.type(np.pi) * (u - dtype.type(0.5)))
 
@@ -309,7 +309,7 @@ def pareto(key: Any, b: Any, shape: Sequence[int] | None = None, dtype: Any = No
         True
     """
     key = check_key("pareto", key)
-    dtype = _float_dtype("pareto", dtype)
+    dtype = float_dtype("pareto", dtype)
     _check_safe_cast("pareto", dtype, b)
     shape = _shape_of("pareto", shape, b)
     return tnp.exp(exponential(key, shape, dtype) / _param(b, dtype))
@@ -323,7 +323,7 @@ def weibull_min(key: Any, scale: Any, concentration: Any, shape: Sequence[int] =
         (3,)
     """
     key = check_key("weibull_min", key)
-    dtype = _float_dtype("weibull_min", dtype)
+    dtype = float_dtype("weibull_min", dtype)
     u = uniform(key, canonical_shape("weibull_min", shape), dtype, 0.0, 1.0)
     if not isinstance(concentration, (int, float)):
         concentration = asarray_or_tracer(concentration)
@@ -338,7 +338,7 @@ def maxwell(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
         (2,)
     """
     key = check_key("maxwell", key)
-    dtype = _float_dtype("maxwell", dtype)
+    dtype = float_dtype("maxwell", dtype)
     z = normal(key, (*canonical_shape("maxwell", shape), 3), dtype)
     return tnp.sqrt(tnp.sum(z * z, axis=-1))
 
@@ -354,11 +354,11 @@ def double_sided_maxwell(
         (3,)
     """
     key = check_key("double_sided_maxwell", key)
-    dtype = _float_dtype("double_sided_maxwell", dtype)
+    dtype = float_dtype("double_sided_maxwell", dtype)
     params_shape = np.broadcast_shapes(np.shape(loc), np.shape(scale))
     shape = canonical_shape("double_sided_maxwell", shape) or params_shape
     shape = (*shape, *params_shape)
-    maxwell_key, sign_key = _split2(key)
+    maxwell_key, sign_key = split2(key)
     rvs = maxwell(maxwell_key, shape, dtype)
     return rademacher(sign_key, shape, dtype) * rvs * scale + loc
 
@@ -371,7 +371,7 @@ def rayleigh(key: Any, scale: Any, shape: Sequence[int] | None = None, dtype: An
         (3,)
     """
     key = check_key("rayleigh", key)
-    dtype = _float_dtype("rayleigh", dtype)
+    dtype = float_dtype("rayleigh", dtype)
     shape = _shape_of("rayleigh", shape, scale)
     u = uniform(key, shape, dtype)
     return _param(scale, dtype, shape) * tnp.sqrt(tnp.log(u) * dtype.type(-2))
@@ -385,9 +385,9 @@ def wald(key: Any, mean: Any, shape: Sequence[int] | None = None, dtype: Any = N
         True
     """
     key = check_key("wald", key)
-    dtype = _float_dtype("wald", dtype)
+    dtype = float_dtype("wald", dtype)
     shape = _shape_of("wald", shape, mean)
-    k1, k2 = _split2(key)
+    k1, k2 = split2(key)
     mean = _param(mean, dtype, shape)
     v, z = normal(k1, shape, dtype), uniform(k2, shape, dtype)
     y = v * v
@@ -433,7 +433,7 @@ def triangular(
         True
     """
     key = check_key("triangular", key)
-    dtype = _float_dtype("triangular", dtype)
+    dtype = float_dtype("triangular", dtype)
     shape = _shape_of("triangular", shape, left, mode, right)
     left, right, mode = (_param(v, dtype, shape) for v in (left, right, mode))
     fc = (mode - left) / (right - left)
@@ -453,6 +453,6 @@ def lognormal(
         True
     """
     key = check_key("lognormal", key)
-    dtype = _float_dtype("lognormal", dtype)
+    dtype = float_dtype("lognormal", dtype)
     shape = _shape_of("lognormal", shape, sigma)
     return tnp.exp(normal(key, shape, dtype) * _param(sigma, dtype))

@@ -21,14 +21,14 @@ from trace_ag.random._keys import UINT, canonical_shape, check_key, random_bits,
 from trace_ag.random._special import cholesky, erf, erf_inv
 
 
-def _float_dtype(name: str, dtype: Any) -> np.dtype:
+def float_dtype(name: str, dtype: Any) -> np.dtype:
     dtype = config.default_float_dtype if dtype is None else np.dtype(dtype)
     if dtype.kind != "f":
         raise ValueError(f"dtype argument to `{name}` must be a float dtype, got {dtype}")
     return dtype
 
 
-def _check_shape(name: str, shape: tuple[int, ...], *param_shapes) -> None:
+def check_shape(name: str, shape: tuple[int, ...], *param_shapes) -> None:
     try:
         result = np.broadcast_shapes(shape, *param_shapes)
     except ValueError:
@@ -41,7 +41,7 @@ def _check_shape(name: str, shape: tuple[int, ...], *param_shapes) -> None:
         )
 
 
-def _split2(key: Any) -> tuple[Any, Any]:
+def split2(key: Any) -> tuple[Any, Any]:
     keys = split(key)
     return keys[0], keys[1]
 
@@ -52,7 +52,7 @@ def _split2(key: Any) -> tuple[Any, Any]:
 def _uniform(key: Any, shape: tuple, dtype: np.dtype, minval: Any, maxval: Any) -> Any:
     """Random mantissa bits under the exponent of 1.0, minus 1, scaled to [minval, maxval)."""
     minval, maxval = tnp.astype(minval, dtype), tnp.astype(maxval, dtype)
-    _check_shape("uniform", shape, np.shape(minval), np.shape(maxval))
+    check_shape("uniform", shape, np.shape(minval), np.shape(maxval))
     finfo = np.finfo(dtype)
     uint = UINT[finfo.bits]
     raw = random_bits(key, finfo.bits, shape)
@@ -73,7 +73,7 @@ def uniform(
         True
     """
     key = check_key("uniform", key)
-    dtype = _float_dtype("uniform", dtype)
+    dtype = float_dtype("uniform", dtype)
     return _uniform(key, canonical_shape("uniform", shape), dtype, minval, maxval)
 
 
@@ -85,7 +85,7 @@ def normal(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
         (2, 3)
     """
     key = check_key("normal", key)
-    dtype = _float_dtype("normal", dtype)
+    dtype = float_dtype("normal", dtype)
     lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype), dtype=dtype)
     u = _uniform(key, canonical_shape("normal", shape), dtype, lo, np.array(1.0, dtype))
     return dtype.type(np.sqrt(2)) * erf_inv(u)
@@ -116,11 +116,11 @@ def truncated_normal(
         True
     """
     key = check_key("truncated_normal", key)
-    dtype = _float_dtype("truncated_normal", dtype)
+    dtype = float_dtype("truncated_normal", dtype)
     if shape is None:
         shape = np.broadcast_shapes(np.shape(lower), np.shape(upper))
     shape = canonical_shape("truncated_normal", shape)
-    _check_shape("truncated_normal", shape, np.shape(lower), np.shape(upper))
+    check_shape("truncated_normal", shape, np.shape(lower), np.shape(upper))
     sqrt2 = dtype.type(np.sqrt(2))
     lower, upper = tnp.astype(lower, dtype), tnp.astype(upper, dtype)
     u = _uniform(key, shape, dtype, erf(lower / sqrt2), erf(upper / sqrt2))
@@ -144,7 +144,7 @@ def bernoulli(key: Any, p: Any = 0.5, shape: Sequence[int] | None = None, mode: 
     if dtype.kind != "f":
         raise TypeError(f"bernoulli probability `p` must have a floating dtype, got {dtype}.")
     shape = np.shape(p) if shape is None else canonical_shape("bernoulli", shape)
-    _check_shape("bernoulli", shape, np.shape(p))
+    check_shape("bernoulli", shape, np.shape(p))
     if mode == "high":
         u = _uniform(key, (2, *shape), dtype, 0.0, 1.0)
         u2 = u[1] * dtype.type(2.0 ** -np.finfo(dtype).nmant)
@@ -162,7 +162,7 @@ def rademacher(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
 def exponential(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Exponential(1) floats, ``-log1p(-u)``."""
     key = check_key("exponential", key)
-    dtype = _float_dtype("exponential", dtype)
+    dtype = float_dtype("exponential", dtype)
     u = _uniform(key, canonical_shape("exponential", shape), dtype, 0.0, 1.0)
     return -tnp.log1p(-u)
 
@@ -170,7 +170,7 @@ def exponential(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
 def laplace(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Laplace(0, 1) floats."""
     key = check_key("laplace", key)
-    dtype = _float_dtype("laplace", dtype)
+    dtype = float_dtype("laplace", dtype)
     minval = dtype.type(-1.0) + np.finfo(dtype).epsneg
     u = _uniform(key, canonical_shape("laplace", shape), dtype, minval, 1.0)
     return tnp.sign(u) * tnp.log1p(-tnp.abs(u))
@@ -179,7 +179,7 @@ def laplace(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
 def logistic(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
     """Standard logistic floats, ``log(u) - log1p(-u)``."""
     key = check_key("logistic", key)
-    dtype = _float_dtype("logistic", dtype)
+    dtype = float_dtype("logistic", dtype)
     x = _uniform(key, canonical_shape("logistic", shape), dtype, np.finfo(dtype).tiny, 1.0)
     return tnp.log(x) - tnp.log1p(-x)
 
@@ -187,7 +187,7 @@ def logistic(key: Any, shape: Sequence[int] = (), dtype: Any = None) -> Any:
 def gumbel(key: Any, shape: Sequence[int] = (), dtype: Any = None, mode: str | None = None):
     """Standard Gumbel floats, ``-log(-log(u))`` (``mode="high"``: two uniforms per value)."""
     key = check_key("gumbel", key)
-    dtype = _float_dtype("gumbel", dtype)
+    dtype = float_dtype("gumbel", dtype)
     shape = canonical_shape("gumbel", shape)
     mode = "low" if mode is None else mode
     if mode not in ("high", "low"):
@@ -247,13 +247,13 @@ def randint(key: Any, shape: Sequence[int], minval: Any, maxval: Any, dtype: Any
 
 
 def _randint(key: Any, shape: tuple, minval: Any, maxval: Any, dtype: np.dtype) -> Any:
-    _check_shape("randint", shape, np.shape(minval), np.shape(maxval))
+    check_shape("randint", shape, np.shape(minval), np.shape(maxval))
     top = _clip_convert(np.array(np.iinfo(dtype).max, dtype), np.dtype(maxval.dtype))
     maxval_out_of_range = maxval > top
     minval, maxval = _clip_convert(minval, dtype), _clip_convert(maxval, dtype)
     nbits = np.iinfo(dtype).bits
     uint = UINT[nbits]
-    k1, k2 = _split2(key)
+    k1, k2 = split2(key)
     higher, lower = random_bits(k1, nbits, shape), random_bits(k2, nbits, shape)
     span = tnp.astype(tnp.subtract(maxval, minval), uint)  # wraps, as in JAX
     span = tnp.where(maxval <= minval, uint(1), span)
@@ -290,7 +290,7 @@ def _shuffle(key: Any, x: Any, axis: int) -> Any:
     size = math.prod(x.shape)
     rounds = int(np.ceil(3 * np.log(max(1, size)) / np.log(np.iinfo(np.uint32).max)))
     for _ in range(rounds):
-        key, subkey = _split2(key)
+        key, subkey = split2(key)
         sort_keys = random_bits(subkey, 32, tuple(x.shape))
         x = _take_along(x, tnp.argsort(sort_keys, axis=axis), axis)
     return x
@@ -407,7 +407,7 @@ def categorical(
     axis = axis % ndim
     batch_shape = tuple(logits.shape[:axis]) + tuple(logits.shape[axis + 1 :])
     shape = batch_shape if shape is None else canonical_shape("categorical", shape)
-    _check_shape("categorical", shape, batch_shape)
+    check_shape("categorical", shape, batch_shape)
     prefix = shape[: len(shape) - len(batch_shape)]
     if replace:
         logits_shape = list(shape[len(shape) - len(batch_shape) :])
@@ -455,7 +455,7 @@ def multivariate_normal(
     common = result_dtype(mean, cov)
     common = common if common.kind == "f" else np.dtype(np.float64)
     mean, cov = tnp.astype(mean, common), tnp.astype(cov, common)
-    dtype = common if dtype is None else _float_dtype("multivariate_normal", dtype)
+    dtype = common if dtype is None else float_dtype("multivariate_normal", dtype)
     n = mean.shape[-1]
     if tuple(cov.shape[-2:]) != (n, n):
         raise ValueError(
@@ -464,7 +464,7 @@ def multivariate_normal(
         )
     batch = np.broadcast_shapes(tuple(mean.shape[:-1]), tuple(cov.shape[:-2]))
     shape = batch if shape is None else canonical_shape("multivariate_normal", shape)
-    _check_shape("normal", shape, tuple(mean.shape[:-1]), tuple(cov.shape[:-2]))
+    check_shape("normal", shape, tuple(mean.shape[:-1]), tuple(cov.shape[:-2]))
     factor = cholesky(cov)
     z = normal(key, (*shape, n), dtype)
     return mean + tnp.matmul(factor, tnp.expand_dims(z, -1))[..., 0]
@@ -481,7 +481,7 @@ def orthogonal(key: Any, n: int, shape: Sequence[int] = (), dtype: Any = None, m
         True
     """
     key = check_key("orthogonal", key)
-    dtype = _float_dtype("orthogonal", dtype)
+    dtype = float_dtype("orthogonal", dtype)
     m = n if m is None else int(m)
     shape = canonical_shape("orthogonal", shape)
     z = normal(key, (*shape, max(n, m), min(n, m)), dtype)
