@@ -67,27 +67,28 @@ class LstsqResult(NamedTuple):
 # ---------------------------------------------------------------- arguments
 
 
-def _real_float(x: Any, fn: str) -> Any:
+def real_float(x: Any, fn: str, *, namespace: str = "linalg") -> Any:
+    """``x`` as a real float array (integers to float64); complex input is refused."""
     x = asarray_or_tracer(x)
     if np.issubdtype(x.dtype, np.complexfloating):
         raise errors.DTypeError(
             errors.at_user_line(
-                f"linalg.{fn}: complex input ({x.dtype}) is not supported yet (trace_ag's "
-                "autodiff has no complex derivatives); pass a real float array"
+                f"{namespace}.{fn}: complex input ({x.dtype}) is not supported yet; pass a real "
+                "float array"
             )
         )
     return x if np.issubdtype(x.dtype, np.floating) else cast(x, np.dtype(np.float64))
 
 
-def _matrices(x: Any, fn: str, square: bool = True) -> Any:
+def float_matrices(x: Any, fn: str, square: bool = True, *, namespace: str = "linalg") -> Any:
     """A real float stack of matrices (..., m, n), square unless told otherwise."""
-    x = _real_float(x, fn)
+    x = real_float(x, fn, namespace=namespace)
     if x.ndim < 2:
         raise shape_error(
-            f"linalg.{fn}", f"{x.ndim}-dimensional array given; it must be at least 2-D"
+            f"{namespace}.{fn}", f"{x.ndim}-dimensional array given; it must be at least 2-D"
         )
     if square and x.shape[-1] != x.shape[-2]:
-        raise shape_error(f"linalg.{fn}", f"last 2 dimensions {x.shape[-2:]} must be square")
+        raise shape_error(f"{namespace}.{fn}", f"last 2 dimensions {x.shape[-2:]} must be square")
     return x
 
 
@@ -121,7 +122,7 @@ def solve(a: Any, b: Any) -> Any:
         >>> tnp.linalg.solve(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([2.0, 2.0]))
         array([1. , 0.5])
     """
-    a, b = promote(_matrices(a, "solve"), _real_float(b, "solve"))
+    a, b = promote(float_matrices(a, "solve"), real_float(b, "solve"))
     vector = b.ndim == 1
     if vector:
         b = shp.expand_dims(b, -1)
@@ -139,7 +140,7 @@ def inv(a: Any) -> Any:
         array([[0.5 , 0.  ],
                [0.  , 0.25]])
     """
-    a = _matrices(a, "inv")
+    a = float_matrices(a, "inv")
     return ld.solve.bind(a, _eye_like(a))
 
 
@@ -150,7 +151,7 @@ def slogdet(a: Any) -> SlogdetResult:
         >>> tnp.linalg.slogdet(np.array([[2.0, 0.0], [0.0, -4.0]]))
         SlogdetResult(sign=np.float64(-1.0), logabsdet=np.float64(2.0794415416798357))
     """
-    return SlogdetResult(*ld.slogdet.bind(_matrices(a, "slogdet")))
+    return SlogdetResult(*ld.slogdet.bind(float_matrices(a, "slogdet")))
 
 
 def det(a: Any) -> Any:
@@ -166,7 +167,7 @@ def det(a: Any) -> Any:
 
 def tensorsolve(a: Any, b: Any, axes: Sequence[int] | None = None) -> Any:
     """``x`` with ``tensordot(a, x, x.ndim) == b``, as ``numpy.linalg.tensorsolve``."""
-    a, b = promote(_real_float(a, "tensorsolve"), _real_float(b, "tensorsolve"))
+    a, b = promote(real_float(a, "tensorsolve"), real_float(b, "tensorsolve"))
     if axes is not None:
         order = [k for k in range(a.ndim) if k not in [ax % a.ndim for ax in axes]]
         a = shp.transpose(a, order + [ax % a.ndim for ax in axes])
@@ -179,7 +180,7 @@ def tensorsolve(a: Any, b: Any, axes: Sequence[int] | None = None) -> Any:
 
 def tensorinv(a: Any, ind: int = 2) -> Any:
     """The inverse of ``a`` for ``tensordot`` over its first ``ind`` axes."""
-    a = _real_float(a, "tensorinv")
+    a = real_float(a, "tensorinv")
     if ind <= 0:
         raise ValueError("linalg.tensorinv: ind must be a positive integer")
     inv_shape = a.shape[ind:] + a.shape[:ind]
@@ -200,7 +201,7 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Any:
         array([[2., 0.],
                [1., 2.]])
     """
-    L = ld.cholesky.bind(_symmetrized(_matrices(a, "cholesky")))
+    L = ld.cholesky.bind(_symmetrized(float_matrices(a, "cholesky")))
     return _mT(L) if upper else L
 
 
@@ -226,7 +227,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
         >>> tnp.linalg.eigh(np.array([[2.0, 0.0], [0.0, 1.0]])).eigenvalues
         array([1., 2.])
     """
-    w, v = ld.eigh.bind(_symmetrized(_matrices(a, "eigh")), lower=_uplo(UPLO), compute_v=True)
+    w, v = ld.eigh.bind(_symmetrized(float_matrices(a, "eigh")), lower=_uplo(UPLO), compute_v=True)
     return EighResult(w, v)
 
 
@@ -237,7 +238,7 @@ def eigvalsh(a: Any, UPLO: str = "L") -> Any:
         >>> tnp.linalg.eigvalsh(np.array([[2.0, 1.0], [1.0, 2.0]]))
         array([1., 3.])
     """
-    a = _symmetrized(_matrices(a, "eigvalsh"))
+    a = _symmetrized(float_matrices(a, "eigvalsh"))
     (w,) = ld.eigh.bind(a, lower=_uplo(UPLO), compute_v=False)
     return w
 
@@ -252,7 +253,7 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
         >>> tnp.linalg.svd(np.array([[3.0, 0.0], [0.0, -2.0]]), compute_uv=False)
         array([3., 2.])
     """
-    a = _matrices(a, "svd", square=False)
+    a = float_matrices(a, "svd", square=False)
     out = ld.svd.bind(a, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
     return SVDResult(*out) if compute_uv else out[0]
 
@@ -273,7 +274,7 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     """
     if mode not in ("reduced", "complete", "r"):
         raise NotImplementedError(f"linalg.qr: mode={mode!r} is not supported")
-    q, r = ld.qr.bind(_matrices(a, "qr", square=False), full_matrices=mode == "complete")
+    q, r = ld.qr.bind(float_matrices(a, "qr", square=False), full_matrices=mode == "complete")
     return r if mode == "r" else QRResult(q, r)
 
 
@@ -290,7 +291,7 @@ def eig(a: Any) -> EigResult:
         >>> w
         array([2.+0.j, 1.+0.j])
     """
-    w, v = ld.eig.bind(_matrices(a, "eig"), compute_v=True)
+    w, v = ld.eig.bind(float_matrices(a, "eig"), compute_v=True)
     return EigResult(w, v)
 
 
@@ -302,7 +303,7 @@ def eigvals(a: Any) -> Any:
         >>> tnp.linalg.eigvals(np.array([[0.0, -1.0], [1.0, 0.0]]))
         array([0.+1.j, 0.-1.j])
     """
-    (w,) = ld.eig.bind(_matrices(a, "eigvals"), compute_v=False)
+    (w,) = ld.eig.bind(float_matrices(a, "eigvals"), compute_v=False)
     return w
 
 
@@ -349,7 +350,7 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NO_
         array([[1., 0.],
                [0., 0.]])
     """
-    a = _matrices(a, "pinv", square=False)
+    a = float_matrices(a, "pinv", square=False)
     if rcond is None:
         if rtol is _NO_VALUE:
             rcond = 1e-15
@@ -373,7 +374,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> LstsqResult:
         >>> tnp.linalg.lstsq(np.array([[1.0], [1.0]]), np.array([1.0, 3.0])).x
         array([2.])
     """
-    a, b = promote(_real_float(a, "lstsq"), _real_float(b, "lstsq"))
+    a, b = promote(real_float(a, "lstsq"), real_float(b, "lstsq"))
     if a.ndim != 2 or b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
         raise shape_error("linalg.lstsq", f"shapes {a.shape} and {b.shape}: need (m, n), (m[, k])")
     m, n = a.shape
@@ -435,7 +436,7 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
         >>> tnp.linalg.matrix_rank(np.array([[1.0, 2.0], [2.0, 4.0]]))
         np.int64(1)
     """
-    A = uf.stop_gradient(_real_float(A, "matrix_rank"))
+    A = uf.stop_gradient(real_float(A, "matrix_rank"))
     if A.ndim < 2:
         return uf.astype(red.any(A != 0), np.int64)
     S = svd(A, compute_uv=False)

@@ -23,7 +23,8 @@ from trace_ag import errors
 from trace_ag import numpy as tnp
 from trace_ag.core import Tracer, shape_error
 from trace_ag.numpy import linalg as _np_linalg
-from trace_ag.numpy._base import asarray_or_tracer, cast, promote
+from trace_ag.numpy._base import asarray_or_tracer, promote
+from trace_ag.numpy._linalg_more import float_matrices, real_float
 from trace_ag.primitives import linalg_decomp as ld
 from trace_ag.primitives import linalg_scipy as ls
 
@@ -53,23 +54,11 @@ __all__ = [
 
 
 def _real(x: Any, fn: str) -> Any:
-    x = asarray_or_tracer(x)
-    if np.issubdtype(x.dtype, np.complexfloating):
-        raise errors.DTypeError(
-            errors.at_user_line(
-                f"scipy.linalg.{fn}: complex input ({x.dtype}) is not supported; pass a real "
-                "float array"
-            )
-        )
-    return x if np.issubdtype(x.dtype, np.floating) else cast(x, np.dtype(np.float64))
+    return real_float(x, fn, namespace="scipy.linalg")
 
 
 def _matrices(x: Any, fn: str, square: bool = True) -> Any:
-    x = _real(x, fn)
-    if x.ndim < 2 or (square and x.shape[-1] != x.shape[-2]):
-        kind = "square matrices" if square else "matrices"
-        raise shape_error(f"scipy.linalg.{fn}", f"expected (a stack of) {kind}, got {x.shape}")
-    return x
+    return float_matrices(x, fn, square, namespace="scipy.linalg")
 
 
 def _mT(x: Any) -> Any:
