@@ -47,7 +47,7 @@ def argpartition(a: Any, kth: Any, axis: int | None = -1) -> Any:
 _METHODS = ("linear", "lower", "higher", "nearest", "midpoint")
 
 
-def _to_last_axis(a: Any, axis: Any) -> tuple[Any, tuple[int, ...]]:
+def to_last_axis(a: Any, axis: Any) -> tuple[Any, tuple[int, ...]]:
     """``a`` with the reduced ``axis`` (None: all) moved to the end and merged into one."""
     axes = normalize_axes(axis, a.ndim, "quantile")
     rest = [i for i in range(a.ndim) if i not in axes]
@@ -109,7 +109,7 @@ def quantile(
         q = q if isinstance(q, Tracer) else np.asarray(q)
     if not isinstance(q, Tracer) and not np.all((q >= 0) & (q <= 1)):
         raise ValueError("quantile: q must be in [0, 1] (percentile: in [0, 100])")
-    flat, axes = _to_last_axis(a, axis)
+    flat, axes = to_last_axis(a, axis)
     values = sort(flat, axis=-1)
     lo, hi, frac = _positions(q, flat.shape[-1], method)
     if frac is None:

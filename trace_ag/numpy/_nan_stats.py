@@ -20,7 +20,7 @@ from trace_ag.numpy import _ufuncs as uf
 from trace_ag.numpy._base import asarray_or_tracer, normalize_axes, promote_float
 from trace_ag.numpy._more_index import take_along_axis
 from trace_ag.numpy._more_math import cumprod
-from trace_ag.numpy._more_stats import sort
+from trace_ag.numpy._more_stats import sort, to_last_axis
 
 
 def _filled(a: Any, fill: float) -> tuple[Any, Any]:
@@ -178,10 +178,7 @@ def nanquantile(
     if not isinstance(q, Tracer) and not np.all((np.asarray(q) >= 0) & (np.asarray(q) <= 1)):
         raise ValueError("nanquantile: q must be in [0, 1] (nanpercentile: in [0, 100])")
     q = q if isinstance(q, Tracer) else np.asarray(q)
-    axes = normalize_axes(axis, a.ndim, "nanquantile")
-    rest = [i for i in range(a.ndim) if i not in axes]
-    flat = shp.transpose(a, rest + list(axes))
-    flat = shp.reshape(flat, tuple(flat.shape[: len(rest)]) + (-1,))
+    flat, axes = to_last_axis(a, axis)
     values = sort(flat, axis=-1)  # nans last
     count = red.sum(uf.astype(uf.logical_not(uf.isnan(flat)), flat.dtype), -1, keepdims=True)
     # positions per slice and quantile: batch... x q...
