@@ -17,6 +17,7 @@ Examples:
 from trace_ag import (  # noqa: F401
     config,
     debug,
+    flatten_util,
     lax,
     nn,
     numpy,  # noqa: F401  (registers the primitives and tracer operators)
@@ -94,6 +95,7 @@ __all__ = [
     "disable_jit",
     "ensure_compile_time_eval",
     "eval_shape",
+    "flatten_util",
     "from_jax",
     "grad",
     "hessian",

@@ -99,8 +99,11 @@ from trace_ag.numpy._linalg import (  # noqa: E402,F401
 from trace_ag.numpy._more_index import (  # noqa: E402,F401
     diag,
     diagonal,
+    fliplr,
+    flipud,
     repeat,
     roll,
+    rollaxis,
     rot90,
     take_along_axis,
     tile,

@@ -154,6 +154,35 @@ def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Any:
     return flip(swapaxes(m, a0, a1), a1)
 
 
+def fliplr(m: Any) -> Any:
+    """``m`` with its columns (axis 1) reversed; at least 2-D, as ``numpy.fliplr``."""
+    m = asarray_or_tracer(m)
+    if m.ndim < 2:
+        raise ValueError(f"fliplr: the input must be at least 2-D, got shape {m.shape}")
+    return flip(m, 1)
+
+
+def flipud(m: Any) -> Any:
+    """``m`` with its rows (axis 0) reversed; at least 1-D, as ``numpy.flipud``."""
+    m = asarray_or_tracer(m)
+    if m.ndim < 1:
+        raise ValueError("flipud: the input must be at least 1-D, got a 0-d array")
+    return flip(m, 0)
+
+
+def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
+    """``numpy.rollaxis``: ``axis`` moved to just before position ``start`` (a ``moveaxis``
+    with NumPy's older convention for ``start``)."""
+    a = asarray_or_tracer(a)
+    axis = normalize_axis(axis, a.ndim, "rollaxis")
+    if not -a.ndim <= start <= a.ndim:
+        raise ValueError(f"rollaxis: start={start} is out of range for {a.ndim} dimensions")
+    start = start + a.ndim if start < 0 else start
+    if axis < start:
+        start -= 1
+    return moveaxis(a, axis, start)
+
+
 def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Any:
     """``arr`` gathered at ``indices`` along ``axis`` (the other axes broadcast), e.g. values
     sorted by ``argsort``; the gradient scatter-adds."""

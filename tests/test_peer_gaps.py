@@ -1,0 +1,63 @@
+"""Names autograd's own test suite reached for that trace_ag lacked (docs/peer_suite.md):
+``fliplr``, ``flipud``, ``rollaxis`` and ``flatten_util.ravel_pytree``, against JAX."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import trace_ag as ag
+import trace_ag.numpy as tnp
+from trace_ag.flatten_util import ravel_pytree
+
+jax = pytest.importorskip("jax")
+jnp = pytest.importorskip("jax.numpy")
+jax_flatten_util = pytest.importorskip("jax.flatten_util")
+
+X = np.arange(24.0).reshape(2, 3, 4) / 7
+CASES = [
+    ("fliplr", lambda m, x: m.fliplr(x)),
+    ("flipud", lambda m, x: m.flipud(x)),
+    ("rollaxis 2", lambda m, x: m.rollaxis(x, 2)),
+    ("rollaxis 0 to 3", lambda m, x: m.rollaxis(x, 0, 3)),
+    ("rollaxis -1 to 1", lambda m, x: m.rollaxis(x, -1, 1)),
+]
+
+
+@pytest.mark.parametrize("name, f", CASES, ids=[c[0] for c in CASES])
+def test_shape_functions_match_numpy_and_jax(name, f):
+    np.testing.assert_array_equal(f(tnp, X), f(np, X))
+    w = np.random.default_rng(0).standard_normal(f(np, X).shape)
+    ours = ag.jit(ag.grad(lambda x: tnp.sum(f(tnp, x) * w)))(X)
+    np.testing.assert_array_equal(ours, jax.grad(lambda x: jnp.sum(f(jnp, x) * w))(X))
+
+
+def test_shape_function_errors():
+    with pytest.raises(ValueError, match="fliplr: the input must be at least 2-D"):
+        tnp.fliplr(np.ones(3))
+    with pytest.raises(ValueError, match="flipud"):
+        tnp.flipud(np.float64(1.0))
+    with pytest.raises(ValueError, match="rollaxis: start=5"):
+        tnp.rollaxis(X, 0, 5)
+
+
+def test_ravel_pytree_matches_jax_and_differentiates():
+    tree = {"w": np.ones((2, 3)), "b": np.arange(2.0), "n": [np.float32(3.0)]}
+    flat, unravel = ravel_pytree(tree)
+    jflat, junravel = jax_flatten_util.ravel_pytree(tree)
+    np.testing.assert_array_equal(flat, jflat)
+    assert flat.dtype == jflat.dtype
+    back = unravel(flat * 2)
+    assert back["n"][0].dtype == np.float32 and back["w"].shape == (2, 3)
+    np.testing.assert_array_equal(back["b"], junravel(jflat * 2)["b"])
+
+    def loss(vector):
+        p = unravel(vector)
+        return tnp.sum(p["w"] ** 2) + tnp.sum(p["b"] * 3.0)
+
+    np.testing.assert_array_equal(ag.grad(loss)(flat), ag.jit(ag.grad(loss))(flat))
+    np.testing.assert_allclose(ag.grad(loss)(flat)[:2], [3.0, 3.0])  # b comes first (sorted)
+    with pytest.raises(ag.ShapeError, match=r"expected a vector of shape \(9,\)"):
+        unravel(np.ones(4))
+    empty, unravel_empty = ravel_pytree({})
+    assert empty.shape == (0,) and unravel_empty(empty) == {}
