@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import numpy as np
-
 from trace_ag import numpy as tnp
-from trace_ag.scipy.stats._util import clamp, promote_args, special
+from trace_ag.scipy.stats import gamma
+from trace_ag.scipy.stats._util import promote_args
 
 
 def logpdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
@@ -22,11 +20,7 @@ def logpdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
         [     -inf -1.418939 -1.869632]
     """
     x, df, loc, scale = promote_args("chi2.logpdf", x, df, loc, scale)
-    y = (x - loc) / scale
-    half_df = df / 2
-    kernel = (half_df - 1) * tnp.log(y) - y / 2
-    normalizer = -(special("gammaln")(half_df) + math.log(2.0) * df / 2)
-    return tnp.where(x < loc, -np.inf, normalizer - tnp.log(scale) + kernel)
+    return gamma.logpdf(x, df / 2, loc, 2 * scale)
 
 
 def pdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
@@ -40,20 +34,16 @@ def pdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return tnp.exp(logpdf(x, df, loc, scale))
 
 
-def _half_y(x, df, loc, scale):
-    return df / 2, clamp(0, (x - loc) / (scale * 2), np.inf)
-
-
 def cdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The CDF ``gammainc(df / 2, y / 2)``.
 
     Examples:
         >>> from trace_ag.scipy.stats import chi2
-        >>> print(chi2.cdf(np.array([-1.0, 1.0, 3.0]), 3.0).round(6))  # doctest: +SKIP
+        >>> print(chi2.cdf(np.array([-1.0, 1.0, 3.0]), 3.0).round(6))
         [0.       0.198748 0.608375]
     """
     x, df, loc, scale = promote_args("chi2.cdf", x, df, loc, scale)
-    return special("gammainc")(*_half_y(x, df, loc, scale))
+    return gamma.cdf(x, df / 2, loc, 2 * scale)
 
 
 def logcdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
@@ -61,7 +51,7 @@ def logcdf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
     Examples:
         >>> from trace_ag.scipy.stats import chi2
-        >>> print(chi2.logcdf(np.array([1.0, 3.0]), 3.0).round(6))  # doctest: +SKIP
+        >>> print(chi2.logcdf(np.array([1.0, 3.0]), 3.0).round(6))
         [-1.615717 -0.496964]
     """
     return tnp.log(cdf(x, df, loc, scale))
@@ -72,11 +62,11 @@ def sf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
     Examples:
         >>> from trace_ag.scipy.stats import chi2
-        >>> print(chi2.sf(np.array([-1.0, 1.0, 3.0]), 3.0).round(6))  # doctest: +SKIP
+        >>> print(chi2.sf(np.array([-1.0, 1.0, 3.0]), 3.0).round(6))
         [1.       0.801252 0.391625]
     """
     x, df, loc, scale = promote_args("chi2.sf", x, df, loc, scale)
-    return special("gammaincc")(*_half_y(x, df, loc, scale))
+    return gamma.sf(x, df / 2, loc, 2 * scale)
 
 
 def logsf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
@@ -84,7 +74,7 @@ def logsf(x: Any, df: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
     Examples:
         >>> from trace_ag.scipy.stats import chi2
-        >>> print(chi2.logsf(np.array([1.0, 3.0]), 3.0).round(6))  # doctest: +SKIP
+        >>> print(chi2.logsf(np.array([1.0, 3.0]), 3.0).round(6))
         [-0.22158 -0.93745]
     """
     return tnp.log(sf(x, df, loc, scale))

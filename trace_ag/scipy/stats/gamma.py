@@ -44,7 +44,7 @@ def cdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
     Examples:
         >>> from trace_ag.scipy.stats import gamma
-        >>> print(gamma.cdf(np.array([-1.0, 1.0, 3.0]), 2.0).round(6))  # doctest: +SKIP
+        >>> print(gamma.cdf(np.array([-1.0, 1.0, 3.0]), 2.0).round(6))
         [0.       0.264241 0.800852]
     """
     x, a, loc, scale = promote_args("gamma.cdf", x, a, loc, scale)
@@ -56,7 +56,7 @@ def logcdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
     Examples:
         >>> from trace_ag.scipy.stats import gamma
-        >>> print(gamma.logcdf(np.array([1.0, 3.0]), 2.0).round(6))  # doctest: +SKIP
+        >>> print(gamma.logcdf(np.array([1.0, 3.0]), 2.0).round(6))
         [-1.330893 -0.222079]
     """
     return tnp.log(cdf(x, a, loc, scale))
@@ -68,7 +68,7 @@ def sf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
     Examples:
         >>> from trace_ag.scipy.stats import gamma
-        >>> print(gamma.sf(np.array([-1.0, 1.0, 3.0]), 2.0).round(6))  # doctest: +SKIP
+        >>> print(gamma.sf(np.array([-1.0, 1.0, 3.0]), 2.0).round(6))
         [1.       0.735759 0.199148]
     """
     x, a, loc, scale = promote_args("gamma.sf", x, a, loc, scale)
@@ -81,7 +81,7 @@ def logsf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
 
     Examples:
         >>> from trace_ag.scipy.stats import gamma
-        >>> print(gamma.logsf(np.array([1.0, 3.0]), 2.0).round(6))  # doctest: +SKIP
+        >>> print(gamma.logsf(np.array([1.0, 3.0]), 2.0).round(6))
         [-0.306853 -1.613706]
     """
     return tnp.log(sf(x, a, loc, scale))

@@ -41,7 +41,7 @@ def cdf(k: Any, mu: Any, loc: Any = 0) -> Any:
 
     Examples:
         >>> from trace_ag.scipy.stats import poisson
-        >>> print(poisson.cdf(np.array([-1.0, 0.0, 2.5]), 2.0).round(6))  # doctest: +SKIP
+        >>> print(poisson.cdf(np.array([-1.0, 0.0, 2.5]), 2.0).round(6))
         [0.       0.135335 0.676676]
     """
     k, mu, loc = promote_args("poisson.cdf", k, mu, loc)
