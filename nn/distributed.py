@@ -204,7 +204,7 @@ def to_host(tree: Any) -> Any:
     Examples:
         >>> params = data_parallel(1, batch_size=4).replicate({"w": np.ones(2)})
         >>> to_host(params)
-        {'w': array([1., 1.], dtype=float32)}
+        {'w': array([1., 1.])}
 
         Before saving: ``save_checkpoint("ckpt", to_host(params))``.
     """

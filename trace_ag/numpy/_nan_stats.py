@@ -168,8 +168,8 @@ def nanquantile(
     ``count`` valid values.
 
     Examples:
-        >>> tnp.nanquantile(np.array([4.0, np.nan, 1.0, 2.0]), 0.5)
-        np.float64(2.0)
+        >>> float(tnp.nanquantile(np.array([4.0, np.nan, 1.0, 2.0]), 0.5))
+        2.0
     """
     red.no_out(out, "nanquantile")
     if method != "linear":
