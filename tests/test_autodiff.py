@@ -211,13 +211,15 @@ def test_vjp_with_pytree_output():
     assert_close(got, want_vjp(ct))
 
 
-def test_outputs_are_numpy():
+def test_outputs_are_numpy_arrays_with_at():
     g = ag.grad(lambda x: tnp.sum(x**2))(np.ones(3))
-    assert type(g) is np.ndarray
+    assert type(g) is ag.Array and isinstance(g, np.ndarray)
+    np.testing.assert_array_equal(g.at[0].set(5.0), [5.0, 2.0, 2.0])
     s = ag.grad(lambda x: x**2)(3.0)
     assert isinstance(s, np.float64)
     out, _ = ag.vjp(tnp.sin, np.ones(2, np.float32))
-    assert type(out) is np.ndarray and out.dtype == np.float32
+    assert type(out) is ag.Array and out.dtype == np.float32
+    assert repr(out) == repr(np.sin(np.ones(2, np.float32)))  # prints as NumPy's array
 
 
 def test_output_independent_of_input_gives_zeros():

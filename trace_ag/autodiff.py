@@ -18,6 +18,7 @@ from trace_ag.core import (
     Eqn,
     Lit,
     Var,
+    as_array,
     check_complex_rules,
     dtype_of,
     is_complex,
@@ -102,8 +103,11 @@ def backward_pass(
 
 
 def to_user(x: Any) -> Any:
-    """Results leave transforms as NumPy arrays; 0-d arrays become NumPy scalars."""
-    return x[()] if isinstance(x, np.ndarray) and x.ndim == 0 else x
+    """Results leave transforms as ``Array``s (NumPy arrays with ``.at``); 0-d arrays become
+    NumPy scalars."""
+    if isinstance(x, np.ndarray):
+        return x[()] if x.ndim == 0 else as_array(x)
+    return x
 
 
 def _lower_value(tr: tracing.GraphInterpreter, x: Any) -> Any:

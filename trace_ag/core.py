@@ -229,10 +229,16 @@ class EvalInterpreter(Interpreter):
     """The bottom interpreter: run the NumPy implementation."""
 
     def process(self, prim: Primitive, args: Sequence, params: dict) -> Any:
+        plain = []
         for a in args:
             if isinstance(a, Tracer):
                 raise escaped_tracer_error(a, prim)
-        return prim.impl(*args, **params)
+            plain.append(a.view(np.ndarray) if type(a) is Array else a)
+        out = prim.impl(*plain, **params)
+        if prim.multiple_results:
+            arrays = [as_array(o) for o in out]
+            return arrays if isinstance(out, list) else tuple(arrays)
+        return as_array(out)
 
 
 EVAL = EvalInterpreter()
@@ -371,3 +377,51 @@ class Tracer:
         return f"{type(self).__name__}<{self.aval.str_short()}{shown}>"
 
     __hash__ = None  # like JAX tracers: not hashable, since == is elementwise
+
+
+# ---------------------------------------------------------------- the eager array type
+
+
+class ArrayType(type):
+    """``isinstance(x, Array)`` holds for every array trace_ag takes: NumPy arrays and scalars,
+    and tracers inside a transform, as ``jax.Array`` does for JAX's values."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, (np.ndarray, np.generic, Tracer))
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, (np.ndarray, np.generic, Tracer))
+
+
+class Array(np.ndarray, metaclass=ArrayType):
+    """What trace_ag computes outside a transform: a NumPy array that also has JAX's ``.at``
+    (attached by ``trace_ag.numpy``), so ``tnp.zeros(3).at[0].set(1.0)`` runs as in JAX.
+
+    It prints as a NumPy array, and NumPy takes it wherever it takes one. Primitives run on
+    plain views of it (a subclass would slow every NumPy call down).
+
+    Examples:
+        >>> x = tnp.zeros(3)
+        >>> type(x).__name__, x.at[1].set(5.0)
+        ('Array', array([0., 5., 0.]))
+        >>> isinstance(np.ones(2), Array), isinstance(1.0, Array)
+        (True, False)
+        >>> isinstance(ag.grad(lambda x: x * 2.0)(1.0), Array)
+        True
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, *args: Any, **kwargs: Any):
+        raise TypeError("trace_ag.Array is not constructed directly; use tnp.asarray")
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+
+Array.__module__ = "trace_ag"  # shown and pickled as the public name, ag.Array
+
+
+def as_array(x: Any) -> Any:
+    """A plain NumPy array as an ``Array`` (a view: no copy); anything else unchanged."""
+    return x.view(Array) if type(x) is np.ndarray else x

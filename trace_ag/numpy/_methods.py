@@ -8,7 +8,7 @@ from __future__ import annotations
 import types
 
 from trace_ag import errors
-from trace_ag.core import Tracer
+from trace_ag.core import Array, Tracer
 
 ADD_PRIMITIVE_HINT = (
     "To add it, declare a Primitive (impl, shape rule, vjp rule, JAX lowering) in "
@@ -72,7 +72,7 @@ def attach(tnp: types.ModuleType) -> None:
     )
     Tracer.flatten = Tracer.ravel = lambda self: tnp.ravel(self)
     Tracer.astype = lambda self, dtype: tnp.astype(self, dtype)
-    Tracer.at = property(lambda self: tnp.at(self))  # JAX's x.at[idx].set(v) and friends
+    Tracer.at = Array.at = property(lambda self: tnp.at(self))  # JAX's x.at[idx].set(v) & co
     for name in (
         "sum",
         "mean",
