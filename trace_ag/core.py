@@ -87,6 +87,11 @@ class Primitive:
     """An operation declared once with all its rules side by side.
 
     impl(*arrays, **params) -> array            NumPy implementation
+    float_impl(*floats, **params) -> float       the same value on Python floats (and bools), for
+                                                 the lecture's Scalar; it raises (ValueError,
+                                                 ArithmeticError) wherever it would not give
+                                                 ``impl``'s float64 result, and callers then use
+                                                 ``impl``. None: Scalars use ``impl``
     abstract_eval(*avals, **params) -> aval     shape/dtype rule (used when tracing abstractly)
     vjp                                          either one callable per input, each
                                                  ``rule(g, out, *inputs, **params) -> cotangent``
@@ -118,6 +123,7 @@ class Primitive:
         *,
         impl: Callable,
         abstract_eval: Callable,
+        float_impl: Callable | None = None,
         vjp: Callable | Sequence[Callable | None] | None = None,
         jax: Callable | None = None,
         differentiable: bool = True,
@@ -138,6 +144,7 @@ class Primitive:
             raise ValueError(f"primitive {name!r} needs a vjp rule or differentiable=False")
         self.name = name
         self.impl = impl
+        self.float_impl = float_impl
         self.abstract_eval = abstract_eval
         self.vjp = vjp
         self.jax = jax
