@@ -14,6 +14,27 @@ jsp = pytest.importorskip("jax.scipy.special")
 R = Spec
 rows: list[Spec] = []
 
+
+def _complex_chooser(np_like, name):
+    """max/min of ``x + 1j * y``, returned as its real and imaginary parts stacked."""
+
+    def f(x, y, *, axis):
+        z = getattr(np_like, name)(x + 1j * y, axis=axis)
+        return np_like.stack([np_like.real(z), np_like.imag(z)])
+
+    return f
+
+
+def _two_of_shape(min_dims):
+    """Real and imaginary parts: two arrays of one drawn shape."""
+
+    def draw(d):
+        shape = d.shape(min_dims, 3, 1, 3)
+        return [shape, shape], {}
+
+    return draw
+
+
 REDUCTIONS = [
     # name, tnp, jax, domain, min_side
     ("sum", tnp.sum, jnp.sum, "real", 1),
@@ -80,6 +101,20 @@ rows += [
     R("cumsum[axis=None]", tnp.cumsum, jnp.cumsum),
     R("cumsum[axis=0]", tnp.cumsum, jnp.cumsum, shapes=one(1), kwargs={"axis": 0}),
     R("cumsum[axis=-1]", tnp.cumsum, jnp.cumsum, shapes=one(2), kwargs={"axis": -1}),
+    # complex max/min: NumPy's and JAX's lexicographic order (real part, then imaginary part)
+    *[
+        R(
+            f"{name}[complex,axis={axis}]",
+            _complex_chooser(tnp, name),
+            _complex_chooser(jnp, name),
+            arity=2,
+            domain="distinct",
+            shapes=_two_of_shape(2 if axis else 0),
+            kwargs={"axis": axis},
+        )
+        for name in ("max", "min")
+        for axis in (None, 1)
+    ],
     # index-valued and boolean reductions: no gradient
     R(
         "argmax[axis=None]",

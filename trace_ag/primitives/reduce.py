@@ -102,6 +102,7 @@ max = Primitive(
     vjp=(_chooser_vjp,),
     jax=jnp_fn("max"),
     batch=reduce_batch(),
+    complex_rules=True,  # complex values are ordered lexicographically, as NumPy and JAX do
     allocates=True,  # always a new array
 )
 min = Primitive(
@@ -111,6 +112,7 @@ min = Primitive(
     vjp=(_chooser_vjp,),
     jax=jnp_fn("min"),
     batch=reduce_batch(),
+    complex_rules=True,  # complex values are ordered lexicographically, as NumPy and JAX do
     allocates=True,  # always a new array
 )
 prod = Primitive(
