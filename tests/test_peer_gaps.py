@@ -108,3 +108,68 @@ def test_complex_max_min_match_jax_with_ties(name, axis, keepdims, dtype):
         jax.vmap(jax.grad(lambda x: jnp.sum(jnp.abs(theirs(x)) ** 2)))(np.stack([z, z[::-1]])),
         **tol,
     )
+
+
+# ---------------------------------------------------------------- logaddexp at ties, order 2
+# max + log1p(exp(min - max)) is not smooth where x1 == x2: its second derivatives there were
+# wrong (autograd's binary_ufunc_check passes one value as both operands). JAX's rule is kept.
+TIE_SHAPES = [((), ()), ((2,), (3, 2)), ((1, 2), (3, 2)), ((3, 2), ())]
+
+
+@pytest.mark.parametrize("name", ["logaddexp", "logaddexp2"])
+@pytest.mark.parametrize("shapes", TIE_SHAPES, ids=[str(s) for s in TIE_SHAPES])
+def test_logaddexp_second_order_at_ties_matches_jax(name, shapes):
+    rng = np.random.default_rng(len(shapes[0]) + 3 * len(shapes[1]))
+    x1 = rng.uniform(-2, 2, shapes[0])
+    x2 = x1.copy() if shapes[0] == shapes[1] else rng.uniform(-2, 2, shapes[1])
+    x2.flat[0] = x1.flat[0]  # a tie (all of them where the shapes are equal)
+    t1, t2 = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+    ours, theirs = getattr(tnp, name), getattr(jnp, name)
+
+    def jvp_of(f, jvp):
+        return lambda a, b, ta, tb: jvp(f, (a, b), (ta, tb))[1]
+
+    args = (x1, x2, t1, t2)
+    directions = tuple(rng.standard_normal(np.shape(a)) for a in args)
+    want = jax.jvp(jvp_of(theirs, jax.jvp), args, directions)[1]
+    ours_jvp_of_jvp = jvp_of(ours, ag.jvp)
+    np.testing.assert_allclose(ag.jvp(ours_jvp_of_jvp, args, directions)[1], want, rtol=1e-12)
+    np.testing.assert_allclose(
+        ag.jit(lambda *a: ag.jvp(ours_jvp_of_jvp, a, directions)[1])(*args), want, rtol=1e-12
+    )
+
+    def total(a, b):
+        return tnp.sum(
+            ours(a, b) * np.arange(1.0, 1.0 + ours(x1, x2).size).reshape(np.shape(ours(x1, x2)))
+        )
+
+    def total_jax(a, b):
+        out = theirs(a, b)
+        return jnp.sum(out * np.arange(1.0, 1.0 + out.size).reshape(out.shape))
+
+    hessian = jax.hessian(total_jax, argnums=(0, 1))(x1, x2)
+    for backend in ("numpy", "jax"):
+        got = ag.jit(ag.hessian(total, argnums=(0, 1)), backend=backend)(x1, x2)
+        for got_row, want_row in zip(got, hessian, strict=True):
+            for g, w in zip(got_row, want_row, strict=True):
+                np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-14)
+    ag.check_grads(total, (x1, x2), order=2)
+
+
+def test_logaddexp_float32_vmap_and_edges_match_jax():
+    x1 = np.array([0.0, -np.inf, np.inf, np.inf, -np.inf, 1.0, 3.0])
+    x2 = np.array([0.0, -np.inf, np.inf, -np.inf, 2.0, -np.inf, 3.0])
+    t = np.linspace(0.5, 2.0, x1.size)
+    for name in ("logaddexp", "logaddexp2"):
+        ours, theirs = getattr(tnp, name), getattr(jnp, name)
+        with np.errstate(all="ignore"):
+            got = ag.jvp(ours, (x1, x2), (t, 2 * t))
+            np.testing.assert_allclose(got, jax.jvp(theirs, (x1, x2), (t, 2 * t)), rtol=1e-12)
+            np.testing.assert_allclose(
+                ag.vjp(ours, x1, x2)[1](t), jax.vjp(theirs, x1, x2)[1](t), rtol=1e-12
+            )
+        a32, b32 = np.float32([0.25, -1.5]), np.float32([0.25, 2.0])
+        grad = ag.vmap(ag.grad(ours))(a32, b32)
+        assert grad.dtype == np.float32
+        want = jax.vmap(jax.grad(theirs))(a32, b32)
+        np.testing.assert_allclose(grad, want, rtol=1e-6)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from trace_ag.core import Tracer
+from trace_ag.custom import custom_jvp
 from trace_ag.numpy import _reductions as red
 from trace_ag.numpy import _shape as shp
 from trace_ag.numpy import _ufuncs as uf
@@ -42,13 +43,46 @@ def hypot(x1: Any, x2: Any) -> Any:
     return uf.where(is_inf, np.inf, out)
 
 
-def _logaddexp(x1: Any, x2: Any, exp_fn: Any, scale: float) -> Any:
-    # max + log1p(exp(min - max)) is accurate; at ties maximum/minimum split the gradient, which
-    # keeps d/dx1 = exp(x1 - out) = 1/2 there (an abs(x1 - x2) formulation would give 0).
-    x1, x2 = promote_float(x1, x2)
+def _logaddexp_value(x1: Any, x2: Any, exp_fn: Any, scale: float) -> Any:
+    # max + log1p(exp(min - max)) is accurate (no overflow)
     hi, lo = uf.maximum(x1, x2), uf.minimum(x1, x2)
     out = hi + uf.log1p(exp_fn(lo - hi)) * scale
     return uf.where(uf.isnan(x1 - x2), x1 + x2, out)  # nans, or infinities of one sign
+
+
+def _finite_or_zero(x: Any) -> Any:
+    """``x`` with ``+inf`` as 0, so that ``exp(x - out)`` is 1, not nan, where both are inf."""
+    return uf.where(uf.equal(x, np.inf), 0, x)
+
+
+def _logaddexp_rule(exp_fn: Any, scale: float) -> Any:
+    """The function and JAX's derivative ``t1 exp(x1 - out) + t2 exp(x2 - out)``: the max/min
+    formula alone is not smooth where ``x1 == x2``, so its second derivatives would be wrong
+    there (the first ones happen to be right)."""
+
+    @custom_jvp
+    def fn(x1: Any, x2: Any) -> Any:
+        return _logaddexp_value(x1, x2, exp_fn, scale)
+
+    @fn.defjvp
+    def fn_jvp(primals: Sequence, tangents: Sequence) -> tuple:
+        (x1, x2), (t1, t2) = primals, tangents
+        out = fn(x1, x2)
+        safe_out = _finite_or_zero(out)
+        weight1 = exp_fn(_finite_or_zero(x1) - safe_out)
+        weight2 = exp_fn(_finite_or_zero(x2) - safe_out)
+        return out, t1 * weight1 + t2 * weight2
+
+    return fn
+
+
+def _logaddexp(x1: Any, x2: Any, rule: Any) -> Any:
+    x1, x2 = promote_float(x1, x2)
+    return rule(x1, x2)
+
+
+_logaddexp_e = _logaddexp_rule(uf.exp, 1.0)
+_logaddexp_2 = _logaddexp_rule(uf.exp2, 1 / math.log(2))
 
 
 def logaddexp(x1: Any, x2: Any) -> Any:
@@ -58,12 +92,12 @@ def logaddexp(x1: Any, x2: Any) -> Any:
         >>> tnp.logaddexp(1000.0, 1000.0)
         array(1000.69314718)
     """
-    return _logaddexp(x1, x2, uf.exp, 1.0)
+    return _logaddexp(x1, x2, _logaddexp_e)
 
 
 def logaddexp2(x1: Any, x2: Any) -> Any:
     """``log2(2**x1 + 2**x2)`` without overflow."""
-    return _logaddexp(x1, x2, uf.exp2, 1 / math.log(2))
+    return _logaddexp(x1, x2, _logaddexp_2)
 
 
 def fmax(x1: Any, x2: Any) -> Any:
