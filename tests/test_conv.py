@@ -344,3 +344,67 @@ def test_tiled_max_pool_scatter_equals_the_general_walk():
         for sl, hit in win._first_max_taps(x, w, w, ((0, 0), (0, 0))):
             ref[:, :, sl[0], sl[1]] += win.keep(g, hit)
         np.testing.assert_array_equal(win.max_pool_scatter(g, x, w, w, ((0, 0), (0, 0))), ref)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_2x2_pooling_selection_routes_as_the_general_walk(dtype):
+    """The selection the jitted forward pool keeps (2x2 tiles) sends every cotangent where the
+    first-maximum walk does: ties, signed zeros, -inf, inf/nan cotangents; with a nan in x the
+    selection is None and the scatter walks x instead."""
+    from trace_ag.primitives import _windows as win
+
+    rng = np.random.default_rng(1)
+    tiles = ((0, 0), (0, 0))
+    for shape in [(3, 2, 6, 4), (2, 1, 2, 8)]:
+        x = rng.integers(0, 3, shape).astype(dtype)  # many ties
+        x[0, 0, 0, :2] = [-0.0, 0.0]  # equal maxima of opposite sign: the first one
+        x[0, 0, 1, :2] = [-0.0, -0.0]
+        x[-1, -1, :2, :2] = -np.inf
+        out = (shape[0], shape[1], shape[2] // 2, shape[3] // 2)
+        g = rng.standard_normal(out).astype(dtype)
+        g.flat[0], g.flat[1], g.flat[-1] = np.inf, np.nan, -np.inf
+        pooled, selection = win.max_pool_2x2_selecting(x)
+        np.testing.assert_array_equal(pooled, win.max_pool(x, (2, 2), (2, 2), tiles))
+        assert selection is not None
+        got = win.max_pool_2x2_scatter_selected(g, x, selection)
+        want = win.max_pool_scatter(g, x, (2, 2), (2, 2), tiles)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+        x[0, 0, 0, 0] = np.nan
+        pooled, selection = win.max_pool_2x2_selecting(x)
+        assert selection is None
+        np.testing.assert_array_equal(
+            win.max_pool_2x2_scatter_selected(g, x, selection),
+            win.max_pool_scatter(g, x, (2, 2), (2, 2), tiles),
+        )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_jitted_pooling_keeps_its_selection_and_matches_eager_and_jax(dtype):
+    """Under jit the forward 2x2 pool hands its selection to the backward scatter; gradients
+    are bit for bit eager's and equal JAX's (ties after the relu, a nan in one image)."""
+    rng = np.random.default_rng(2)
+    x = rng.integers(-2, 3, (4, 3, 8, 6)).astype(dtype)
+    w = rng.standard_normal((3, 3, 3, 3)).astype(dtype)
+
+    def loss(x, w):
+        y = tnp.maximum(x, 0.0) * tnp.reshape(tnp.sum(w, (1, 2, 3)), (1, 3, 1, 1))
+        return tnp.sum(tnp.cos(max_pool2d(y, 2)))
+
+    def their_loss(x, w):
+        y = jnp.maximum(x, 0.0) * jnp.sum(w, (1, 2, 3)).reshape(1, 3, 1, 1)
+        pooled = lax.reduce_window(y, -jnp.inf, lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
+        return jnp.sum(jnp.cos(pooled))
+
+    grad = ag.grad(loss, argnums=(0, 1))
+    jitted = ag.jit(grad)
+    assert "impl_max_pool2d_selecting" in jitted.lower(x, w).as_text("source")
+    for case in range(2):
+        if case:
+            x[1, 2, 3, 4] = np.nan
+        ours_jit, ours_eager = jitted(x, w), grad(x, w)
+        theirs = jax.grad(their_loss, argnums=(0, 1))(x, w)
+        for got, eager, want in zip(ours_jit, ours_eager, theirs, strict=True):
+            np.testing.assert_array_equal(got, eager)
+            if not case:
+                np.testing.assert_allclose(got, want, rtol=2e-4 if dtype == np.float32 else 1e-12)

@@ -155,6 +155,30 @@ def _direct_source(eqn: Eqn, args: list[str], emitter: _Emitter) -> str | None:
     return source(eqn, args, emitter)
 
 
+def _pooling_selections(graph: Graph) -> dict[int, str]:
+    """Max pools whose backward scatter is in the same graph (2x2 tiles): the forward keeps
+    each window's selected element for the scatter instead of the scatter finding it again
+    from the pooled input (PyTorch's pooling indices). Maps each such forward equation and its
+    scatters to the name of the selection they share."""
+    from trace_ag.primitives import _windows, conv
+
+    forwards: dict[tuple, int] = {}
+    pairs: dict[int, str] = {}
+    for i, eqn in enumerate(graph.eqns):
+        x = eqn.inputs[-1] if eqn.inputs else None
+        if not isinstance(x, Var):
+            continue
+        key = (x, tuple(sorted(eqn.params.items())))
+        if eqn.primitive is conv.max_pool2d:
+            if _windows.selects_in_2x2_tiles(x.aval, x.aval.dtype, **eqn.params):
+                forwards.setdefault(key, i)
+        elif eqn.primitive is conv.max_pool2d_scatter and key in forwards:
+            if eqn.inputs[0].aval.dtype == x.aval.dtype:
+                name = pairs.setdefault(forwards[key], f"selection{forwards[key]}")
+                pairs[i] = name
+    return pairs
+
+
 class _Emitter:
     def __init__(self, graph: Graph, donated: Sequence[bool]):
         self.graph = graph
@@ -165,6 +189,8 @@ class _Emitter:
         self.owned: set[Var] = {v for v, d in zip(graph.invars, donated, strict=True) if d}
         self.buffers_reused = 0
         self.alias_last = _alias_group_last_use(graph, self.last)
+        self.selections = _pooling_selections(graph)
+        self.selection_last = {name: i for i, name in self.selections.items()}
 
     def name(self, var: Var) -> str:
         if var not in self.names:
@@ -217,15 +243,30 @@ class _Emitter:
             self.owned.update(eqn.outputs)
         direct = None if reuse is not None else _direct_source(eqn, args[: len(eqn.inputs)], self)
         call = direct if direct is not None else f"{impl}({', '.join(args)})"
+        selection = self.selections.get(i)
+        if selection is not None:
+            outs, call = self.pooling_with_selection(eqn, args, outs, selection)
         lines = [f"    {outs} = {call}"]
         dead = [
-            a
+            self.names[a]
             for a in dict.fromkeys(eqn.inputs)
             if isinstance(a, Var) and self.last.get(a) == i and a in self.names
         ]
+        if selection is not None and self.selection_last[selection] == i:
+            dead.append(selection)
         if dead:
-            lines.append(f"    del {', '.join(self.names[a] for a in dead)}")
+            lines.append(f"    del {', '.join(dead)}")
         return lines
+
+    def pooling_with_selection(self, eqn: Eqn, args: list[str], outs: str, selection: str):
+        """The forward max pool also returns its selection; its scatters read it."""
+        from trace_ag.primitives import _windows, conv
+
+        if eqn.primitive is conv.max_pool2d:
+            self.globals["impl_max_pool2d_selecting"] = _windows.max_pool_2x2_selecting
+            return f"{outs}, {selection}", f"impl_max_pool2d_selecting({args[0]})"
+        self.globals["impl_max_pool2d_scatter_selected"] = _windows.max_pool_2x2_scatter_selected
+        return outs, f"impl_max_pool2d_scatter_selected({args[0]}, {args[1]}, {selection})"
 
     def source(self) -> str:
         graph = self.graph

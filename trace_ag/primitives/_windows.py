@@ -288,6 +288,70 @@ def _max_pool_scatter_tiled(g, x, window):
     return gp.reshape(n, c, h, w)
 
 
+def selects_in_2x2_tiles(x_aval, g_dtype, window, stride, padding) -> bool:
+    """``max_pool_2x2_selecting``/``max_pool_2x2_scatter_selected`` apply: 2x2 windows that
+    tile a float input of even height and width (LeNet's pooling)."""
+    return (
+        tuple(window) == (2, 2)
+        and tuple(stride) == (2, 2)
+        and tuple(map(tuple, padding)) == ((0, 0), (0, 0))
+        and len(x_aval.shape) == 4
+        and x_aval.shape[2] % 2 == 0
+        and x_aval.shape[3] % 2 == 0
+        and np.dtype(x_aval.dtype) in (np.dtype(np.float32), np.dtype(np.float64))
+        and np.dtype(g_dtype) == np.dtype(x_aval.dtype)
+    )
+
+
+def _all_ones_where(mask: np.ndarray, unsigned: np.dtype) -> np.ndarray:
+    bits = mask.astype(unsigned)
+    np.negative(bits, out=bits)  # 1 -> all ones
+    return bits
+
+
+def max_pool_2x2_selecting(x):
+    """``max_pool(x, (2, 2), (2, 2), no padding)`` (the same values, computed in the same order)
+    and each window's selected element, for ``max_pool_2x2_scatter_selected``: three all-ones
+    bit masks, "the right column wins" in each row and "the bottom row wins", which encode the
+    first maximum in row-major order. The selection is None when a nan reached the output
+    (the scatter then walks ``x`` as select-and-scatter does)."""
+    n, c, h, w = x.shape
+    tiles = x.reshape(n, c, h // 2, 2, w // 2, 2)
+    top_left, top_right = tiles[:, :, :, 0, :, 0], tiles[:, :, :, 0, :, 1]
+    low_left, low_right = tiles[:, :, :, 1, :, 0], tiles[:, :, :, 1, :, 1]
+    top = np.maximum(top_left, top_right)
+    out = np.maximum(top, low_left)
+    np.maximum(out, low_right, out=out)
+    if np.isnan(np.add.reduce(out.reshape(-1))):  # a nan in x reaches out through maximum
+        return out, None
+    unsigned = np.dtype(f"u{x.dtype.itemsize}")
+    # Strict comparisons: on ties the earlier element (left, top) keeps the cotangent.
+    selection = tuple(
+        _all_ones_where(np.greater(later, earlier), unsigned)
+        for later, earlier in ((top_right, top_left), (low_right, low_left), (out, top))
+    )
+    return out, selection
+
+
+def max_pool_2x2_scatter_selected(g, x, selection):
+    """``max_pool_scatter(g, x, (2, 2), (2, 2), no padding)`` from the selection that
+    ``max_pool_2x2_selecting(x)`` returned: six bitwise operations, every element written once."""
+    if selection is None:
+        return max_pool_scatter(g, x, (2, 2), (2, 2), ((0, 0), (0, 0)))
+    right_top, right_low, low = selection
+    n, c, h, w = x.shape
+    unsigned = right_top.dtype
+    gp = np.empty((n, c, h // 2, 2, w // 2, 2), g.dtype)
+    tiles = gp.view(unsigned)
+    to_low = np.bitwise_and(g.view(unsigned), low)
+    to_top = np.bitwise_xor(g.view(unsigned), to_low)  # the bits to_low did not take
+    for row, part in ((0, to_top), (1, to_low)):
+        right = tiles[:, :, :, row, :, 1]
+        np.bitwise_and(part, right_low if row else right_top, out=right)
+        np.bitwise_xor(part, right, out=tiles[:, :, :, row, :, 0])
+    return gp.reshape(n, c, h, w)
+
+
 def max_pool_scatter(g, x, window, stride, padding):
     """Route each window's cotangent ``g`` to the window's selected (first maximum) element."""
     if (
