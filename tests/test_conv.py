@@ -408,3 +408,30 @@ def test_jitted_pooling_keeps_its_selection_and_matches_eager_and_jax(dtype):
             np.testing.assert_array_equal(got, eager)
             if not case:
                 np.testing.assert_allclose(got, want, rtol=2e-4 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_jitted_weight_gradient_as_transposed_products_matches_eager_and_jax(dtype):
+    """jit computes a convolution's weight gradient ``g @ cols^T`` as ``(cols @ g^T)^T`` (the
+    faster BLAS shape); values equal eager's and JAX's."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((5, 3, 9, 8)).astype(dtype)
+    w = rng.standard_normal((4, 3, 3, 2)).astype(dtype)
+    b = rng.standard_normal(4).astype(dtype)
+
+    def loss(w, b, x):
+        return tnp.sum(tnp.sin(conv2d(x, w, b, padding=((1, 0), (2, 1)))))
+
+    def their_loss(w, b, x):
+        dims = ("NCHW", "OIHW", "NCHW")
+        y = lax.conv_general_dilated(x, w, (1, 1), ((1, 0), (2, 1)), dimension_numbers=dims)
+        return jnp.sum(jnp.sin(y + b.reshape(1, 4, 1, 1)))
+
+    grad = ag.grad(loss, argnums=(0, 1))
+    jitted = ag.jit(grad)
+    assert ".transpose((0, 2, 1))).transpose((0, 2, 1))" in jitted.lower(w, b, x).as_text("source")
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    theirs = jax.grad(their_loss, argnums=(0, 1))(w, b, x)
+    for got, eager, want in zip(jitted(w, b, x), grad(w, b, x), theirs, strict=True):
+        np.testing.assert_allclose(got, eager, rtol=1e-6 if dtype == np.float32 else 1e-14)
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
