@@ -32,7 +32,19 @@ from nn import losses, models, optim  # noqa: E402
 from trace_ag import codegen  # noqa: E402
 
 BATCH = 64
-_ASSIGN = re.compile(r"^    (\S.*?) = (impl_\w+)\(")
+_ASSIGN = re.compile(r"^    (\S.*?) = (.+)$")
+# What a line runs: a primitive's impl, or the NumPy call or method codegen wrote directly.
+_KIND = re.compile(r"^impl_(\w+)\(|^np\.((?:\w+\.)?\w+)\(|^\w+\.(\w+)\(|^(\w+)$")
+_DIRECT = {"add.reduce": "sum", "maximum.reduce": "max", "where": "select"}
+
+
+def line_kind(call: str) -> str:
+    """The primitive a generated line computes (direct NumPy forms named by their primitive)."""
+    match = _KIND.match(call)
+    if match is None:
+        return "other"
+    name = next(g for g in match.groups() if g is not None)
+    return _DIRECT.get(name, name) if match.group(4) is None else "const"
 
 
 def lenet_step():
@@ -96,7 +108,7 @@ def profile_lines(steps: int) -> None:
     step_ms = 1e3 * statistics.median(totals)
     by_prim: dict[str, float] = defaultdict(float)
     for label, ms in zip(labels, medians, strict=True):
-        by_prim[_ASSIGN.match("    " + label).group(2)[5:]] += ms
+        by_prim[line_kind(_ASSIGN.match("    " + label).group(2))] += ms
     print(f"whole step (no clocks): {step_ms:.2f} ms; sum of line medians {sum(medians):.2f} ms")
     print("\nby primitive:")
     for prim, ms in sorted(by_prim.items(), key=lambda kv: -kv[1]):
