@@ -254,3 +254,29 @@ def test_bad_input_raises_clearly():
 def test_ir_names_the_scatter_primitives():
     ir = str(ag.make_ir(lambda x: x.at[np.array([0, 1])].max(1.0).at[0].set(2.0))(np.zeros(3)))
     assert "scatter_max" in ir and "scatter[" in ir
+
+
+def test_at_on_concrete_arrays_trace_ag_computes_as_in_jax():
+    # what tnp creates or computes outside a transform has .at, as a JAX array does
+    made = [tnp.zeros(4), tnp.arange(4.0), tnp.asarray([0.0, 1.0, 2.0, 3.0]), tnp.sin(np.ones(4))]
+    made.append(ag.grad(lambda v: tnp.sum(v**2))(np.ones(4)))
+    for x in made:
+        assert type(x) is ag.Array
+        want = jnp.asarray(np.asarray(x)).at[jnp.array([1, 1, 9])].add(2.0)
+        np.testing.assert_array_equal(x.at[np.array([1, 1, 9])].add(2.0), want)
+    x = tnp.arange(3.0)
+    x.at[0].set(5.0)
+    np.testing.assert_array_equal(x, [0.0, 1.0, 2.0])  # never written into
+    assert repr(x) == "array([0., 1., 2.])"  # prints as NumPy's arrays do
+
+
+def test_concrete_array_indexed_by_a_traced_index_inside_jit():
+    table = tnp.sin(tnp.arange(12.0)).reshape(6, 2)
+    want = jnp.sin(jnp.arange(12.0)).reshape(6, 2)
+    for backend in ("numpy", "jax"):
+        got = ag.jit(lambda i: table[i] * 2.0, backend=backend)(4)
+        np.testing.assert_allclose(got, want[4] * 2.0)
+        got = ag.jit(lambda i, j: table[i, j], backend=backend)(5, 1)
+        np.testing.assert_allclose(got, want[5, 1])
+    g = ag.grad(lambda t: tnp.sum(ag.vmap(lambda i: t[i])(np.array([1, 1, 3]))))(table)
+    np.testing.assert_array_equal(g, jax.grad(lambda t: jnp.sum(t[jnp.array([1, 1, 3])]))(want))

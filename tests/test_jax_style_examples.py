@@ -26,15 +26,9 @@ PROGRAM_DIR = REPO / "examples" / "jax_style"
 SHIM = PROGRAM_DIR / "run_with_trace_ag.py"
 PROGRAMS = sorted(p.name for p in PROGRAM_DIR.glob("*.py") if p != SHIM)
 
-# program -> what trace_ag lacks (the report lists a reproducer and a proposed fix for each)
-ARRAY_UPDATES = (
-    "x.at[...] on a concrete array (jnp.arange(6.0).at[2].set(...), and "
-    "jnp.zeros(4).at[labels].add(1) inside jit) is missing: trace_ag's arrays are plain NumPy "
-    "arrays; indexing a closed-over array with a traced index (jit(lambda i: table[i])) raises "
-    "TracerArrayConversionError"
-)
-GAPS = {"array_updates.py": ARRAY_UPDATES}
-JAX_BACKEND_GAPS = {"array_updates.py": ARRAY_UPDATES}
+# program -> what trace_ag lacks (a strict xfail naming the gap); none today
+GAPS: dict[str, str] = {}
+JAX_BACKEND_GAPS: dict[str, str] = {}
 # cheap enough for every run of the suite; the others are marked slow (JAX's op-by-op dispatch
 # compiles each operation once per process: 5-20 s a program on two shared cores)
 FAST = {"control_flow.py", "custom_derivatives.py", "vectorization.py"}

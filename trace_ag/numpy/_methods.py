@@ -6,6 +6,9 @@ record primitives. A NumPy function trace_ag does not have raises ``UnsupportedF
 from __future__ import annotations
 
 import types
+from typing import Any
+
+import numpy as np
 
 from trace_ag import errors
 from trace_ag.core import Array, Tracer
@@ -73,6 +76,7 @@ def attach(tnp: types.ModuleType) -> None:
     Tracer.flatten = Tracer.ravel = lambda self: tnp.ravel(self)
     Tracer.astype = lambda self, dtype: tnp.astype(self, dtype)
     Tracer.at = Array.at = property(lambda self: tnp.at(self))  # JAX's x.at[idx].set(v) & co
+    Array.__getitem__ = _array_getitem
     for name in (
         "sum",
         "mean",
@@ -135,3 +139,14 @@ def _counterpart(tnp, func):
     if getattr(np.linalg, name, None) is func:
         return getattr(tnp.linalg, name, None)
     return None
+
+
+def _array_getitem(self: Array, index: Any) -> Any:
+    """``table[i]`` with a traced ``i`` (an embedding lookup under jit) records a gather, as
+    on a JAX array; any other index is NumPy's."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(p, Tracer) for p in parts):
+        from trace_ag.numpy import getitem
+
+        return getitem(self, index)
+    return np.ndarray.__getitem__(self, index)
