@@ -4,12 +4,19 @@ against a micrograd-style ``Value`` (``PeerValue`` below: the teaching engine's 
 closure per operation and a recursive topological sort, written here in our own words).
 Epochs take turns; prints the median seconds per epoch and the ratio. Not a test.
 
+Before each timed epoch the garbage of the previous one is collected (``gc.collect()``, not
+timed): micrograd's ops leave reference cycles (each closure holds its output), and without it
+a collection of that garbage can fall into the other engine's epoch. ``--no-gc`` times the
+epochs with the cyclic collector off, the interpreter's work alone.
+
     python benchmarks/scalar_fit.py --epochs 5
+    python benchmarks/scalar_fit.py --epochs 5 --no-gc
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import random
 import statistics
@@ -138,6 +145,7 @@ def make_fit(value_cls, hidden: int = 20, points: int = 100, lr: float = 0.05):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5, help="timed epochs per engine")
+    parser.add_argument("--no-gc", action="store_true", help="time with the cyclic GC off")
     args = parser.parse_args()
     runs = {
         "trace_ag.lecture.Scalar": make_fit(lecture.Scalar),
@@ -148,13 +156,20 @@ def main() -> None:
         run()
     for _ in range(args.epochs):
         for name, run in runs.items():
+            gc.collect()
+            if args.no_gc:
+                gc.disable()
             start = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - start)
+            gc.enable()
     med = {name: statistics.median(t) for name, t in times.items()}
     for name, s in med.items():
-        print(f"{name:26s} {s:7.3f} s/epoch")
-    print(f"ratio: {med['trace_ag.lecture.Scalar'] / med['micrograd-style Value']:.2f}x")
+        print(f"{name:26s} {s:7.3f} s/epoch (median of {args.epochs}, fastest {min(times[name]):.3f})")
+    ours, peer = times["trace_ag.lecture.Scalar"], times["micrograd-style Value"]
+    pairs = statistics.median(a / b for a, b in zip(ours, peer, strict=True))
+    print(f"ratio: {med['trace_ag.lecture.Scalar'] / med['micrograd-style Value']:.2f}x "
+          f"(median of per-epoch ratios {pairs:.2f}x; GC {'off' if args.no_gc else 'on'})")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,13 @@ the operand ``Var``s and ``Lit``s put in the placeholders' places. The equations
 tracing records (checked when the template is made: a template that would record anything
 else is never used), so ``backward()`` applies the same primitives' vjp rules: no derivative is
 written here, only the tracing machinery is skipped.
+
+When every primitive of a template has a ``float_impl``, the template is also lowered to Python
+floats (a ``FloatOp``, see ``_floats``): its forward equations become one function on floats,
+and its vjp, traced once from the primitives' own rules, another. A Scalar made this way holds
+that ``FloatOp`` and its operands' values; its equations are made from the template only when
+asked for (``to_graph``, ``draw_dot``). Wherever a ``float_impl`` raises (NumPy would warn and
+give inf or nan), the NumPy template is used instead, so the values are NumPy's.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from trace_ag.core import EVAL, Eqn, Lit, Var, current_interpreter
+from trace_ag.lecture import _floats
 
 _NOT_REPLAYABLE = object()
 _templates: dict[tuple, Any] = {}
@@ -51,29 +59,96 @@ class Template:
 
     def replay(self, operands: tuple) -> tuple[list[Eqn], dict[Var, Any], Var, Any]:
         """(equations, values of their Vars, output Var, output value) for new operands."""
-        subst: dict[Var, Var | Lit] = {}
+        atoms: list[Var | Lit | None] = []
         env: dict[Var, Any] = {}
         for slot, x in zip(self.placeholders, operands, strict=True):
             if slot is None:
-                continue
-            if type(x) is float:
-                subst[slot] = Lit(np.float64(x))
+                atoms.append(None)
+            elif type(x) is float:
+                atoms.append(Lit(np.float64(x)))
             else:
-                subst[slot] = x._var
+                atoms.append(x._var)
                 env[x._var] = x._data()
+        return self.instantiate(atoms, env, None)
+
+    def instantiate(
+        self, atoms: list[Var | Lit | None], env: dict[Var, Any], out_var: Var | None
+    ) -> tuple[list[Eqn], dict[Var, Any], Var, Any]:
+        """``replay`` with the operands given as atoms (one per placeholder, None where it has
+        none) whose Vars' values are in ``env``; the output is ``out_var`` when given."""
+        subst: dict[Var, Var | Lit] = {
+            slot: atom for slot, atom in zip(self.placeholders, atoms, strict=True) if slot
+        }
         eqns = []
         for eqn in self.eqns:
-            atoms = [subst.get(a, a) if isinstance(a, Var) else a for a in eqn.inputs]
-            values = [a.value if isinstance(a, Lit) else env[a] for a in atoms]
+            ins = [subst.get(a, a) if isinstance(a, Var) else a for a in eqn.inputs]
+            values = [a.value if isinstance(a, Lit) else env[a] for a in ins]
             out = eqn.primitive.impl(*values, **eqn.params)
             outs = out if eqn.primitive.multiple_results else (out,)
-            new = [Var(v.aval) for v in eqn.outputs]
+            new = [
+                out_var if old is self.out and out_var is not None else Var(old.aval)
+                for old in eqn.outputs
+            ]
             for old, var, value in zip(eqn.outputs, new, outs, strict=True):
                 subst[old] = var
                 env[var] = value
-            eqns.append(Eqn(eqn.primitive, atoms, eqn.params, new))
+            eqns.append(Eqn(eqn.primitive, ins, eqn.params, new))
         out_var = subst[self.out]
         return eqns, env, out_var, env[out_var]
+
+
+class FloatOp:
+    """A template lowered to Python floats.
+
+    ``forward(*slots)`` is the output's value from the values of the operands that are Scalars
+    or floats (in operand order); ``step(node, unseen)`` is the backward step of a Scalar it
+    made (see ``_floats.lower_step``), traced from the primitives' vjp rules. Both raise one of
+    ``_floats.FAILURES`` where NumPy would warn; then NumPy's path runs instead.
+    """
+
+    __slots__ = ("op", "template", "kinds", "forward", "step")
+
+    def __init__(self, op: str, template: Template, kinds: tuple, forward, step):
+        self.op, self.template, self.kinds = op, template, kinds
+        self.forward, self.step = forward, step
+
+    def materialize(self, inputs: list, args: tuple, out_var: Var | None):
+        """The template's equations for a Scalar made by ``forward``: its Scalar ``inputs``, its
+        ``args`` (output value, then the slots' values). Returns ``instantiate``'s tuple."""
+        scalars = iter(inputs)
+        values = iter(args[1:])
+        atoms: list[Var | Lit | None] = []
+        env: dict[Var, Any] = {}
+        for kind in self.kinds:
+            if kind == "s":
+                var = next(scalars)._var
+                atoms.append(var)
+                env[var] = np.float64(next(values))
+            elif kind == "f":
+                atoms.append(Lit(np.float64(next(values))))
+            else:
+                atoms.append(None)
+        return self.template.instantiate(atoms, env, out_var)
+
+
+def lower_to_floats(op: str, template: Any, kinds: tuple) -> Any:
+    """``template`` (a Template, or anything else: returned as it is) as a FloatOp when all its
+    primitives have a ``float_impl`` and their vjp rules trace on scalars; else ``template``."""
+    if not isinstance(template, Template):
+        return template
+    slots = [v for v in template.placeholders if v is not None]
+    forward = _floats.lower(slots, template.eqns, [template.out], f"{op}_forward")
+    if forward is None:
+        return template
+    differentiated = [k == "s" for k in kinds if k in ("s", "f")]
+    pulled = _floats.pullback_graph(template.eqns, slots, template.out, differentiated)
+    if pulled is None:
+        return template
+    params, eqns, cts = pulled
+    step = _floats.lower_step(params, eqns, cts, f"{op}_step")
+    if step is None:
+        return template
+    return FloatOp(op, template, kinds, forward, step)
 
 
 def _var_map(replayed: list[Eqn], traced: list[Eqn]) -> dict[Var, Var] | None:

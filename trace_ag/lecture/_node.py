@@ -14,6 +14,7 @@ same vjp rules ``trace_ag.grad`` uses: no derivative formula is written here. Co
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -22,12 +23,25 @@ import numpy as np
 from trace_ag import errors
 from trace_ag import numpy as tnp
 from trace_ag.autodiff import apply_vjp, backward_pass
-from trace_ag.core import Eqn, Graph, Lit, Var, aval_of, current_interpreter, use_interpreter
+from trace_ag.core import (
+    EVAL,
+    Aval,
+    Eqn,
+    Graph,
+    Lit,
+    Var,
+    aval_of,
+    current_interpreter,
+    use_interpreter,
+)
 from trace_ag.lecture import _fast
+from trace_ag.lecture._floats import FAILURES
 from trace_ag.tracing import GraphInterpreter, GraphTracer, end
 
 _creation = itertools.count()  # orders recorded operations: inputs always come first
 _REPLAYABLE: set[Callable] = set()  # the operators' functions: Scalar calls may be replayed
+_SCALAR_AVAL = Aval((), np.dtype(np.float64))
+_by_order = operator.attrgetter("_order")
 
 
 class Node:
@@ -41,12 +55,16 @@ class Node:
         label: a name shown by ``draw_dot``.
     """
 
+    __slots__ = ()  # Scalar has slots; Tensor a __dict__
     __array_ufunc__ = None  # NumPy defers to our reflected operators: ndarray * Tensor works
     __array_priority__ = 1000
 
     _var: Var
     _eqns: list[Eqn]
     _env: dict[Var, Any]
+    # a Scalar made on floats (see ``_fast.FloatOp``): its FloatOp, and (output, *operands)
+    _fast: _fast.FloatOp | None = None
+    _args: tuple = ()
     _kinds: dict[str, type[Node]] = {}  # "scalar" and "tensor": the classes ``record`` makes
 
     def __init_subclass__(cls, kind: str | None = None, **kwargs: Any) -> None:
@@ -80,7 +98,7 @@ class Node:
     @property
     def is_leaf(self) -> bool:
         """True for a node created by the user rather than by an operation."""
-        return not self._eqns and not self.inputs
+        return not self.inputs and not self._eqns
 
     def backward(self, grad: Any = None) -> None:
         """Add d(self)/d(node) to ``node.grad`` for every node this one was computed from.
@@ -95,8 +113,11 @@ class Node:
             >>> y.backward(); x.grad
             6.0
         """
-        cts = {id(self): self._seed(grad)}
-        for node in sorted(reachable(self), key=lambda n: n._order, reverse=True):
+        seed = self._seed(grad)
+        if type(self) is Node._kinds["scalar"] and _float_backward(self, seed):
+            return
+        cts = {id(self): seed}
+        for node in sorted(reachable(self), key=_by_order, reverse=True):
             ct = cts.pop(id(node), None)
             if ct is None:
                 continue  # no path from this node to self carries a gradient
@@ -216,7 +237,50 @@ class Node:
 
     def _is_custom(self) -> bool:
         """Made by hand with ``inputs=`` and a ``_backward`` closure, as on the slides."""
-        return not self._eqns and self._backward is not None and bool(self.inputs)
+        return self._backward is not None and bool(self.inputs) and not self._eqns
+
+
+def _float_backward(root: Node, seed: Any) -> bool:
+    """``backward`` for a graph of Scalars: each node's cotangent is kept in its ``_ct`` slot
+    instead of a dict, and a Scalar made on floats runs its FloatOp's backward step (the
+    primitives' vjp rules lowered to floats); any other Scalar is pulled back as ``backward``
+    does. Cotangents are added in the same order as there. Returns False, having changed only
+    ``_ct`` slots, when the graph holds a Tensor."""
+    scalar = Node._kinds["scalar"]
+    unseen = object()  # this pass's "reached, no cotangent yet"
+    root._ct = unseen
+    order, stack = [root], [root]
+    while stack:
+        for parent in stack.pop().inputs:
+            if parent._ct is not unseen:
+                if type(parent) is not scalar:
+                    return False  # a Tensor (or a subclass): the general pass
+                parent._ct = unseen
+                order.append(parent)
+                stack.append(parent)
+    order.sort(key=_by_order, reverse=True)
+    root._ct = float(seed)
+    for node in order:
+        ct = node._ct
+        if ct is unseen:
+            continue  # no path from this node to root carries a gradient
+        float_op = node._fast
+        if float_op is not None:
+            try:
+                float_op.step(node, unseen)
+                continue
+            except FAILURES:  # NumPy would warn here: its rules run below, with its values
+                pass
+        elif not node.inputs:
+            node.grad += ct  # a leaf
+            continue
+        node._accumulate(ct)
+        parents = list({id(p): p for p in node.inputs}.values())  # x * x lists x twice
+        for parent, g in zip(parents, node._pull_back(parents, ct), strict=True):
+            if g is not None:
+                before = parent._ct
+                parent._ct = float(g) if before is unseen else before + float(g)
+    return True
 
 
 def _pull_back_one(eqn: Eqn, env: dict, parents: list[Node], ct: Any) -> list[Any]:
@@ -299,10 +363,25 @@ def _replayed(op: str, fn: Callable[..., Any], operands: tuple) -> Node | None:
     template = _fast.lookup(key)
     if template is None:  # first time: trace, and keep the template if it replays the same
         node = record(op, fn, *operands, _templating=False)
-        _fast.remember(key, _fast.make_template(record, op, fn, operands, scalar, node))
-        return node
+        made = _fast.make_template(record, op, fn, operands, scalar, node)
+        template = _fast.lower_to_floats(op, made, kinds)
+        _fast.remember(key, template)
+        if type(template) is not _fast.FloatOp:
+            return node
+        # a FloatOp: this first node too is made on floats (below), so that a graph's Scalars
+        # are all alike and its backward() runs on floats throughout
     if template is _fast.NOT_REPLAYABLE:
         return None
+    if type(template) is _fast.FloatOp:
+        slots = [
+            x if type(x) is float else x._value
+            for x, k in zip(operands, kinds, strict=True)
+            if isinstance(k, str)
+        ]
+        node = float_node(template, [x for x in operands if type(x) is scalar], slots)
+        if node is not None:
+            return node
+        template = template.template  # a float_impl raised: NumPy's values, warnings and all
     eqns, env, out_var, value = template.replay(operands)
     node = scalar.__new__(scalar)
     node.value = value
@@ -312,6 +391,32 @@ def _replayed(op: str, fn: Callable[..., Any], operands: tuple) -> Node | None:
     node._order = next(_creation)
     node.grad = node._zero_grad()
     return node
+
+
+def float_node(float_op: _fast.FloatOp, inputs: list[Node], slots: list[float]) -> Node | None:
+    """The Scalar that ``float_op`` makes from these slot values (its Scalar ``inputs``, in
+    operand order), or None when its ``float_impl``s raise (then NumPy's path runs)."""
+    try:
+        value = float_op.forward(*slots)
+    except FAILURES:
+        return None
+    scalar = Node._kinds["scalar"]
+    node = scalar.__new__(scalar)
+    node._value, node.grad, node.label, node._backward = value, 0.0, "", None
+    node.op, node.inputs, node._order = float_op.op, inputs, next(_creation)
+    node._fast, node._args, node._ct = float_op, (value, *slots), None
+    return node
+
+
+def materialize(node: Node, name: str) -> Any:
+    """For a Scalar made on floats: its ``_var`` (a new Var, kept), or its ``_eqns`` and
+    ``_env`` made from its FloatOp's template (NumPy impls on the recorded values)."""
+    if name == "_var":
+        node._var = Var(_SCALAR_AVAL)
+        return node._var
+    eqns, env, _, _ = node._fast.materialize(node.inputs, node._args, node._var)
+    node._eqns, node._env = eqns, env
+    return eqns if name == "_eqns" else env
 
 
 def reachable(root: Node) -> list[Node]:
@@ -348,18 +453,119 @@ def _attach_operators() -> None:
     }
     _REPLAYABLE.update(fn for _, fn in binary.values())
     _REPLAYABLE.add(tnp.negative)
-    _REPLAYABLE.update(getattr(tnp, name) for name in ("exp", "log", "relu", "tanh", "sigmoid"))
+    _REPLAYABLE.update(getattr(tnp, name) for name in _UNARY_METHODS)
     for dunder, (op, fn) in binary.items():
-        setattr(
-            Node, f"__{dunder}__", lambda self, other, op=op, fn=fn: record(op, fn, self, other)
-        )
+        forward = lambda self, other, op=op, fn=fn: record(op, fn, self, other)  # noqa: E731
+        forward.op_and_fn = (op, fn)
+        setattr(Node, f"__{dunder}__", forward)
         setattr(
             Node, f"__r{dunder}__", lambda self, other, op=op, fn=fn: record(op, fn, other, self)
         )
     Node.__neg__ = lambda self: record("neg", tnp.negative, self)
     Node.__pos__ = lambda self: self
-    for name in ("exp", "log", "relu", "tanh", "sigmoid"):
+    for name in _UNARY_METHODS:
         setattr(Node, name, lambda self, name=name: record(name, getattr(tnp, name), self))
 
 
+_UNARY_METHODS = ("exp", "log", "relu", "tanh", "sigmoid")
+
+
 _attach_operators()
+
+_BINARY_FLOAT_OPS = ("add", "sub", "mul", "truediv", "pow")
+_UNARY_FLOAT_OPS = {"neg": tnp.negative, **{n: getattr(tnp, n) for n in _UNARY_METHODS}}
+_MAX_KINDS = 256  # int operands are kinds by value: a method's table is bounded
+
+
+def attach_scalar_operators(scalar: type[Node]) -> None:
+    """Scalar's own ``+ - * / **`` (and reflected), ``-x`` and ``x.exp()``-style methods: the
+    operators above, with the FloatOp of this operator and operand kind looked up first (see
+    ``_fast``), so a Scalar op on floats is one float function call and one object."""
+    for dunder in _BINARY_FLOAT_OPS:
+        op, fn = getattr(Node, f"__{dunder}__").op_and_fn
+        setattr(scalar, f"__{dunder}__", _float_binary(scalar, op, fn, reflected=False))
+        setattr(scalar, f"__r{dunder}__", _float_binary(scalar, op, fn, reflected=True))
+    for op, fn in _UNARY_FLOAT_OPS.items():
+        setattr(scalar, "__neg__" if op == "neg" else op, _float_unary(scalar, op, fn))
+
+
+def _known_float_op(key: tuple) -> _fast.FloatOp | None:
+    entry = _fast.lookup(key)
+    return entry if type(entry) is _fast.FloatOp else None
+
+
+def _float_binary(scalar: type[Node], op: str, fn: Callable, reflected: bool) -> Callable:
+    float_ops: dict[Any, _fast.FloatOp | None] = {}  # the other operand's kind -> FloatOp
+    new = scalar.__new__
+
+    def method(self: Node, other: Any) -> Node:
+        kind_of_other = type(other)
+        if kind_of_other is float:
+            kind = "f"
+        elif kind_of_other is scalar:
+            kind = "s"
+        elif kind_of_other is int or kind_of_other is bool:
+            kind = (kind_of_other, other)
+        else:
+            kind = None
+        float_op = float_ops.get(kind)
+        if float_op is not None and type(self) is scalar and current_interpreter() is EVAL:
+            # float_node, written out: this is the one path every Scalar op takes
+            mine = self._value
+            theirs = other._value if kind == "s" else other
+            try:
+                if kind == "f" or kind == "s":
+                    args = (theirs, mine) if reflected else (mine, theirs)
+                    value = float_op.forward(*args)
+                else:
+                    args = (mine,)
+                    value = float_op.forward(mine)
+            except FAILURES:
+                pass
+            else:
+                node = new(scalar)
+                node._value, node.grad, node.label, node._backward = value, 0.0, "", None
+                node.op, node._order, node._fast, node._ct = op, next(_creation), float_op, None
+                node._args = (value, *args)
+                if kind == "s":
+                    node.inputs = [other, self] if reflected else [self, other]
+                else:
+                    node.inputs = [self]
+                return node
+        node = record(op, fn, other, self) if reflected else record(op, fn, self, other)
+        if kind is not None and kind not in float_ops:
+            if len(float_ops) >= _MAX_KINDS:
+                float_ops.clear()
+            kinds = (kind, "s") if reflected else ("s", kind)
+            float_ops[kind] = _known_float_op((op, fn, kinds))
+        return node
+
+    return method
+
+
+def _float_unary(scalar: type[Node], op: str, fn: Callable) -> Callable:
+    known: list[_fast.FloatOp | None] = [None]  # the FloatOp, once the first call made it
+    tried: list[bool] = []
+    new = scalar.__new__
+
+    def method(self: Node) -> Node:
+        float_op = known[0]
+        if float_op is not None and type(self) is scalar and current_interpreter() is EVAL:
+            mine = self._value
+            try:
+                value = float_op.forward(mine)
+            except FAILURES:
+                pass
+            else:
+                node = new(scalar)
+                node._value, node.grad, node.label, node._backward = value, 0.0, "", None
+                node.op, node._order, node._fast, node._ct = op, next(_creation), float_op, None
+                node._args, node.inputs = (value, mine), [self]
+                return node
+        node = record(op, fn, self)
+        if not tried:
+            tried.append(True)
+            known[0] = _known_float_op((op, fn, ("s",)))
+        return node
+
+    return method

@@ -11,7 +11,7 @@ import numpy as np
 
 from trace_ag import numpy as tnp
 from trace_ag.core import Var, aval_of
-from trace_ag.lecture._node import Node, record
+from trace_ag.lecture._node import Node, attach_scalar_operators, materialize, record
 
 
 class Scalar(Node, kind="scalar"):
@@ -27,11 +27,48 @@ class Scalar(Node, kind="scalar"):
         (-0.014488, -0.014488)
     """
 
+    # Slots: a Scalar op makes one small object (a training loop makes thousands); the
+    # ``__dict__`` slot keeps any other attribute working, made only when one is set.
+    __slots__ = (
+        "_value",
+        "grad",
+        "label",
+        "op",
+        "inputs",
+        "_backward",
+        "_order",
+        "_var",
+        "_eqns",
+        "_env",
+        "_fast",
+        "_args",
+        "_ct",
+        "__dict__",
+        "__weakref__",
+    )
+
     def __init__(
         self, value: Any, label: str = "", *, op: str = "", _backward=None, inputs=()
     ) -> None:
         self.value = value
+        self._fast, self._ct = None, None
         self._init_leaf(label, op, inputs, _backward)
+
+    def __getattr__(self, name: str) -> Any:
+        """A Scalar made on floats makes its Var and recorded equations when first asked; one
+        made by tracing has no FloatOp."""
+        if name in ("_var", "_eqns", "_env"):
+            try:
+                float_op = object.__getattribute__(self, "_fast")
+            except AttributeError:
+                float_op = None
+            if float_op is not None:
+                return materialize(self, name)
+        elif name in ("_fast", "_ct"):
+            return None
+        elif name == "_args":
+            return ()
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def value(self) -> float:
@@ -54,6 +91,9 @@ class Scalar(Node, kind="scalar"):
         extra = f", op={self.op!r}" if self.op else ""
         extra += f", label={self.label!r}" if self.label else ""
         return f"Scalar(value={self.value:.6g}, grad={self.grad:.6g}{extra})"
+
+
+attach_scalar_operators(Scalar)
 
 
 class Tensor(Node, kind="tensor"):

@@ -4,9 +4,16 @@ derived from the vjp rules, and the broadcasting batching rule).
 Unary rules are ``rule(g, out, x)``; binary rules are one callable per input,
 ``rule(g, out, x, y)``, reduced to the input's shape by ``unbroadcast``. Operands reach these
 primitives with equal dtypes: ``trace_ag.numpy`` promotes first, as ``jax.numpy`` does over lax.
+
+``float_impl`` is the same value on Python floats (the lecture's Scalars run on it): ``math``'s
+functions raise where NumPy would warn and return inf or nan (``log(0)``, ``exp(1000)``,
+``1.0 / 0.0``), and the caller then runs the NumPy impl, so no value differs.
 """
 
 from __future__ import annotations
+
+import math
+import operator
 
 import numpy as np
 
@@ -23,9 +30,19 @@ from trace_ag.primitives._rules import (
 from trace_ag.primitives._transform_rules import elementwise_batch, elementwise_jvp, linear_jvp
 
 
-def unary(name, np_fn, vjp=None, jax_name=None, out_dtype=None, complex_rules=False, **facts):
+def unary(
+    name,
+    np_fn,
+    vjp=None,
+    jax_name=None,
+    out_dtype=None,
+    complex_rules=False,
+    float_impl=None,
+    **facts,
+):
     """Declare an elementwise unary primitive; ``vjp=None`` means it has zero gradient;
-    ``complex_rules``: the rule is right for complex values too (a holomorphic ``g * f'(z)``)."""
+    ``complex_rules``: the rule is right for complex values too (a holomorphic ``g * f'(z)``);
+    ``float_impl``: the value on a Python float (see ``Primitive``), e.g. ``math.exp``."""
     if out_dtype is None:
         abstract_eval = same_aval
     else:
@@ -34,6 +51,7 @@ def unary(name, np_fn, vjp=None, jax_name=None, out_dtype=None, complex_rules=Fa
         name,
         impl=np_fn,
         abstract_eval=abstract_eval,
+        float_impl=float_impl,
         vjp=None if vjp is None else (vjp,),
         differentiable=vjp is not None,
         jax=jnp_fn(jax_name or np_fn.__name__),
@@ -45,14 +63,24 @@ def unary(name, np_fn, vjp=None, jax_name=None, out_dtype=None, complex_rules=Fa
 
 
 def binary(
-    name, np_fn, vjp_x=None, vjp_y=None, out_dtype=None, jax_name=None, complex_rules=False, **facts
+    name,
+    np_fn,
+    vjp_x=None,
+    vjp_y=None,
+    out_dtype=None,
+    jax_name=None,
+    complex_rules=False,
+    float_impl=None,
+    **facts,
 ):
-    """Declare a broadcasting binary primitive with one vjp rule per operand."""
+    """Declare a broadcasting binary primitive with one vjp rule per operand; ``float_impl``:
+    the value on two Python floats (see ``Primitive``), e.g. ``operator.mul``."""
     differentiable = vjp_x is not None or vjp_y is not None
     return Primitive(
         name,
         impl=np_fn,
         abstract_eval=lambda x, y, **_: broadcast_avals(name, x, y, out_dtype=out_dtype),
+        float_impl=float_impl,
         vjp=(vjp_x, vjp_y) if differentiable else None,
         differentiable=differentiable,
         jax=jnp_fn(jax_name or np_fn.__name__),
@@ -67,17 +95,49 @@ def _stable_logistic(x):
     return np.exp(-np.logaddexp(np.zeros((), x.dtype), -x))
 
 
+def _float_logistic(x):
+    """``_stable_logistic`` on a Python float: ``exp(-logaddexp(0, -x))`` with logaddexp as
+    NumPy computes it (the larger operand plus ``log1p(exp(-distance))``)."""
+    t = -x
+    if t == 0:
+        return math.exp(-math.log(2.0))
+    if t < 0:
+        return math.exp(-math.log1p(math.exp(t)))
+    if t > 0:
+        return math.exp(-(t + math.log1p(math.exp(-t))))
+    return x  # nan
+
+
 # ---- differentiable unary ops:  d out = rule(g, out, x)
-neg = unary("neg", np.negative, lambda g, out, x: -g, complex_rules=True, involution=True)
-exp = unary("exp", np.exp, lambda g, out, x: g * out, complex_rules=True)
-log = unary("log", np.log, lambda g, out, x: g / x, complex_rules=True)
-log1p = unary("log1p", np.log1p, lambda g, out, x: g / (1 + x), complex_rules=True)
-expm1 = unary("expm1", np.expm1, lambda g, out, x: g * (out + 1), complex_rules=True)
-sqrt = unary("sqrt", np.sqrt, lambda g, out, x: g / (2 * out), complex_rules=True)
-sin = unary("sin", np.sin, lambda g, out, x: g * tnp.cos(x), complex_rules=True)
-cos = unary("cos", np.cos, lambda g, out, x: -(g * tnp.sin(x)), complex_rules=True)
+neg = unary(
+    "neg",
+    np.negative,
+    lambda g, out, x: -g,
+    complex_rules=True,
+    involution=True,
+    float_impl=operator.neg,
+)
+exp = unary("exp", np.exp, lambda g, out, x: g * out, complex_rules=True, float_impl=math.exp)
+log = unary("log", np.log, lambda g, out, x: g / x, complex_rules=True, float_impl=math.log)
+log1p = unary(
+    "log1p", np.log1p, lambda g, out, x: g / (1 + x), complex_rules=True, float_impl=math.log1p
+)
+expm1 = unary(
+    "expm1", np.expm1, lambda g, out, x: g * (out + 1), complex_rules=True, float_impl=math.expm1
+)
+sqrt = unary(
+    "sqrt", np.sqrt, lambda g, out, x: g / (2 * out), complex_rules=True, float_impl=math.sqrt
+)
+sin = unary(
+    "sin", np.sin, lambda g, out, x: g * tnp.cos(x), complex_rules=True, float_impl=math.sin
+)
+cos = unary(
+    "cos", np.cos, lambda g, out, x: -(g * tnp.sin(x)), complex_rules=True, float_impl=math.cos
+)
 tan = unary("tan", np.tan, lambda g, out, x: g * (1 + out * out), complex_rules=True)
-tanh = unary("tanh", np.tanh, lambda g, out, x: g * (1 - out * out), complex_rules=True)
+tanh = unary(
+    "tanh", np.tanh, lambda g, out, x: g * (1 - out * out), complex_rules=True, float_impl=math.tanh
+)
 arcsin = unary("arcsin", np.arcsin, lambda g, out, x: g / tnp.sqrt(1 - x * x), complex_rules=True)
 arccos = unary("arccos", np.arccos, lambda g, out, x: -g / tnp.sqrt(1 - x * x), complex_rules=True)
 arctan = unary("arctan", np.arctan, lambda g, out, x: g / (1 + x * x), complex_rules=True)
@@ -135,6 +195,7 @@ logistic = Primitive(
     "logistic",
     impl=_stable_logistic,
     abstract_eval=same_aval,
+    float_impl=_float_logistic,
     vjp=(lambda g, out, x: g * out * (1 - out),),
     jax=lax_fn("logistic"),
     jvp=elementwise_jvp(),
@@ -181,6 +242,10 @@ def _pow_impl(x, y, *, int_exponent=False):
     return np.power(x, y)
 
 
+def _pow_float(x, y, *, int_exponent=False):
+    return math.pow(x, y)  # raises where np.power gives nan or inf (-8 ** 0.5, 0 ** -1)
+
+
 def _pow_jax(x, y, *, int_exponent=False):
     import jax.numpy as jnp
 
@@ -194,6 +259,7 @@ add = binary(
     lambda g, out, x, y: unbroadcast(g, np.shape(y)),
     complex_rules=True,
     identities={0: -0.0, 1: -0.0},
+    float_impl=operator.add,
 )
 sub = binary(
     "sub",
@@ -202,6 +268,7 @@ sub = binary(
     lambda g, out, x, y: unbroadcast(-g, np.shape(y)),
     complex_rules=True,
     identities={1: 0.0},
+    float_impl=operator.sub,
 )
 mul = binary(
     "mul",
@@ -210,6 +277,7 @@ mul = binary(
     lambda g, out, x, y: unbroadcast(g * x, np.shape(y)),
     complex_rules=True,
     identities={0: 1, 1: 1},
+    float_impl=operator.mul,
 )
 div = binary(
     "div",
@@ -219,6 +287,7 @@ div = binary(
     jax_name="true_divide",
     complex_rules=True,
     identities={1: 1},
+    float_impl=operator.truediv,  # 1.0 / 0.0 raises ZeroDivisionError, not inf
 )
 # ``int_exponent=True`` (set by ``tnp.power`` for an integer-dtype exponent) only changes the
 # derivative at x = 0; the exponent itself arrives promoted to x's float dtype.
@@ -226,6 +295,7 @@ pow = Primitive(
     "pow",
     impl=_pow_impl,
     abstract_eval=lambda x, y, **_: broadcast_avals("pow", x, y),
+    float_impl=_pow_float,
     vjp=(_pow_vjp_x, _pow_vjp_y),
     jax=_pow_jax,
     jvp=elementwise_jvp(),
@@ -260,12 +330,12 @@ remainder = binary(
 floor_divide = binary("floor_divide", np.floor_divide)
 
 # ---- comparisons and logic: boolean results, no gradient
-equal = binary("eq", np.equal, out_dtype=np.bool_)
-not_equal = binary("ne", np.not_equal, out_dtype=np.bool_)
-less = binary("lt", np.less, out_dtype=np.bool_)
-less_equal = binary("le", np.less_equal, out_dtype=np.bool_)
-greater = binary("gt", np.greater, out_dtype=np.bool_)
-greater_equal = binary("ge", np.greater_equal, out_dtype=np.bool_)
+equal = binary("eq", np.equal, out_dtype=np.bool_, float_impl=operator.eq)
+not_equal = binary("ne", np.not_equal, out_dtype=np.bool_, float_impl=operator.ne)
+less = binary("lt", np.less, out_dtype=np.bool_, float_impl=operator.lt)
+less_equal = binary("le", np.less_equal, out_dtype=np.bool_, float_impl=operator.le)
+greater = binary("gt", np.greater, out_dtype=np.bool_, float_impl=operator.gt)
+greater_equal = binary("ge", np.greater_equal, out_dtype=np.bool_, float_impl=operator.ge)
 logical_and = binary("logical_and", np.logical_and, out_dtype=np.bool_)
 logical_or = binary("logical_or", np.logical_or, out_dtype=np.bool_)
 logical_xor = binary("logical_xor", np.logical_xor, out_dtype=np.bool_)
@@ -298,6 +368,7 @@ select = Primitive(
     "select",
     impl=_select_impl,
     abstract_eval=_select_aval,
+    float_impl=lambda c, x, y: x if c else y,
     vjp=(
         None,
         lambda g, out, c, x, y: unbroadcast(tnp.where(c, g, 0), np.shape(x)),
@@ -314,6 +385,7 @@ integer_pow = Primitive(
     "integer_pow",
     impl=lambda x, *, y: np.power(x, y),
     abstract_eval=same_aval,
+    float_impl=lambda x, *, y: math.pow(x, y),  # raises where np.power gives inf (0 ** -1)
     vjp=(lambda g, out, x, *, y: g * 0 if y == 0 else g * (y * tnp.power(x, y - 1)),),
     jax=lax_fn("integer_pow"),
     jvp=elementwise_jvp(),
@@ -356,6 +428,7 @@ stop_gradient = Primitive(
     "stop_gradient",
     impl=lambda x: x,
     abstract_eval=same_aval,
+    float_impl=lambda x: x,
     differentiable=False,
     jax=lax_fn("stop_gradient"),
     batch=elementwise_batch(),
