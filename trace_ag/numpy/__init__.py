@@ -162,6 +162,15 @@ from trace_ag.numpy._elementwise_more import (  # noqa: E402,F401
     spacing,
     trunc,
 )
+from trace_ag.numpy._histograms import (  # noqa: E402,F401
+    corrcoef,
+    cov,
+    histogram,
+    histogram2d,
+    histogram_bin_edges,
+    histogramdd,
+    ptp,
+)
 from trace_ag.numpy._index_tricks import (  # noqa: E402,F401
     choose,
     compress,
@@ -196,6 +205,29 @@ from trace_ag.numpy._linalg import (  # noqa: E402,F401
     outer,
     tensordot,
     vdot,
+)
+from trace_ag.numpy._misc_more import (  # noqa: E402,F401
+    apply_along_axis,
+    apply_over_axes,
+    array_equal,
+    array_equiv,
+    array_repr,
+    array_str,
+    block,
+    copy,
+    frombuffer,
+    fromfunction,
+    fromstring,
+    get_printoptions,
+    load,
+    packbits,
+    printoptions,
+    resize,
+    save,
+    savez,
+    set_printoptions,
+    unpackbits,
+    vectorize,
 )
 from trace_ag.numpy._more_index import (  # noqa: E402,F401
     diag,
@@ -280,6 +312,19 @@ from trace_ag.numpy._nan_stats import (  # noqa: E402,F401
     nansum,
     nanvar,
 )
+from trace_ag.numpy._polynomial import (  # noqa: E402,F401
+    poly,
+    polyadd,
+    polyder,
+    polydiv,
+    polyfit,
+    polyint,
+    polymul,
+    polysub,
+    polyval,
+    roots,
+    vander,
+)
 from trace_ag.numpy._reductions import (  # noqa: E402,F401
     all,
     amax,
@@ -337,6 +382,21 @@ from trace_ag.numpy._shape import (  # noqa: E402,F401
     swapaxes,
     take,
     transpose,
+)
+from trace_ag.numpy._signal import (  # noqa: E402,F401
+    bartlett,
+    blackman,
+    convolve,
+    correlate,
+    ediff1d,
+    geomspace,
+    hamming,
+    hanning,
+    interp,
+    kaiser,
+    logspace,
+    trapezoid,
+    unwrap,
 )
 from trace_ag.numpy._ufuncs import (  # noqa: E402,F401
     abs,

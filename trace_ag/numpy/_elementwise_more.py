@@ -170,7 +170,8 @@ def nextafter(x1: Any, x2: Any) -> Any:
 def spacing(x: Any) -> Any:
     """The distance from ``x`` to the next float away from zero (negative for negative x)."""
     x = _float_operand("spacing", x)
-    return nextafter(x, uf.where(signbit(x), -np.inf, np.inf)) - x
+    toward = uf.where(signbit(x), np.array(-np.inf, x.dtype), np.array(np.inf, x.dtype))
+    return nextafter(x, toward) - x
 
 
 def _integer_operands(name: str, *args: Any) -> list:
@@ -248,7 +249,8 @@ def i0(x: Any) -> Any:
 def sort_complex(a: Any) -> Any:
     """Sorted by real part, then imaginary part, as a complex array."""
     a = asarray_or_tracer(a)
-    complex_type = np.result_type(a.dtype, np.complex64)
+    small = a.dtype.char in "bhBH?"  # NumPy's rule: small integers give complex64
+    complex_type = np.dtype(np.complex64 if small else np.complex128)
     if not np.issubdtype(a.dtype, np.complexfloating):
         return uf.astype(st.sort(a), complex_type)
     from trace_ag.numpy._complex import imag, real

@@ -326,7 +326,8 @@ def compress(
     """The slices of ``a`` along ``axis`` (None: flattened) where ``condition`` is true; a
     traced condition needs ``size=`` (the rest filled with ``fill_value``), as in JAX."""
     red.no_out(out, "compress")
-    a, condition = asarray_or_tracer(a), asarray_or_tracer(condition)
+    a = asarray_or_tracer(a)
+    condition = condition if isinstance(condition, Tracer) else np.asarray(condition)
     if condition.ndim != 1:
         raise shape_error("compress", f"condition must be 1-D, got shape {condition.shape}")
     if axis is None:
@@ -337,7 +338,8 @@ def compress(
         condition = condition[:n]
     elif condition.shape[0] < n:
         condition = shp.concatenate([condition != 0, np.zeros(n - condition.shape[0], bool)])
-    picked = _where_true(uf.not_equal(condition, 0), "compress", size)
+    mask = condition != 0 if not isinstance(condition, Tracer) else uf.not_equal(condition, 0)
+    picked = _where_true(mask, "compress", size)
     taken = shp.take(a, uf.clip(picked, 0, max(n - 1, 0)), axis=axis)
     if size is None:
         return taken
@@ -355,5 +357,8 @@ def extract(condition: Any, arr: Any, *, size: int | None = None, fill_value: An
         >>> tnp.extract(np.array([[1, 0], [0, 1]]), np.array([[1.0, 2.0], [3.0, 4.0]]))
         array([1., 4.])
     """
-    condition, arr = asarray_or_tracer(condition), asarray_or_tracer(arr)
-    return compress(shp.ravel(condition), shp.ravel(arr), size=size, fill_value=fill_value)
+    if not isinstance(condition, Tracer):  # NumPy's ravel keeps a constant condition concrete
+        condition = np.ravel(condition)
+    else:
+        condition = shp.ravel(condition)
+    return compress(condition, shp.ravel(asarray_or_tracer(arr)), size=size, fill_value=fill_value)

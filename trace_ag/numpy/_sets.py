@@ -69,7 +69,7 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None, *, meth
     hi = np.full(np.shape(v), n, _INDEX)
     for _ in range(math.ceil(math.log2(n + 1))):
         mid = uf.floor_divide(lo + hi, 2)
-        pivot = a[uf.clip(mid, 0, max(n - 1, 0))]
+        pivot = shp.take(a, uf.clip(mid, 0, max(n - 1, 0)))
         # left: first i with a[i] >= v; right: first i with a[i] > v
         go_right = _nan_less(pivot, v) if side == "left" else uf.logical_not(_nan_less(v, pivot))
         go_right = uf.logical_and(go_right, uf.less(lo, hi))
