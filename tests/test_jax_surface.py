@@ -134,7 +134,6 @@ def test_config_accepts_jax_option_names():
         ag.config.update("jax_log_compiles", False)
     for name, value, match in [
         ("jax_platform_name", "gpu", "CPU"),
-        ("jax_debug_nans", True, "NaN"),
         ("jax_threefry_partitionable", False, "jax_threefry_partitionable=True"),
         ("jax_compilation_cache_dir", "/tmp", "no trace_ag equivalent"),
     ]:

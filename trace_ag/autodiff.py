@@ -13,13 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from trace_ag import errors, tracing
+from trace_ag import config, errors, tracing
 from trace_ag.core import (
     Eqn,
     Lit,
+    Tracer,
     Var,
     as_array,
     check_complex_rules,
+    check_floats,
     dtype_of,
     is_complex,
     is_float,
@@ -68,6 +70,8 @@ def _check_cotangent(eqn: Eqn, atom: Var, ct: Any) -> None:
             f"of shape {shape} and dtype {dtype} for an input of shape {atom.aval.shape} and "
             f"dtype {atom.aval.dtype}. Please report this as a bug."
         )
+    if config.DEBUG_FLOATS[0] and not isinstance(ct, Tracer):
+        check_floats(f"the vjp of {eqn.primitive.name}", (ct,))
 
 
 def backward_pass(

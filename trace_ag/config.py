@@ -10,6 +10,9 @@
   ``TraceAgError``s raised through a transform (as JAX does), ``"off"`` shows every frame;
 - ``check_graphs``: type-check every graph after each jit pass (a debugging aid; the test suite
   turns it on).
+- ``debug_nans`` / ``debug_infs``: raise ``FloatingPointError`` naming the primitive and the
+  user's line as soon as an operation computes a NaN (an infinity); a jitted function's outputs
+  are checked and, when one has a NaN, it runs again op by op to find the operation, as JAX does;
 - ``disable_jit``: ``ag.jit`` functions run as written, eagerly, op by op (to debug them with
   prints and breakpoints); ``ag.disable_jit()`` is the same as a context manager.
 - ``default_float``: ``"float64"`` (the default) or ``"float32"``, JAX's defaults without x64:
@@ -19,10 +22,11 @@
   their dtype, in eager code and under every transform alike.
 
 JAX's option names are accepted where they mean something here (``_JAX_OPTIONS``):
-``jax_disable_jit`` (``disable_jit``), ``jax_enable_x64`` (``False`` sets ``default_float`` to
-``"float32"``, ``True`` back to ``"float64"``), ``jax_platform_name``/``jax_platforms``
+``jax_disable_jit`` (``disable_jit``), ``jax_debug_nans``/``jax_debug_infs``,
+``jax_enable_x64`` (``False`` sets ``default_float`` to ``"float32"``, ``True`` back to
+``"float64"``), ``jax_platform_name``/``jax_platforms``
 ``"cpu"``, ``jax_log_compiles``, ``jax_explain_cache_misses``, ``jax_traceback_filtering``, and
-``jax_debug_nans``/``jax_threefry_partitionable``/``jax_default_prng_impl``/
+``jax_threefry_partitionable``/``jax_default_prng_impl``/
 ``jax_numpy_rank_promotion``/``jax_default_matmul_precision`` at the value that is what trace_ag
 always does. Any other value, and any other ``jax_*`` name, is a ``ValueError`` saying why.
 ``config.jax_enable_x64`` (and the other names) can be read, as in JAX.
@@ -44,6 +48,8 @@ _values: dict[str, Any] = {
     "check_graphs": False,
     "default_float": "float64",
     "disable_jit": False,
+    "debug_nans": False,
+    "debug_infs": False,
 }
 _CHOICES: dict[str, tuple] = {
     # JAX's values; every one but "off" hides trace_ag's frames
@@ -53,6 +59,7 @@ _CHOICES: dict[str, tuple] = {
 # read on every array creation: kept as a dtype, not looked up by name
 default_float_dtype = np.dtype(np.float64)
 DISABLE_JIT = [False]  # read on every jitted call
+DEBUG_FLOATS = [False]  # read on every eager operation: debug_nans or debug_infs is on
 
 
 # JAX option -> (trace_ag option it sets, or None) and the values trace_ag can honour (None: any)
@@ -60,7 +67,8 @@ _JAX_OPTIONS: dict[str, tuple[str | None, tuple | None]] = {
     "jax_enable_x64": ("default_float", None),
     "jax_platform_name": (None, ("cpu", "")),
     "jax_platforms": (None, ("cpu", "")),
-    "jax_debug_nans": (None, (False, 0)),
+    "jax_debug_nans": ("debug_nans", None),
+    "jax_debug_infs": ("debug_infs", None),
     "jax_disable_jit": ("disable_jit", None),
     "jax_threefry_partitionable": (None, (True, 1)),
     "jax_default_prng_impl": (None, ("threefry2x32", "threefry")),
@@ -73,7 +81,6 @@ _JAX_OPTIONS: dict[str, tuple[str | None, tuple | None]] = {
 _WHY_NOT = {
     "jax_platform_name": "trace_ag runs on the CPU (NumPy) only",
     "jax_platforms": "trace_ag runs on the CPU (NumPy) only",
-    "jax_debug_nans": "trace_ag has no NaN checker",
 }
 _jax_set: dict[str, Any] = {"jax_enable_x64": True, "jax_platform_name": "cpu"}
 
@@ -132,6 +139,9 @@ def update(name: str, value: Any) -> None:
         default_float_dtype = np.dtype(value)
     if name == "disable_jit":
         DISABLE_JIT[0] = bool(value)
+    if name in ("debug_nans", "debug_infs"):
+        _values[name] = bool(value)
+        DEBUG_FLOATS[0] = _values["debug_nans"] or _values["debug_infs"]
 
 
 def read(name: str) -> Any:

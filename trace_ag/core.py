@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from trace_ag import errors
+from trace_ag import config, errors
 
 # The IR's names, used here and imported from here by most of the library (one import line
 # for the core's vocabulary).
@@ -244,7 +244,11 @@ class EvalInterpreter(Interpreter):
         out = prim.impl(*plain, **params)
         if prim.multiple_results:
             arrays = [as_array(o) for o in out]
+            if config.DEBUG_FLOATS[0]:
+                check_floats(prim.name, arrays)
             return arrays if isinstance(out, list) else tuple(arrays)
+        if config.DEBUG_FLOATS[0]:
+            check_floats(prim.name, (out,))
         return as_array(out)
 
 
@@ -252,6 +256,26 @@ EVAL = EvalInterpreter()
 _current: contextvars.ContextVar[Interpreter] = contextvars.ContextVar(
     "trace_ag_interpreter", default=EVAL
 )
+
+
+def check_floats(what: str, values: Sequence) -> None:
+    """``debug_nans`` / ``debug_infs``: a NaN (an infinity) in ``values`` raises
+    ``FloatingPointError`` naming ``what`` computed it and the user's line."""
+    for value in values:
+        if not np.issubdtype(np.result_type(value), np.inexact):
+            continue
+        if config.read("debug_nans") and np.isnan(value).any():
+            found = "NaN"
+        elif config.read("debug_infs") and np.isinf(value).any():
+            found = "an infinity"
+        else:
+            continue
+        raise FloatingPointError(
+            errors.at_user_line(
+                f"{what} computed {found} (config debug_nans/debug_infs is on): "
+                f"{np.array2string(np.asarray(value), threshold=10)}"
+            )
+        )
 
 
 def current_interpreter() -> Interpreter:

@@ -21,7 +21,7 @@ import numpy as np
 
 from trace_ag import config, errors, passes, tracing
 from trace_ag.codegen import CompiledGraph
-from trace_ag.core import EVAL, Graph, Tracer, aval_of, current_interpreter
+from trace_ag.core import EVAL, Graph, Tracer, as_array, aval_of, check_floats, current_interpreter
 from trace_ag.errors import api_boundary
 from trace_ag.interpret import eval_graph
 from trace_ag.jit_call import jit_call
@@ -276,7 +276,9 @@ class Jitted:
             if fast is not None:  # one flatten, one lookup, the generated function
                 entry, plain = fast
                 outs = entry.run(*(leaves if plain else self._prepared(leaves, entry)))
-                return tree_unflatten(entry.out_tree, list(outs))
+                if config.DEBUG_FLOATS[0]:
+                    self._check_floats(entry, leaves, outs)
+                return tree_unflatten(entry.out_tree, [as_array(o) for o in outs])
         entry, leaves = self._lookup(args, kwargs)
         if not kwargs and self._fast_ok and entry.run is not None and key is not None:
             self._fast[key] = (entry, not any(entry.donated))
@@ -287,9 +289,20 @@ class Jitted:
             outs = jit_call.bind(*leaves, graph=entry.graph, name=self.name)
         elif self.backend == "numpy":
             outs = entry.run(*self._prepared(leaves, entry))
+            if config.DEBUG_FLOATS[0]:
+                self._check_floats(entry, leaves, outs)
         else:
             outs = entry.run(*leaves)
-        return tree_unflatten(entry.out_tree, list(outs))
+        return tree_unflatten(entry.out_tree, [as_array(o) for o in outs])
+
+    def _check_floats(self, entry: Compiled, leaves: list, outs: Sequence) -> None:
+        """``debug_nans``/``debug_infs``: compiled code is checked at its outputs only; when
+        one is bad the graph runs again op by op, which names the operation (as JAX does)."""
+        try:
+            check_floats(f"jit({self.name})", outs)
+        except FloatingPointError:
+            eval_graph(entry.graph, *leaves)  # raises at the first bad operation
+            raise
 
     def _prepared(self, leaves: list, entry: Compiled) -> list:
         return _numpy_leaves(leaves, entry.donated, self.name)
