@@ -1,9 +1,34 @@
 """``trace_ag.lax``: lower-level operations named as in ``jax.lax``: control flow that works
 under jit (``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``, ``map``), dynamic
-slicing with traced start indices, ``select``, ``associative_scan``, ``reduce_window``,
-``conv_general_dilated``, ``stop_gradient``, and the elementwise names ``reduce_window``
-computations are written with (``lax.add``, ``lax.max``, ...)."""
+slicing with traced start indices, ``select``/``select_n``, ``associative_scan``,
+``reduce_window``, ``reduce`` and the ``reduce_*`` family, cumulative scans, ``sort`` and
+``top_k``, ``dot_general``, the convolutions, structural operations (``broadcast_in_dim``,
+``pad``, ``slice``, ``iota``, ...) and the strict elementwise operations (no broadcasting or
+type promotion, as in JAX: ``lax.add``, ``lax.div``, ``lax.rem``, ``lax.eq``, ...).
 
+Collectives (``psum``, ``pmean``, ``axis_index``) are absent: ``vmap`` has no ``axis_name``.
+"""
+
+from trace_ag._lax_arrays import (  # noqa: F401
+    broadcast,
+    broadcast_in_dim,
+    broadcasted_iota,
+    collapse,
+    concatenate,
+    convert_element_type,
+    expand_dims,
+    full,
+    full_like,
+    index_in_dim,
+    iota,
+    pad,
+    reshape,
+    rev,
+    slice,
+    slice_in_dim,
+    squeeze,
+    transpose,
+)
 from trace_ag._lax_more import (  # noqa: F401
     Precision,
     associative_scan,
@@ -19,25 +44,106 @@ from trace_ag._lax_more import (  # noqa: F401
     reduce_window,
     select,
 )
+from trace_ag._lax_ops import (  # noqa: F401
+    RoundingMethod,
+    abs,
+    acos,
+    acosh,
+    add,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    bessel_i0e,
+    bessel_i1e,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    ceil,
+    clamp,
+    conj,
+    cos,
+    cosh,
+    digamma,
+    div,
+    eq,
+    erf,
+    erf_inv,
+    erfc,
+    exp,
+    exp2,
+    expm1,
+    floor,
+    ge,
+    gt,
+    igamma,
+    igammac,
+    imag,
+    integer_pow,
+    is_finite,
+    le,
+    lgamma,
+    log,
+    log1p,
+    logistic,
+    lt,
+    max,
+    min,
+    mul,
+    ne,
+    neg,
+    polygamma,
+    pow,
+    real,
+    reciprocal,
+    rem,
+    round,
+    rsqrt,
+    select_n,
+    shift_left,
+    shift_right_arithmetic,
+    shift_right_logical,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    square,
+    sub,
+    tan,
+    tanh,
+    zeta,
+)
+from trace_ag._lax_reduce import (  # noqa: F401
+    argmax,
+    argmin,
+    batch_matmul,
+    conv_transpose,
+    conv_with_general_padding,
+    cumlogsumexp,
+    cummax,
+    cummin,
+    cumprod,
+    cumsum,
+    dot,
+    dot_general,
+    reduce,
+    reduce_and,
+    reduce_max,
+    reduce_min,
+    reduce_or,
+    reduce_prod,
+    reduce_sum,
+    reduce_xor,
+    sort,
+    sort_key_val,
+    top_k,
+)
 from trace_ag.control_flow import cond, switch, while_loop  # noqa: F401
 from trace_ag.convolution import avg_pool2d, conv2d, im2col, max_pool2d  # noqa: F401
-from trace_ag.numpy import (  # noqa: F401
-    abs,
-    add,
-    cos,
-    exp,
-    log,
-    sin,
-    sqrt,
-    subtract,
-    tanh,
-)
-from trace_ag.numpy import maximum as max  # noqa: F401
-from trace_ag.numpy import minimum as min  # noqa: F401
-from trace_ag.numpy import multiply as mul  # noqa: F401
-from trace_ag.numpy import negative as neg  # noqa: F401
+from trace_ag.numpy import subtract  # noqa: F401  (kept: older trace_ag code calls it)
 from trace_ag.numpy._ufuncs import stop_gradient  # noqa: F401
 from trace_ag.scan import fori_loop, scan  # noqa: F401
 
 map = map_  # noqa: A001  (jax.lax.map's name)
-sub = subtract
