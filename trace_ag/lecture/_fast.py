@@ -220,6 +220,11 @@ def lookup(key: tuple) -> Any:
     return _templates.get(key)
 
 
+def forget() -> None:
+    """Drop all templates (and FloatOps)."""
+    _templates.clear()
+
+
 def remember(key: tuple, template: Any) -> None:
     if len(_templates) >= _MAX_TEMPLATES:
         _templates.clear()

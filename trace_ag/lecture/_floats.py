@@ -26,7 +26,8 @@ from trace_ag.core import EVAL, Eqn, Lit, Var, use_interpreter
 from trace_ag.primitives import elementwise as ew
 from trace_ag.tracing import GraphInterpreter, end
 
-FAILURES = (ArithmeticError, ValueError)  # what a float_impl raises where NumPy would warn
+# what a float_impl raises where NumPy would warn (FloatingPointError is an ArithmeticError)
+FAILURES = (ArithmeticError, ValueError)
 
 _F64, _BOOL = np.dtype(np.float64), np.dtype(np.bool_)
 
@@ -71,8 +72,9 @@ def lower(
 ) -> Callable | None:
     """A Python function ``name(*floats)`` computing ``outputs`` from ``params`` by ``eqns``
     (the one output itself, or a tuple of several), or None when some equation has no float
-    form. Only the equations the outputs need are kept; an equation whose outputs are all
-    parameters is skipped (its value is passed in).
+    form. It raises FloatingPointError where a float result is inf or nan. Only the equations
+    the outputs need are kept; an equation whose outputs are all parameters is skipped (its
+    value is passed in).
 
     Examples:
         >>> from trace_ag.core import Aval, Eqn, Var, Lit
@@ -83,6 +85,8 @@ def lower(
         >>> print(f.source, end="")
         def twice(v0):
             v1 = v0 * 2.0
+            if not (-inf < v1 < inf):
+                raise FloatingPointError
             return v1
     """
     code = _straight_line(params, eqns, outputs)
@@ -91,7 +95,8 @@ def lower(
     lines, results, consts = code
     body = results[0] if len(results) == 1 else "(" + "".join(r + ", " for r in results) + ")"
     head = f"def {name}({', '.join(f'v{i}' for i in range(len(params)))}):"
-    return _define(name, [head, *lines, f"    return {body}"], consts)
+    checks = _finite_checks([r for r, v in zip(results, outputs, strict=True) if _is_f64(v)])
+    return _define(name, [head, *lines, *checks, f"    return {body}"], consts)
 
 
 def lower_step(
@@ -119,7 +124,7 @@ def lower_step(
         f"    {''.join(f'v{i}, ' for i in range(1, len(params)))}= node._args",
         f"    {''.join(f'p{i}, ' for i in range(len(cts)))}= node.inputs",
     ]
-    tail = ["    node.grad += v0"]
+    tail = _finite_checks(results) + ["    node.grad += v0"]
     if len(flowing) == 2:  # the same Scalar twice (x * x): one sum, as backward_pass makes it
         (p, a), (q, b) = flowing
         tail += [f"    if {p} is {q}:", *_add_to(p, f"{a} + {b}", "        "), "    else:"]
@@ -127,6 +132,20 @@ def lower_step(
     else:
         tail += [line for parent, ct in flowing for line in _add_to(parent, ct, "    ")]
     return _define(name, head + lines + tail, consts)
+
+
+def _is_f64(atom: Var | Lit) -> bool:
+    return atom.aval.dtype == _F64
+
+
+def _finite_checks(texts: list[str]) -> list[str]:
+    """Lines raising where a result is inf or nan: NumPy then computes it again, so its value
+    and its warning (overflow in ``1e200 * 1e200``, invalid ``inf * 0``) are what you get."""
+    names = [t for t in texts if t.isidentifier()]  # literals are finite (inf is a const name)
+    if not names:
+        return []
+    test = " and ".join(f"-inf < {t} < inf" for t in names)
+    return [f"    if not ({test}):", "        raise FloatingPointError"]
 
 
 def _add_to(parent: str, ct: str, indent: str) -> list[str]:
@@ -138,7 +157,7 @@ def _add_to(parent: str, ct: str, indent: str) -> list[str]:
 
 def _define(name: str, lines: list[str], consts: dict[str, Any]) -> Callable:
     source = "\n".join(lines) + "\n"
-    namespace = dict(consts)
+    namespace = {"inf": math.inf, **consts}
     exec(compile(source, f"<trace_ag.lecture float code {name}>", "exec"), namespace)  # noqa: S102
     fn = namespace[name]
     fn.source = source

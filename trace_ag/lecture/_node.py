@@ -489,6 +489,17 @@ def attach_scalar_operators(scalar: type[Node]) -> None:
         setattr(scalar, "__neg__" if op == "neg" else op, _float_unary(scalar, op, fn))
 
 
+_METHOD_TABLES: list[dict] = []  # each Scalar method's FloatOps, by operand kind
+
+
+def forget_templates() -> None:
+    """Drop every template and FloatOp, so that the next Scalar operations trace and lower
+    again (tests use it after changing a primitive's ``float_impl``)."""
+    _fast.forget()
+    for table in _METHOD_TABLES:
+        table.clear()
+
+
 def _known_float_op(key: tuple) -> _fast.FloatOp | None:
     entry = _fast.lookup(key)
     return entry if type(entry) is _fast.FloatOp else None
@@ -496,6 +507,7 @@ def _known_float_op(key: tuple) -> _fast.FloatOp | None:
 
 def _float_binary(scalar: type[Node], op: str, fn: Callable, reflected: bool) -> Callable:
     float_ops: dict[Any, _fast.FloatOp | None] = {}  # the other operand's kind -> FloatOp
+    _METHOD_TABLES.append(float_ops)
     new = scalar.__new__
 
     def method(self: Node, other: Any) -> Node:
@@ -544,12 +556,12 @@ def _float_binary(scalar: type[Node], op: str, fn: Callable, reflected: bool) ->
 
 
 def _float_unary(scalar: type[Node], op: str, fn: Callable) -> Callable:
-    known: list[_fast.FloatOp | None] = [None]  # the FloatOp, once the first call made it
-    tried: list[bool] = []
+    float_ops: dict[str, _fast.FloatOp | None] = {}  # "s" -> the FloatOp, after a first call
+    _METHOD_TABLES.append(float_ops)
     new = scalar.__new__
 
     def method(self: Node) -> Node:
-        float_op = known[0]
+        float_op = float_ops.get("s")
         if float_op is not None and type(self) is scalar and current_interpreter() is EVAL:
             mine = self._value
             try:
@@ -563,9 +575,8 @@ def _float_unary(scalar: type[Node], op: str, fn: Callable) -> Callable:
                 node._args, node.inputs = (value, mine), [self]
                 return node
         node = record(op, fn, self)
-        if not tried:
-            tried.append(True)
-            known[0] = _known_float_op((op, fn, ("s",)))
+        if "s" not in float_ops:
+            float_ops["s"] = _known_float_op((op, fn, ("s",)))
         return node
 
     return method

@@ -243,7 +243,9 @@ def _pow_impl(x, y, *, int_exponent=False):
 
 
 def _pow_float(x, y, *, int_exponent=False):
-    return math.pow(x, y)  # raises where np.power gives nan or inf (-8 ** 0.5, 0 ** -1)
+    """``math.pow``, which raises where np.power gives nan or inf (-8 ** 0.5, 0 ** -1); a
+    square root for ``y == 0.5`` as NumPy's float64 power (``-0.0 ** 0.5`` is ``-0.0``)."""
+    return math.sqrt(x) if y == 0.5 else math.pow(x, y)
 
 
 def _pow_jax(x, y, *, int_exponent=False):
