@@ -410,3 +410,108 @@ def test_random_tree_map_two_trees_matches_jax(tree):
     negated = tu.tree_map(lambda x: -x, tree)
     f = lambda x, y: x + 2 * y
     assert tu.tree_map(f, tree, negated) == jtu.tree_map(f, tree, negated)
+
+
+# ---------------------------------------------------------------- the smaller jax.tree_util names
+
+
+@pytest.mark.parametrize("index", range(len(TREES)))
+def test_flatten_one_level_and_treedef_helpers_match_jax(index):
+    tree = TREES[index]
+    if not jtu.is_tree_node(type(tree)):
+        with pytest.raises(ValueError, match="can't tree-flatten"):
+            tu.flatten_one_level(tree)
+    else:
+        children, aux = tu.flatten_one_level(tree)
+        theirs, their_aux = jtu.flatten_one_level(tree)
+        assert list(children) == list(theirs)
+        if isinstance(tree, dict) and type(tree) is dict:
+            assert tuple(aux) == tuple(their_aux)
+        keys = [tu.keystr((k,)) for k, _ in tu.flatten_one_level_with_keys(tree)[0]]
+        if isinstance(tree, Point):  # jax 0.10 names every namedtuple child by the first field
+            assert keys == [".x", ".y"]
+        else:
+            their_keyed = jtu.flatten_one_level_with_keys(tree)[0]
+            assert keys == [jtu.keystr((k,)) for k, _ in their_keyed]
+    assert tu.is_tree_node(type(tree)) == jtu.is_tree_node(type(tree))
+    ours, theirs = tu.tree_structure(tree), jtu.tree_structure(tree)
+    assert tu.treedef_is_leaf(ours) == jtu.treedef_is_leaf(theirs)
+    assert [c.num_leaves for c in tu.treedef_children(ours)] == [
+        c.num_leaves for c in jtu.treedef_children(theirs)
+    ]
+    pair = tu.treedef_tuple([ours, tu.tree_structure([1, 2])])
+    assert pair.num_leaves == ours.num_leaves + 2
+    assert pair == tu.tree_structure((tree, [1, 2]))
+
+
+@pytest.mark.parametrize(
+    "items", [[1, 2.0, "a"], [1, None], [1, (2,)], [], [[1]], [Point(1, 2)]], ids=str
+)
+def test_all_leaves_matches_jax(items):
+    assert tu.all_leaves(items) == jtu.all_leaves(items)
+    is_tuple = lambda x: isinstance(x, tuple)  # noqa: E731
+    assert tu.all_leaves(items, is_leaf=is_tuple) == jtu.all_leaves(items, is_leaf=is_tuple)
+
+
+@pytest.mark.parametrize("n", range(1, 10))
+def test_tree_reduce_associative_pairs_leaves_as_jax(n):
+    tree = {"a": list(range(n // 2)), "b": tuple(range(n // 2, n))}
+    pair = lambda a, b: (a, b)  # noqa: E731
+    assert tu.tree_reduce_associative(pair, tree) == jtu.tree_reduce_associative(pair, tree)
+
+
+def test_tree_reduce_associative_of_nothing_needs_an_identity():
+    with pytest.raises(TypeError, match="identity"):
+        tu.tree_reduce_associative(operator.add, [])
+    assert tu.tree_reduce_associative(operator.add, [], identity=0) == 0
+
+
+def test_tree_broadcast_matches_jax():
+    for prefix, full in [(1, {"a": 2, "b": [3]}), ((1, 2), ((0, 0), [0])), ([None], [None])]:
+        assert tu.tree_broadcast(prefix, full) == jtu.tree_broadcast(prefix, full)
+
+
+def test_partial_is_a_pytree_that_transforms_accept():
+    import numpy as np
+
+    import trace_ag as ag
+
+    jax = pytest.importorskip("jax")
+    ours = tu.Partial(lambda k, x, *, shift: k * x + shift, 3.0, shift=1.0)
+    theirs = jtu.Partial(lambda k, x, *, shift: k * x + shift, 3.0, shift=1.0)
+    assert tu.tree_leaves(ours) == jtu.tree_leaves(theirs) == [3.0, 1.0]
+    apply = lambda f, x: f(x) ** 2  # noqa: E731
+    assert np.allclose(ag.jit(apply)(ours, 2.0), jax.jit(apply)(theirs, 2.0))
+    assert np.allclose(ag.jit(apply, backend="jax")(ours, 2.0), 49.0)
+    got = ag.grad(apply)(ours, 2.0)
+    want = jax.grad(apply)(theirs, 2.0)
+    assert isinstance(got, tu.Partial)
+    np.testing.assert_allclose(tu.tree_leaves(got), jtu.tree_leaves(want))
+    xs = np.arange(3.0)
+    np.testing.assert_allclose(
+        ag.vmap(apply, (None, 0))(ours, xs), jax.vmap(apply, (None, 0))(theirs, xs)
+    )
+    nested = tu.Partial(tu.Partial(lambda a, b, c: a + b + c, 1.0), 2.0)
+    assert nested(3.0) == 6.0
+    assert tu.tree_leaves(nested) == jtu.tree_leaves(
+        jtu.Partial(jtu.Partial(lambda a, b, c: a + b + c, 1.0), 2.0)
+    )
+
+
+def test_register_static_makes_a_leafless_node():
+    @tu.register_static
+    class Settings:
+        def __init__(self, depth):
+            self.depth = depth
+
+        def __eq__(self, other):
+            return isinstance(other, Settings) and other.depth == self.depth
+
+        def __hash__(self):
+            return hash(self.depth)
+
+    tree = {"s": Settings(3), "x": 1}
+    leaves, treedef = tu.tree_flatten(tree)
+    assert leaves == [1]
+    assert tu.tree_unflatten(treedef, [5])["s"].depth == 3
+    assert tu.is_tree_node(Settings)

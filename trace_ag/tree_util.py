@@ -23,15 +23,24 @@ __all__ = [
     "DictKey",
     "FlattenedIndexKey",
     "GetAttrKey",
+    "KeyEntry",
+    "KeyPath",
+    "Partial",
     "PyTreeDef",
     "SequenceKey",
+    "all_leaves",
+    "flatten_one_level",
+    "flatten_one_level_with_keys",
+    "is_tree_node",
     "keystr",
     "register_dataclass",
     "register_pytree_node",
     "register_pytree_node_class",
     "register_pytree_with_keys",
     "register_pytree_with_keys_class",
+    "register_static",
     "tree_all",
+    "tree_broadcast",
     "tree_flatten",
     "tree_flatten_with_path",
     "tree_leaves",
@@ -39,9 +48,13 @@ __all__ = [
     "tree_map",
     "tree_map_with_path",
     "tree_reduce",
+    "tree_reduce_associative",
     "tree_structure",
     "tree_transpose",
     "tree_unflatten",
+    "treedef_children",
+    "treedef_is_leaf",
+    "treedef_tuple",
 ]
 
 _NoneType = type(None)
@@ -520,10 +533,26 @@ def is_registered(t: type) -> bool:
 
 
 # Key paths live in their own module; tree_util is where users find them, as in JAX.
-from trace_ag.tree_paths import (  # noqa: E402
+# The smaller jax.tree_util names (Partial, one-level flattening, treedef helpers, ...).
+from trace_ag._tree_more import (  # noqa: E402
+    Partial,
+    all_leaves,
+    flatten_one_level,
+    flatten_one_level_with_keys,
+    is_tree_node,
+    register_static,
+    tree_broadcast,
+    tree_reduce_associative,
+    treedef_children,
+    treedef_is_leaf,
+    treedef_tuple,
+)
+from trace_ag.tree_paths import (  # noqa: E402  # noqa: E402, F401
     DictKey,
     FlattenedIndexKey,
     GetAttrKey,
+    KeyEntry,
+    KeyPath,
     SequenceKey,
     keystr,
     register_dataclass,
