@@ -255,7 +255,8 @@ def relu(x: Any) -> Any:
 @relu.defjvp
 def _relu_jvp(primals, tangents):
     (x,), (t,) = primals, tangents
-    return relu(x), t * tnp.astype(x > 0, t.dtype)
+    out = relu(x)  # out > 0 exactly where x > 0 (nan: neither); x need not be kept for the mask
+    return out, t * tnp.astype(out > 0, t.dtype)
 
 
 def tanh(x: Any) -> Any:

@@ -435,3 +435,47 @@ def test_jitted_weight_gradient_as_transposed_products_matches_eager_and_jax(dty
     for got, eager, want in zip(jitted(w, b, x), grad(w, b, x), theirs, strict=True):
         np.testing.assert_allclose(got, eager, rtol=1e-6 if dtype == np.float32 else 1e-14)
         np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
+
+
+def test_jit_inlines_custom_jvp_functions_and_matches_eager_and_jax():
+    """jit runs a custom_jvp function's own equations (nn.relu twice on one shape, and inside
+    another custom_jvp function): no call left in the code, values and gradients as eager's
+    and JAX's, the relu's mask taken from its output."""
+    from nn.layers import relu
+
+    @ag.custom_jvp
+    def soft_relu(x):
+        return relu(x) + 0.5 * tnp.tanh(x)
+
+    @soft_relu.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return soft_relu(x), t * (tnp.astype(x > 0, t.dtype) + 0.5 * (1 - tnp.tanh(x) ** 2))
+
+    rng = np.random.default_rng(4)
+    x = rng.integers(-2, 3, (3, 2, 6, 6)).astype(np.float64)  # zeros: relu's kink
+    w = rng.standard_normal((2, 2, 3, 3))
+
+    def loss(w, x):
+        y = conv2d(relu(x), w, padding=1)
+        return tnp.sum(max_pool2d(relu(y), 2) * soft_relu(y[:, :, ::2, ::2]))
+
+    def their_loss(w, x):
+        dims = ("NCHW", "OIHW", "NCHW")
+        y = lax.conv_general_dilated(jax.nn.relu(x), w, (1, 1), ((1, 1), (1, 1)),
+                                     dimension_numbers=dims)  # fmt: skip
+        pooled = lax.reduce_window(jax.nn.relu(y), -jnp.inf, lax.max, (1, 1, 2, 2), (1, 1, 2, 2),
+                                   "VALID")  # fmt: skip
+        z = y[:, :, ::2, ::2]
+        return jnp.sum(pooled * (jax.nn.relu(z) + 0.5 * jnp.tanh(z)))
+
+    value_and_grad = ag.value_and_grad(loss, argnums=(0, 1))
+    jitted = ag.jit(value_and_grad)
+    assert "custom_jvp_call" not in jitted.lower(w, x).as_text("source")
+    (value, grads), (eager_value, eager_grads) = jitted(w, x), value_and_grad(w, x)
+    their_value, theirs = jax.value_and_grad(their_loss, argnums=(0, 1))(w, x)
+    np.testing.assert_allclose(value, eager_value, rtol=1e-14)
+    np.testing.assert_allclose(value, their_value, rtol=1e-12)
+    for got, eager, want in zip(grads, eager_grads, theirs, strict=True):
+        np.testing.assert_allclose(got, eager, rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
