@@ -365,8 +365,6 @@ def test_eig_gradients_of_real_functions_match_jax(rng):
 
 def test_refusals_are_clear(rng):
     a = rng.standard_normal((3, 3))
-    with pytest.raises(ag.TraceAgError, match="complex input"):
-        tnp.linalg.inv(a + 1j * a)
     with pytest.raises(ag.TraceAgError, match="square"):
         tnp.linalg.det(rng.standard_normal((2, 3)))
     with pytest.raises(ag.TraceAgError, match="at least 2-D"):
@@ -375,8 +373,6 @@ def test_refusals_are_clear(rng):
         ag.grad(lambda x: tnp.sum(tnp.linalg.svd(x)[0]))(rng.standard_normal((4, 3)))
     with pytest.raises(NotImplementedError, match="full_matrices"):
         ag.jvp(lambda x: tnp.linalg.svd(x)[2], (a[:2],), (a[:2],))
-    with pytest.raises(ag.TraceAgError, match="complex input"):
-        tnp.linalg.eig(a + 1j * a)
     with pytest.raises(np.linalg.LinAlgError):
         tnp.linalg.cholesky(-np.eye(2))
 

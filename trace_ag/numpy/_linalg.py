@@ -69,8 +69,52 @@ def _broadcast_size_one(spec: str, operands: list) -> list:
     ]
 
 
-def einsum(subscripts: str, *operands: Any, optimize: Any = None) -> Any:
-    """Einstein summation, e.g. ``einsum('bij,bjk->bik', x, y)`` (ellipsis supported)."""
+# Sublist labels 0..51 as letters in ASCII order, so an implicit output sorted by letter is
+# sorted by label, as NumPy sorts it.
+_SUBLIST_LETTERS = string.ascii_uppercase + string.ascii_lowercase
+
+
+def _sublist_term(sublist: Any) -> str:
+    """One sublist (``[0, Ellipsis, 1]``) as a subscripts term (``'A...B'``)."""
+    term = []
+    for label in sublist:
+        if label is Ellipsis:
+            term.append("...")
+        elif isinstance(label, (int, np.integer)) and 0 <= label < len(_SUBLIST_LETTERS):
+            term.append(_SUBLIST_LETTERS[int(label)])
+        else:
+            raise ValueError(
+                f"einsum: a sublist holds integers in [0, {len(_SUBLIST_LETTERS)}) or Ellipsis, "
+                f"got {label!r} in {sublist!r}"
+            )
+    return "".join(term)
+
+
+def _from_sublists(args: tuple) -> tuple[str, list]:
+    """NumPy's interleaved form ``einsum(x, [0, 1], y, [1, 2], [0, 2])`` as subscripts and
+    operands (``'AB,BC->AC'``, ``[x, y]``)."""
+    pairs, output = args[: len(args) // 2 * 2], args[len(args) // 2 * 2 :]
+    operands = list(pairs[0::2])
+    subscripts = ",".join(_sublist_term(sub) for sub in pairs[1::2])
+    if output:
+        subscripts += "->" + _sublist_term(output[0])
+    return subscripts, operands
+
+
+def einsum(subscripts: Any, *operands: Any, optimize: Any = None) -> Any:
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', x, y)`` (ellipsis supported), or in
+    NumPy's interleaved form ``einsum(x, [0, 1], y, [1, 2], [0, 2])``, where each operand is
+    followed by its sublist of integer labels (``Ellipsis`` allowed) and an optional last
+    sublist names the output.
+
+    Examples:
+        >>> tnp.einsum("ij,jk->ik", np.ones((2, 3)), np.ones((3, 4))).shape
+        (2, 4)
+        >>> tnp.einsum(np.ones((2, 3)), [0, 1], np.ones((3, 4)), [1, 2], [0, 2]).shape
+        (2, 4)
+    """
+    if not isinstance(subscripts, str):
+        subscripts, operands = _from_sublists((subscripts, *operands))
     operands = promote(*operands)
     spec = _expand_ellipsis(subscripts, [np.ndim(o) for o in operands])
     spec, operands = _take_diagonals(spec, operands)
@@ -142,11 +186,21 @@ def vdot(a: Any, b: Any) -> Any:
     return red.sum(shp.ravel(a) * shp.ravel(b))
 
 
+def _abs_squared(x: Any) -> Any:
+    """``|x|^2``: ``x * x`` for real ``x`` (a smooth derivative at 0), ``re^2 + im^2`` else."""
+    from trace_ag.numpy import _complex as cx
+
+    if np.issubdtype(x.dtype, np.complexfloating):
+        re, im = cx.real(x), cx.imag(x)
+        return re * re + im * im
+    return x * x
+
+
 def _vector_norm(x: Any, ord: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
     from trace_ag.numpy import _ufuncs as uf
 
     if ord is None or ord == 2:
-        return uf.sqrt(red.sum(x * x, axis=axis, keepdims=keepdims))
+        return uf.sqrt(red.sum(_abs_squared(x), axis=axis, keepdims=keepdims))
     if ord == np.inf:
         return red.max(uf.abs(x), axis=axis, keepdims=keepdims)
     if ord == -np.inf:
@@ -176,7 +230,7 @@ def _matrix_norm(x: Any, ord: Any, row: int, col: int, keepdims: bool) -> Any:
     from trace_ag.numpy import _ufuncs as uf
 
     if ord is None or ord == "fro":
-        out = uf.sqrt(red.sum(x * x, axis=(row, col)))
+        out = uf.sqrt(red.sum(_abs_squared(x), axis=(row, col)))
     elif ord in (1, -1, np.inf, -np.inf):
         summed, reduce = (row, col) if ord in (1, -1) else (col, row)
         pick = red.max if ord in (1, np.inf) else red.min

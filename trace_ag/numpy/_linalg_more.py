@@ -1,13 +1,13 @@
 """``trace_ag.numpy.linalg``'s decompositions, solves and their composites, with NumPy's names,
 signatures and values, and JAX's derivatives.
 
-The primitives (``trace_ag.primitives.linalg_decomp``) take stacks of matrices of one real float
-dtype; here arguments are converted (integers to float64, as NumPy does), batch shapes are
-broadcast, and everything else is composed: ``inv`` and ``solve`` from the ``solve`` primitive,
-``det`` from ``slogdet``, ``pinv`` and ``lstsq`` from ``svd`` (``pinv`` with JAX's custom
-derivative, which holds at repeated singular values too). Complex inputs are refused (the
-primitives' rules are written for real matrices); ``eig``/``eigvals`` give complex outputs,
-differentiated with JAX's complex conventions.
+The primitives (``trace_ag.primitives.linalg_decomp``) take stacks of matrices of one float or
+complex dtype; here arguments are converted (integers to float64, as NumPy does), batch shapes
+are broadcast, and everything else is composed: ``inv`` and ``solve`` from the ``solve``
+primitive, ``det`` from ``slogdet``, ``pinv`` and ``lstsq`` from ``svd`` (``pinv`` with JAX's
+custom derivative, which holds at repeated singular values too). Complex inputs are
+differentiated with JAX's conventions (``grad`` of a real function is ``df/dx - i df/dy``);
+complex ``qr`` has values only so far.
 """
 
 from __future__ import annotations
@@ -67,10 +67,13 @@ class LstsqResult(NamedTuple):
 # ---------------------------------------------------------------- arguments
 
 
-def real_float(x: Any, fn: str, *, namespace: str = "linalg") -> Any:
-    """``x`` as a real float array (integers to float64); complex input is refused."""
+def real_float(x: Any, fn: str, *, namespace: str = "linalg", complex_ok: bool = False) -> Any:
+    """``x`` as a float array (integers to float64); complex input is refused unless
+    ``complex_ok``."""
     x = asarray_or_tracer(x)
     if np.issubdtype(x.dtype, np.complexfloating):
+        if complex_ok:
+            return x
         raise errors.DTypeError(
             errors.at_user_line(
                 f"{namespace}.{fn}: complex input ({x.dtype}) is not supported yet; pass a real "
@@ -80,9 +83,12 @@ def real_float(x: Any, fn: str, *, namespace: str = "linalg") -> Any:
     return x if np.issubdtype(x.dtype, np.floating) else cast(x, np.dtype(np.float64))
 
 
-def float_matrices(x: Any, fn: str, square: bool = True, *, namespace: str = "linalg") -> Any:
-    """A real float stack of matrices (..., m, n), square unless told otherwise."""
-    x = real_float(x, fn, namespace=namespace)
+def float_matrices(
+    x: Any, fn: str, square: bool = True, *, namespace: str = "linalg", complex_ok: bool = True
+) -> Any:
+    """A float (or complex, where ``complex_ok``) stack of matrices (..., m, n), square unless
+    told otherwise."""
+    x = real_float(x, fn, namespace=namespace, complex_ok=complex_ok)
     if x.ndim < 2:
         raise shape_error(
             f"{namespace}.{fn}", f"{x.ndim}-dimensional array given; it must be at least 2-D"
@@ -94,6 +100,13 @@ def float_matrices(x: Any, fn: str, square: bool = True, *, namespace: str = "li
 
 def _mT(x: Any) -> Any:
     return shp.swapaxes(x, -1, -2)
+
+
+def _mH(x: Any) -> Any:
+    """The conjugate transpose (the transpose of a real stack)."""
+    from trace_ag.numpy._complex import conj
+
+    return conj(_mT(x)) if np.issubdtype(x.dtype, np.complexfloating) else _mT(x)
 
 
 def _eye_like(a: Any) -> np.ndarray:
@@ -122,7 +135,7 @@ def solve(a: Any, b: Any) -> Any:
         >>> tnp.linalg.solve(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([2.0, 2.0]))
         array([1. , 0.5])
     """
-    a, b = promote(float_matrices(a, "solve"), real_float(b, "solve"))
+    a, b = promote(float_matrices(a, "solve"), real_float(b, "solve", complex_ok=True))
     vector = b.ndim == 1
     if vector:
         b = shp.expand_dims(b, -1)
@@ -167,7 +180,9 @@ def det(a: Any) -> Any:
 
 def tensorsolve(a: Any, b: Any, axes: Sequence[int] | None = None) -> Any:
     """``x`` with ``tensordot(a, x, x.ndim) == b``, as ``numpy.linalg.tensorsolve``."""
-    a, b = promote(real_float(a, "tensorsolve"), real_float(b, "tensorsolve"))
+    a, b = promote(
+        real_float(a, "tensorsolve", complex_ok=True), real_float(b, "tensorsolve", complex_ok=True)
+    )
     if axes is not None:
         order = [k for k in range(a.ndim) if k not in [ax % a.ndim for ax in axes]]
         a = shp.transpose(a, order + [ax % a.ndim for ax in axes])
@@ -180,7 +195,7 @@ def tensorsolve(a: Any, b: Any, axes: Sequence[int] | None = None) -> Any:
 
 def tensorinv(a: Any, ind: int = 2) -> Any:
     """The inverse of ``a`` for ``tensordot`` over its first ``ind`` axes."""
-    a = real_float(a, "tensorinv")
+    a = real_float(a, "tensorinv", complex_ok=True)
     if ind <= 0:
         raise ValueError("linalg.tensorinv: ind must be a positive integer")
     inv_shape = a.shape[ind:] + a.shape[:ind]
@@ -206,10 +221,10 @@ def cholesky(a: Any, /, *, upper: bool = False) -> Any:
 
 
 def _symmetrized(a: Any) -> Any:
-    """``(a + a^T) / 2``: what ``jax.numpy.linalg``'s eigh and cholesky decompose. The
-    primitives read one triangle but differentiate as if the input were symmetric (JAX's lax
-    convention), so without this a non-symmetric input got a derivative of another function."""
-    return (a + _mT(a)) * np.asarray(0.5, a.dtype)
+    """``(a + a^H) / 2``: what ``jax.numpy.linalg``'s eigh and cholesky decompose. The
+    primitives read one triangle but differentiate as if the input were Hermitian (JAX's lax
+    convention), so without this a non-Hermitian input got a derivative of another function."""
+    return (a + _mH(a)) * np.asarray(0.5, a.dtype)
 
 
 def _uplo(UPLO: str) -> bool:
@@ -219,9 +234,10 @@ def _uplo(UPLO: str) -> bool:
 
 
 def eigh(a: Any, UPLO: str = "L") -> EighResult:
-    """Eigenvalues (ascending) and eigenvectors of each symmetric matrix, of ``(a + a^T) / 2``
-    as ``jax.numpy.linalg.eigh`` (NumPy reads the ``UPLO`` triangle: the same for symmetric
-    ``a``). Each eigenvector's largest-magnitude entry is positive.
+    """Eigenvalues (ascending) and eigenvectors of each symmetric (Hermitian) matrix, of
+    ``(a + a^H) / 2`` as ``jax.numpy.linalg.eigh`` (NumPy reads the ``UPLO`` triangle: the same
+    for Hermitian ``a``). Each eigenvector's largest-magnitude entry is real and positive, and
+    derivatives (JAX's, for distinct eigenvalues) are those of that choice.
 
     Examples:
         >>> tnp.linalg.eigh(np.array([[2.0, 0.0], [0.0, 1.0]])).eigenvalues
@@ -232,10 +248,13 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
 
 
 def eigvalsh(a: Any, UPLO: str = "L") -> Any:
-    """The eigenvalues (ascending) of each symmetric matrix (of ``(a + a^T) / 2``, as JAX).
+    """The eigenvalues (ascending) of each symmetric (Hermitian) matrix (of ``(a + a^H) / 2``,
+    as JAX).
 
     Examples:
         >>> tnp.linalg.eigvalsh(np.array([[2.0, 1.0], [1.0, 2.0]]))
+        array([1., 3.])
+        >>> tnp.linalg.eigvalsh(np.array([[2.0, 1j], [-1j, 2.0]]))
         array([1., 3.])
     """
     a = _symmetrized(float_matrices(a, "eigvalsh"))
@@ -245,9 +264,10 @@ def eigvalsh(a: Any, UPLO: str = "L") -> Any:
 
 def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False):
     """``U, S, Vh`` with ``a = U @ diag(S) @ Vh`` (or ``S`` alone); ``hermitian`` is accepted
-    and the general algorithm used. Each pair of singular vectors is signed so that the
-    largest-magnitude entry of the ``U`` column is positive. Derivatives as JAX's (distinct
-    singular values; ``full_matrices`` of non-square matrices has none).
+    and the general algorithm used. Each pair of singular vectors is signed (phased) so that the
+    largest-magnitude entry of the ``U`` column is real and positive. Derivatives as JAX's
+    (distinct singular values; ``full_matrices`` of non-square matrices has none), for complex
+    ``a`` those of that phase choice.
 
     Examples:
         >>> tnp.linalg.svd(np.array([[3.0, 0.0], [0.0, -2.0]]), compute_uv=False)
@@ -314,7 +334,7 @@ def _pinv_values(a: Any, rcond: float) -> Any:
     u, s, vh = svd(a, full_matrices=False)
     large = s > rcond * red.max(s, axis=-1, keepdims=True)
     s_inv = uf.where(large, 1.0 / uf.where(large, s, 1.0), 0.0)
-    return matmul(_mT(vh), shp.expand_dims(s_inv, -1) * _mT(u))
+    return matmul(_mH(vh), shp.expand_dims(s_inv, -1) * _mH(u))
 
 
 @functools.cache
@@ -330,8 +350,8 @@ def _pinv_fn(rcond: float):
     def _pinv_jvp(primals, tangents):
         (a,), (da,) = primals, tangents
         p = pinv(a)
-        s = matmul(matmul(p, _mT(p)), _mT(da))
-        t = matmul(matmul(_mT(da), _mT(p)), p)
+        s = matmul(matmul(p, _mH(p)), _mH(da))
+        t = matmul(matmul(_mH(da), _mH(p)), p)
         dp = -matmul(matmul(p, da), p) + s - matmul(matmul(s, a), p) + t - matmul(p, matmul(a, t))
         return p, dp
 
@@ -374,7 +394,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> LstsqResult:
         >>> tnp.linalg.lstsq(np.array([[1.0], [1.0]]), np.array([1.0, 3.0])).x
         array([2.])
     """
-    a, b = promote(real_float(a, "lstsq"), real_float(b, "lstsq"))
+    a, b = promote(real_float(a, "lstsq", complex_ok=True), real_float(b, "lstsq", complex_ok=True))
     if a.ndim != 2 or b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
         raise shape_error("linalg.lstsq", f"shapes {a.shape} and {b.shape}: need (m, n), (m[, k])")
     m, n = a.shape
@@ -386,12 +406,12 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> LstsqResult:
     mask = (s > 0) & (s >= rcond * uf.stop_gradient(s[0]))
     rank = red.sum(uf.astype(mask, np.int64))
     s_inv = uf.where(mask, 1.0 / uf.where(mask, s, 1.0), 0.0)
-    x = matmul(_mT(vh), shp.expand_dims(s_inv, -1) * matmul(_mT(u), b2))
+    x = matmul(_mH(vh), shp.expand_dims(s_inv, -1) * matmul(_mH(u), b2))
     known = rank.concrete_value() if isinstance(rank, Tracer) else rank
     if known is not None and (int(known) < n or m <= n):
         resid = np.zeros((0,), a.dtype)
     else:
-        resid = red.sum((b2 - matmul(a, x)) ** 2, axis=0)
+        resid = red.sum(uf.abs(b2 - matmul(a, x)) ** 2, axis=0)
     x = shp.squeeze(x, -1) if b.ndim == 1 else x
     return LstsqResult(x, resid, rank, uf.stop_gradient(s))
 
@@ -436,7 +456,7 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
         >>> tnp.linalg.matrix_rank(np.array([[1.0, 2.0], [2.0, 4.0]]))
         np.int64(1)
     """
-    A = uf.stop_gradient(real_float(A, "matrix_rank"))
+    A = uf.stop_gradient(real_float(A, "matrix_rank", complex_ok=True))
     if A.ndim < 2:
         return uf.astype(red.any(A != 0), np.int64)
     S = svd(A, compute_uv=False)

@@ -1,5 +1,5 @@
-"""``trace_ag.numpy.linalg``: NumPy's linear algebra on stacks of real matrices, traceable and
-differentiable (JAX's derivatives; ``eig``/``eigvals`` with complex outputs)."""
+"""``trace_ag.numpy.linalg``: NumPy's linear algebra on stacks of real or complex matrices,
+traceable and differentiable (JAX's derivatives and complex conventions)."""
 
 from trace_ag.numpy._linalg import (
     matmul,  # noqa: F401

@@ -1,21 +1,25 @@
 """Matrix decompositions and solves: ``solve``, ``triangular_solve``, ``slogdet``, ``cholesky``,
 ``eigh``, ``svd``, ``qr`` and ``eig``.
 
-Every operand is a stack of matrices ``(..., m, n)`` in a real float dtype (``solve`` takes
-complex ones too, for ``eig``'s rules; ``eig``'s outputs are complex); operands of
-two-operand primitives have equal batch shapes (``trace_ag.numpy.linalg`` broadcasts first), so
-batching is "move the batch axis to the front". Derivatives are JAX's (``jax._src.lax.linalg``):
-the jvp rules are JAX's, the vjp rules their transposes, both written with trace_ag ops so they
-differentiate again. ``cholesky`` and ``eigh`` read one triangle (NumPy's values) but their
-derivatives are those of the symmetrized input, as JAX's ``symmetrize_input=True`` gives.
+Every operand is a stack of matrices ``(..., m, n)`` of one float or complex dtype (eigen- and
+singular values are real, ``eig``'s outputs complex); operands of two-operand primitives have
+equal batch shapes (``trace_ag.numpy.linalg`` broadcasts first), so batching is "move the batch
+axis to the front". Derivatives are JAX's (``jax._src.lax.linalg``), under JAX's complex
+convention (the vjp is the transpose of the jvp under ``Re(sum(x * y))``): the jvp rules are
+JAX's, the vjp rules their transposes, both written with trace_ag ops so they differentiate
+again. ``cholesky`` and ``eigh`` read one triangle (NumPy's values) but their derivatives are
+those of the Hermitian part of the input, as JAX's ``symmetrize_input=True`` gives.
 ``eigh``'s, ``eig``'s and ``svd``'s derivatives assume distinct eigen/singular values; at
-degenerate ones they are inf/nan, as in JAX. ``qr``'s cover every shape and mode (JAX 0.10's
-rules for wide matrices and for ``full_matrices`` of tall ones); ``svd`` with
+degenerate ones they are inf/nan, as in JAX, except where only the values are used. ``qr``'s
+cover every shape and mode of real matrices (JAX 0.10's rules for wide matrices and for
+``full_matrices`` of tall ones; complex ``qr`` has values but no derivative yet); ``svd`` with
 ``full_matrices=True`` has none for non-square matrices, as in JAX.
 
-Eigenvectors and singular vectors are only defined up to sign, and LAPACK builds pick signs
-differently; the impls and the JAX lowerings both flip each vector so that its largest-magnitude
-entry is positive, so the two backends agree.
+Eigenvectors and singular vectors are only defined up to sign (a phase, for complex ones), and
+LAPACK builds pick them differently; the impls and the JAX lowerings both scale each vector so
+that its largest-magnitude entry is real and positive, so the two backends agree. For complex
+matrices the derivatives are those of that choice (``_phase_fix``); JAX fixes the phase of the
+derivative otherwise, and the two agree on every function that does not depend on the phases.
 """
 
 from __future__ import annotations
@@ -32,6 +36,24 @@ from trace_ag.primitives._transform_rules import to_front
 
 def mT(x):
     return tnp.swapaxes(x, -1, -2)
+
+
+def _is_complex(x) -> bool:
+    return np.issubdtype(x.dtype, np.complexfloating)
+
+
+def _conj(x):
+    """``conj(x)``; real values pass unchanged (no equation in the graph)."""
+    return tnp.conj(x) if _is_complex(x) else x
+
+
+def mH(x):
+    """The conjugate transpose of a stack of matrices (the transpose for real ones)."""
+    return _conj(mT(x))
+
+
+def _real_dtype(dtype) -> np.dtype:
+    return np.finfo(dtype).dtype
 
 
 def _eye(n: int, like) -> np.ndarray:
@@ -54,19 +76,21 @@ def _diagonal(x):
 
 
 def _sym(x):
-    return (x + mT(x)) * 0.5
+    """The Hermitian (for real matrices: symmetric) part ``(x + x^H) / 2``."""
+    return (x + mH(x)) * 0.5
 
 
-def check_matrices(name: str, *avals: Aval, square: bool = True, complex_ok: bool = False) -> None:
-    """The shape rule's checks: stacks of (square) matrices of one real float dtype (or
-    complex, where ``complex_ok``)."""
+def check_matrices(name: str, *avals: Aval, square: bool = True, complex_ok: bool = True) -> None:
+    """The shape rule's checks: stacks of (square) matrices of one float or complex dtype
+    (real only, where not ``complex_ok``)."""
     kinds = np.inexact if complex_ok else np.floating
     for a in avals:
         if a.ndim < 2:
             raise shape_error(name, f"expected a stack of matrices (..., m, n), got {a.shape}")
         if not np.issubdtype(a.dtype, kinds):
+            wanted = "a float or complex" if complex_ok else "a real float"
             raise errors.DTypeError(
-                errors.at_user_line(f"{name}: expected a real float array, got {a.dtype}")
+                errors.at_user_line(f"{name}: expected {wanted} array, got {a.dtype}")
             )
     if square and avals[0].shape[-1] != avals[0].shape[-2]:
         raise shape_error(name, f"expected square matrices, got shape {avals[0].shape}")
@@ -103,12 +127,43 @@ def _xp(x):
 
 
 def _flip_signs(v):
-    """Columns of ``v`` times the sign of their largest-magnitude entry, and those signs."""
+    """Columns of ``v`` times the conjugate sign (phase) of their largest-magnitude entry, so
+    that entry is real and positive, and those factors."""
     xp = _xp(v)
     idx = xp.argmax(xp.abs(v), axis=-2)[..., None, :]
     signs = xp.sign(xp.take_along_axis(v, idx, axis=-2))
-    signs = xp.where(signs == 0, 1, signs).astype(v.dtype)
+    signs = xp.conj(xp.where(signs == 0, 1, signs).astype(v.dtype))
     return v * signs, signs
+
+
+def _largest_entry_mask(v):
+    """1 at each column's largest-magnitude entry (the one the normalization makes real),
+    else 0."""
+    k = tnp.argmax(tnp.abs(v), axis=-2)
+    rows = np.arange(v.shape[-2]).reshape(-1, 1)
+    return tnp.astype(tnp.expand_dims(k, -2) == rows, v.dtype)
+
+
+def _phase_fix(v, dv):
+    """The real ``t`` (one per column) for which ``dv + i t v`` keeps each column's largest
+    entry real: the phase gauge of eigenvectors and singular vectors normalized by
+    ``_flip_signs``, so that their derivatives are those of the values returned."""
+    mask = _largest_entry_mask(v)
+    top = tnp.real(tnp.sum(mask * v, axis=-2))
+    return -tnp.imag(tnp.sum(mask * dv, axis=-2)) / top
+
+
+def _times_i(t, like):
+    """``1j * t`` for a real ``t``, in ``like``'s complex dtype."""
+    return tnp.astype(t, like.dtype) * 1j
+
+
+def _phase_fix_cotangent(v, h):
+    """The transpose of ``dv -> i _phase_fix(v, dv) v``, given ``h = sum(g_v * v)`` per column:
+    the cotangent it adds to ``dv``."""
+    mask = _largest_entry_mask(v)
+    top = tnp.real(tnp.sum(mask * v, axis=-2))
+    return mask * tnp.expand_dims(_times_i(-tnp.imag(h) / top, v), -2)
 
 
 # ---------------------------------------------------------------- solve
@@ -129,7 +184,7 @@ def _solve_jvp(primals, tangents):
 solve = Primitive(
     "solve",
     impl=np.linalg.solve,
-    abstract_eval=lambda a, b: (check_matrices("solve", a, b, complex_ok=True), b)[1],
+    abstract_eval=lambda a, b: (check_matrices("solve", a, b), b)[1],
     vjp=_solve_vjp,
     jvp=_solve_jvp,
     jax=lambda a, b: _jnp().linalg.solve(a, b),
@@ -177,6 +232,7 @@ triangular_solve = Primitive(
     jvp=_tri_jvp,
     jax=_tri_jax,
     batch=batch_leading(),
+    complex_rules=True,  # holomorphic in both operands
 )
 
 
@@ -189,19 +245,26 @@ def _inv_t(a):
 
 
 def _slogdet_vjp(g, out, a):
-    # The sign is piecewise constant: only log|det| has a derivative.
-    return [tnp.expand_dims(g[1], (-1, -2)) * _inv_t(a)]
+    # Real a: the sign is piecewise constant, only log|det| has a derivative. Complex a:
+    # with t = tr(a^-1 da), d log|det| = Re(t) and d sign = i Im(t) sign (JAX's rule).
+    g_t = g[1]
+    if _is_complex(a):
+        g_t = tnp.astype(g_t, a.dtype) + _times_i(tnp.imag(g[0] * out[0]), a)
+    return [tnp.expand_dims(g_t, (-1, -2)) * _inv_t(a)]
 
 
 def _slogdet_jvp(primals, tangents):
     (a,), (da,) = primals, tangents
     out = slogdet.bind(a)
-    return out, (None, tnp.sum(_inv_t(a) * da, axis=(-2, -1)))
+    t = tnp.sum(_inv_t(a) * da, axis=(-2, -1))
+    if not _is_complex(a):
+        return out, (None, t)
+    return out, (_times_i(tnp.imag(t), a) * out[0], tnp.real(t))
 
 
 def _slogdet_aval(a):
     check_matrices("slogdet", a)
-    return (Aval(a.shape[:-2], a.dtype),) * 2
+    return Aval(a.shape[:-2], a.dtype), Aval(a.shape[:-2], _real_dtype(a.dtype))
 
 
 slogdet = Primitive(
@@ -213,6 +276,7 @@ slogdet = Primitive(
     jax=lambda a: tuple(_jnp().linalg.slogdet(a)),
     batch=batch_leading(),
     multiple_results=True,
+    complex_rules=True,
 )
 
 
@@ -226,16 +290,17 @@ def _phi(x):
 
 
 def _cholesky_vjp(g, L, a):
-    # Transpose of L' = L phi(L^-1 sym(A') L^-T): A_bar = sym(L^-T phi(L^T g) L^-1).
+    # Transpose of L' = L phi(L^-1 sym(A') L^-H) under Re(sum(x * y)):
+    # A_bar = sym(L^-T phi(L^T g) conj(L^-1)), and x conj(L^-1) = (L^-T x^H)^H.
     x = triangular_solve.bind(L, _phi(mT(L) @ g), lower=True, transpose_a=True)
-    return _sym(mT(triangular_solve.bind(L, mT(x), lower=True, transpose_a=True)))
+    return _sym(mH(triangular_solve.bind(L, mH(x), lower=True, transpose_a=True)))
 
 
 def _cholesky_jvp(primals, tangents):
     (a,), (da,) = primals, tangents
     L = cholesky.bind(a)
     tmp = triangular_solve.bind(L, _sym(da), lower=True, transpose_a=False)
-    inner = mT(triangular_solve.bind(L, mT(tmp), lower=True, transpose_a=False))
+    inner = mH(triangular_solve.bind(L, mH(tmp), lower=True, transpose_a=False))
     return L, L @ _phi(inner)
 
 
@@ -253,6 +318,7 @@ cholesky = Primitive(
     jvp=_cholesky_jvp,
     jax=_cholesky_jax,
     batch=batch_leading(),
+    complex_rules=True,  # Hermitian input: sym and the transposes conjugate
 )
 
 
@@ -276,7 +342,7 @@ def _eigh_jax(a, *, lower, compute_v):
 
 def _eigh_aval(a, *, lower, compute_v):
     check_matrices("eigh", a)
-    w = Aval(a.shape[:-1], a.dtype)
+    w = Aval(a.shape[:-1], _real_dtype(a.dtype))
     return (w, a) if compute_v else (w,)
 
 
@@ -286,22 +352,43 @@ def _inv_gaps(w):
     return tnp.reciprocal(eye + tnp.expand_dims(w, -2) - tnp.expand_dims(w, -1)) - eye
 
 
+def _is_zero(g) -> bool:
+    """A cotangent the vjp driver filled in for an unused output (a concrete zero array): the
+    rules skip its terms, whose eigenvalue gaps are inf at degenerate values (JAX's symbolic
+    zeros do the same)."""
+    return isinstance(g, np.ndarray) and not g.any()
+
+
+def _real_part(x):
+    return tnp.real(x) if _is_complex(x) else x
+
+
 def _eigh_vjp(g, out, a, *, lower, compute_v):
-    if not compute_v:  # eigenvalues only: needs the eigenvectors, not their (inf) gaps
-        _, v = eigh.bind(a, lower=lower, compute_v=True)
-        return [(v * tnp.expand_dims(g[0], -2)) @ mT(v)]
+    # The transpose of _eigh_jvp: A_bar = sym(conj(v) P_bar v^T).
+    if not compute_v or _is_zero(g[1]):  # eigenvalues only: no (inf) gaps needed
+        v = out[1] if compute_v else eigh.bind(a, lower=lower, compute_v=True)[1]
+        return [(_conj(v) * tnp.expand_dims(g[0], -2)) @ mT(v)]
     (gw, gv), (w, v) = g, out
+    if _is_complex(v):
+        gv = gv + _phase_fix_cotangent(v, tnp.sum(gv * v, axis=-2))
     inner = _diag_matrix(gw) + _inv_gaps(w) * (mT(v) @ gv)
-    return [_sym(v @ inner @ mT(v))]
+    return [_sym(_conj(v) @ inner @ mT(v))]
 
 
 def _eigh_jvp(primals, tangents, *, lower, compute_v):
+    # JAX's rule (nondegenerate perturbation theory); for complex input, the phase gauge of
+    # the eigenvectors normalized by _flip_signs (JAX leaves diag(v^H dv) = 0 instead: the
+    # two agree on every function of v that does not depend on its phases).
     (a,), (da,) = primals, tangents
     w, v = eigh.bind(a, lower=lower, compute_v=True)
-    m = mT(v) @ _sym(da) @ v
+    m = mH(v) @ _sym(da) @ v
+    dw = _real_part(_diagonal(m))
     if not compute_v:
-        return (w,), (_diagonal(m),)
-    return (w, v), (_diagonal(m), v @ (_inv_gaps(w) * m))
+        return (w,), (dw,)
+    dv = v @ (_inv_gaps(w) * m)
+    if _is_complex(v):
+        dv = dv + v * tnp.expand_dims(_times_i(_phase_fix(v, dv), v), -2)
+    return (w, v), (dw, dv)
 
 
 eigh = Primitive(
@@ -313,6 +400,7 @@ eigh = Primitive(
     jax=_eigh_jax,
     batch=batch_leading(),
     multiple_results=True,
+    complex_rules=True,
 )
 
 
@@ -338,7 +426,7 @@ def _svd_signs(u, s, vh):
     (rows) of full_matrices' bases beyond them by their own."""
     xp, k = _xp(u), s.shape[-1]
     u_k, signs = _flip_signs(u[..., :, :k])
-    vh_k = vh[..., :k, :] * xp.swapaxes(signs, -1, -2)
+    vh_k = vh[..., :k, :] * xp.conj(xp.swapaxes(signs, -1, -2))
     if u.shape[-1] > k:
         u_k = xp.concatenate([u_k, _flip_signs(u[..., :, k:])[0]], axis=-1)
     if vh.shape[-2] > k:
@@ -351,7 +439,7 @@ def _svd_aval(a, *, full_matrices, compute_uv):
     check_matrices("svd", a, square=False)
     *batch, m, n = a.shape
     k = min(m, n)
-    s = Aval((*batch, k), a.dtype)
+    s = Aval((*batch, k), _real_dtype(a.dtype))
     if not compute_uv:
         return (s,)
     cols, rows = (m, n) if full_matrices else (k, k)
@@ -376,44 +464,69 @@ def _svd_gaps(s):
     return tnp.reciprocal((row + col) * (row - col) + eye) - eye
 
 
+def _safe_reciprocal(s):
+    """``1 / s``, and 0 where ``s`` is 0 (JAX's guard for the complex phase term)."""
+    zero = s == 0
+    return tnp.where(zero, 0.0, 1.0 / tnp.where(zero, 1.0, s))
+
+
 def _svd_vjp(g, out, a, *, full_matrices, compute_uv):
-    if not compute_uv:
-        u, _, vh = svd.bind(a, full_matrices=False, compute_uv=True)
-        return [(u * tnp.expand_dims(g[0], -2)) @ vh]
+    # The transpose of _svd_jvp under Re(sum(x * y)); with v = vh^H and g_v = g_vh^H.
+    if not compute_uv or (_is_zero(g[0]) and _is_zero(g[2])):  # singular values only
+        u, _, vh = out if compute_uv else svd.bind(a, full_matrices=False, compute_uv=True)
+        gs = g[1] if compute_uv else g[0]
+        k = gs.shape[-1]
+        return [_conj((u[..., :, :k] * tnp.expand_dims(gs, -2)) @ vh[..., :k, :])]
     _svd_refuse_full(a, full_matrices)
     (gu, gs, gvh), (u, s, vh) = g, out
     m, n = a.shape[-2:]
     f, row, col = _svd_gaps(s), tnp.expand_dims(s, -2), tnp.expand_dims(s, -1)
-    p, q = f * (mT(u) @ gu), f * (vh @ mT(gvh))
-    inner = _diag_matrix(gs) + (p + mT(p)) * row + (q + mT(q)) * col
-    ga = u @ inner @ vh
+    v, gv = mH(vh), mH(gvh)
+    if _is_complex(u):
+        gu = gu + _phase_fix_cotangent(u, tnp.sum(gu * u, axis=-2) + tnp.sum(gv * v, axis=-2))
+    k = mT(u) @ gu
+    p, q = f * k, f * (mT(v) @ gv)
+    inner = _diag_matrix(gs) + p * row + mH(p * col) + q * col + mH(q * row)
+    if _is_complex(u):
+        inner = inner + _diag_matrix(_times_i(tnp.imag(_diagonal(k)) * _safe_reciprocal(s), u))
+    u_c, vh_c = _conj(u), _conj(vh)
+    ga = u_c @ inner @ vh_c
     if m > n:
-        ga = ga + ((gu - u @ (mT(u) @ gu)) / row) @ vh
+        ga = ga + ((gu - u_c @ (mT(u) @ gu)) / row) @ vh_c
     if n > m:
-        ga = ga + u @ ((gvh - (gvh @ mT(vh)) @ vh) / col)
+        ga = ga + u_c @ ((gvh - (gvh @ _conj(v)) @ vh_c) / col)
     return [ga]
 
 
 def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
+    # JAX's _svd_jvp_rule; for complex input, the phase gauge of the singular vectors
+    # normalized by _svd_signs (JAX's: diag(u^H du) = i Im(diag(u^H da v)) / s, diag(v^H dv) = 0;
+    # the two agree on every function of u, v that does not depend on their phases).
     (a,), (da,) = primals, tangents
     u, s, vh = svd.bind(a, full_matrices=False, compute_uv=True)
-    ds_mat = mT(u) @ da @ mT(vh)
-    ds = _diagonal(ds_mat)
+    ds_mat = mH(u) @ da @ mH(vh)
+    ds = _real_part(_diagonal(ds_mat))
     if not compute_uv:
         return (s,), (ds,)
     _svd_refuse_full(a, full_matrices)
     m, n = a.shape[-2:]
     f, row, col = _svd_gaps(s), tnp.expand_dims(s, -2), tnp.expand_dims(s, -1)
     dss, sds = ds_mat * row, ds_mat * col
-    du = u @ (f * (dss + mT(dss)))
-    dv = mT(vh) @ (f * (sds + mT(sds)))
+    du = u @ (f * (dss + mH(dss)))
+    dv = mH(vh) @ (f * (sds + mH(sds)))
+    if _is_complex(u):
+        phase = _times_i(tnp.imag(_diagonal(ds_mat)) * _safe_reciprocal(s), u)
+        du = du + u * tnp.expand_dims(phase, -2)
     if m > n:
-        dav = da @ mT(vh)
-        du = du + (dav - u @ (mT(u) @ dav)) / row
+        dav = da @ mH(vh)
+        du = du + (dav - u @ (mH(u) @ dav)) / row
     if n > m:
-        dahu = mT(da) @ u
-        dv = dv + (dahu - mT(vh) @ (vh @ dahu)) / row
-    return (u, s, vh), (du, ds, mT(dv))
+        dahu = mH(da) @ u
+        dv = dv + (dahu - mH(vh) @ (vh @ dahu)) / row
+    if _is_complex(u):
+        gauge = tnp.expand_dims(_times_i(_phase_fix(u, du), u), -2)
+        du, dv = du + u * gauge, dv + mH(vh) * gauge
+    return (u, s, vh), (du, ds, mH(dv))
 
 
 svd = Primitive(
@@ -425,6 +538,7 @@ svd = Primitive(
     jax=_svd_jax,
     batch=batch_leading(),
     multiple_results=True,
+    complex_rules=True,
 )
 
 
@@ -559,13 +673,6 @@ def _eig_aval(a, *, compute_v):
     return (w, Aval(a.shape, dtype)) if compute_v else (w,)
 
 
-def _largest_entry_mask(v):
-    """1 at each column's largest-magnitude entry (the one LAPACK makes real), else 0."""
-    k = tnp.argmax(tnp.abs(v), axis=-2)
-    rows = np.arange(v.shape[-2]).reshape(-1, 1)
-    return tnp.astype(tnp.expand_dims(k, -2) == rows, v.dtype)
-
-
 def _eig_jvp(primals, tangents, *, compute_v):
     # JAX's eig_jvp_rule with enable_eigvec_derivs=True (nondegenerate perturbation theory):
     # dv_j = u_j + c_j v_j, c_j fixed by LAPACK's normalization of v_j.
@@ -584,7 +691,7 @@ def _eig_jvp(primals, tangents, *, compute_v):
 
 
 def _eig_vjp(g, out, a, *, compute_v):
-    # The transpose of _eig_jvp under Re(sum(x * y)); the real part for the real input.
+    # The transpose of _eig_jvp under Re(sum(x * y)); the real part for a real input.
     if compute_v:
         (gw, gv), (w, v) = g, out
     else:
@@ -600,7 +707,8 @@ def _eig_vjp(g, out, a, *, compute_v):
             + mask * tnp.expand_dims(tnp.astype(-tnp.imag(h) / top, v.dtype) * 1j, -2)
         )
         g_p = g_p + _inv_gaps(w) * (mT(v) @ g_u)
-    return tnp.real(solve.bind(mT(v), g_p @ mT(v)))
+    g_a = solve.bind(mT(v), g_p @ mT(v))
+    return g_a if _is_complex(a) else tnp.real(g_a)
 
 
 eig = Primitive(

@@ -58,7 +58,7 @@ def _real(x: Any, fn: str) -> Any:
 
 
 def _matrices(x: Any, fn: str, square: bool = True) -> Any:
-    return float_matrices(x, fn, square, namespace="scipy.linalg")
+    return float_matrices(x, fn, square, namespace="scipy.linalg", complex_ok=False)
 
 
 def _mT(x: Any) -> Any:
