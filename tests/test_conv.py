@@ -479,3 +479,23 @@ def test_jit_inlines_custom_jvp_functions_and_matches_eager_and_jax():
     for got, eager, want in zip(grads, eager_grads, theirs, strict=True):
         np.testing.assert_allclose(got, eager, rtol=1e-14, atol=1e-15)
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_jit_drops_identities_with_a_broadcast_constant():
+    """``y * broadcast_to(1)`` (a gradient's seed, too large to fold) is ``y``; ``y + 0.0``
+    broadcast is kept (it turns -0.0 into 0.0), ``y + -0.0`` is not."""
+    from trace_ag import passes
+
+    y = np.full((300, 300), -0.0)  # above the folding limit
+    y[0, :3] = [1.0, np.inf, np.nan]
+    cases = [
+        (lambda y: y * tnp.broadcast_to(np.float64(1.0), y.shape), "mul", False),
+        (lambda y: y + tnp.broadcast_to(np.float64(0.0), y.shape), "add", True),
+        (lambda y: y + tnp.broadcast_to(np.float64(-0.0), y.shape), "add", False),
+    ]
+    for fn, name, kept in cases:
+        optimized = passes.optimize(ag.make_ir(fn)(y))
+        assert any(e.primitive.name == name for e in optimized.eqns) == kept
+        got, want = ag.jit(fn)(y), fn(y)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

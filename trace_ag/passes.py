@@ -161,13 +161,22 @@ def _same_aval(atom: Atom, eqn: Eqn) -> bool:
     return atom.aval == eqn.outputs[0].aval
 
 
-def _identity_rules(rw: _Rewriter, eqn: Eqn) -> Atom | None:
+def _unbroadcast(atom: Atom, producers: dict[Var, Eqn]) -> Atom:
+    """What ``atom`` broadcasts, if a ``broadcast_to`` made it (a constant too large to fold,
+    such as the ones that seed a gradient), else ``atom``."""
+    eqn = producers.get(atom) if isinstance(atom, Var) else None
+    return eqn.inputs[0] if eqn is not None and eqn.primitive.name == "broadcast_to" else atom
+
+
+def _identity_rules(rw: _Rewriter, eqn: Eqn, producers: dict[Var, Eqn]) -> Atom | None:
     """An equation that returns one of its inputs unchanged, by its primitive's declared
-    identities (``x * 1``) or no-op condition (a reshape to the same shape)."""
+    identities (``x * 1``, also with the 1 broadcast) or no-op condition (a reshape to the
+    same shape)."""
     prim, ins = eqn.primitive, eqn.inputs
     for position, constant in prim.identities.items():
         other = ins[1 - position]
-        if _is_exactly(rw, ins[position], constant) and _same_aval(other, eqn):
+        known = _unbroadcast(ins[position], producers)
+        if _is_exactly(rw, known, constant) and _same_aval(other, eqn):
             return other
     if prim.noop is not None and prim.noop(eqn.params, ins[0].aval, eqn.outputs[0].aval):
         return ins[0]
@@ -198,7 +207,7 @@ def simplify(graph: Graph) -> Graph:
     producers: dict[Var, Eqn] = {}
 
     def rule(rw: _Rewriter, eqn: Eqn) -> Atom | None:
-        result = _identity_rules(rw, eqn)
+        result = _identity_rules(rw, eqn, producers)
         if result is None:
             result = _chain_rules(rw, eqn, producers)
         if result is None:
