@@ -9,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import trace_ag as ag
+import trace_ag.numpy as tnp
 from tests import test_numpy_breadth as tb
-from tests.test_numpy_breadth import Row, _fn, _joined
+from tests.test_numpy_breadth import Row, _close, _fn, _joined
 
 jax = pytest.importorskip("jax")
 jnp = pytest.importorskip("jax.numpy")
@@ -441,3 +443,150 @@ def test_vmap_matches_loop(row: Row):
 @pytest.mark.parametrize("row", ROWS)
 def test_float32(row: Row):
     tb.test_float32(row)
+
+
+# ---------------------------------------------------------------- beyond the table
+
+SIZED = {  # value-dependent sizes under jit, with size=, against jax.numpy (x64)
+    "unique": lambda xp, x: xp.unique(x, size=7),
+    "unique_all": lambda xp, x: _joined(
+        xp, [xp.astype(o, x.dtype) for o in xp.unique_all(x, size=7)]
+    ),
+    "unique_fill": lambda xp, x: xp.unique(x, size=7, fill_value=-5.0),
+    "flatnonzero": lambda xp, x: xp.flatnonzero(x > 1, size=6),
+    "argwhere": lambda xp, x: xp.argwhere(xp.reshape(x, (2, 3)) > 1, size=5, fill_value=-1),
+    "union1d": lambda xp, x: xp.union1d(x, x * 2, size=9),
+    "intersect1d": lambda xp, x: xp.intersect1d(x, x * 3, size=4),
+    "setdiff1d": lambda xp, x: xp.setdiff1d(x, np.array([1.0, 2.0]), size=4),
+    "setxor1d": lambda xp, x: xp.setxor1d(x, np.array([1.0, 4.0]), size=5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SIZED))
+def test_size_argument_under_jit_matches_jax(name):
+    f = SIZED[name]
+    got = ag.jit(lambda x: f(tnp, x))(TIES)
+    _close(got, f(jnp, TIES), 1e-12)
+    _close(f(tnp, TIES), got, 1e-12)  # eager with size= equals jit
+
+
+def test_gradients_of_sized_unique_and_setdiff_match_jax():
+    for name in ("unique", "union1d", "setdiff1d", "intersect1d", "setxor1d"):
+        fn = SIZED[name]
+        ct = np.arange(1.0, np.shape(fn(jnp, TIES))[0] + 1)
+        got = ag.vjp(lambda x, fn=fn: fn(tnp, x), TIES)[1](ct)[0]
+        want = jax.jit(lambda x, c, fn=fn: jax.vjp(lambda y: fn(jnp, y), x)[1](c)[0])(TIES, ct)
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_unique_without_size_matches_numpy_including_nans():
+    x = np.array([[3.0, np.nan], [1.0, np.nan]])
+    for got, want in zip(
+        tnp.unique(x, True, True, True), np.unique(x, True, True, True), strict=True
+    ):
+        _close(got, want, 0)
+    _close(tnp.unique(x, equal_nan=False), np.unique(x, equal_nan=False), 0)
+    _close(tnp.unique(np.zeros(0)), np.unique(np.zeros(0)), 0)
+    assert tnp.unique_counts(TIES).counts.tolist() == np.unique_counts(TIES).counts.tolist()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: tnp.unique(x),
+        lambda x: tnp.argwhere(x),
+        lambda x: tnp.flatnonzero(x),
+        lambda x: tnp.setdiff1d(x, x[:2]),
+        lambda x: tnp.extract(x > 0, x),
+        lambda x: tnp.bincount(tnp.astype(x, np.int64)),
+    ],
+    ids=["unique", "argwhere", "flatnonzero", "setdiff1d", "extract", "bincount"],
+)
+def test_traced_value_dependent_sizes_ask_for_size(call):
+    with pytest.raises(ag.ConcretizationTypeError, match="size=|length="):
+        ag.jit(call)(np.abs(TIES))
+
+
+def test_in_place_writers_require_inplace_false():
+    for call in (
+        lambda: tnp.fill_diagonal(np.zeros((2, 2)), 1.0),
+        lambda: tnp.put(np.zeros(3), np.array([0]), 1.0),
+        lambda: tnp.place(np.zeros(3), np.array([1, 0, 0]), np.array([1.0])),
+        lambda: tnp.put_along_axis(np.zeros((2, 2)), np.zeros((2, 1), int), 1.0, 1),
+    ):
+        with pytest.raises(ValueError, match="inplace=False"):
+            call()
+
+
+def test_index_checks_raise_like_numpy():
+    with pytest.raises(IndexError):
+        tnp.unravel_index(np.array([12]), (3, 4))
+    with pytest.raises(IndexError):
+        tnp.ravel_multi_index((np.array([3]), np.array([0])), (3, 4))
+    with pytest.raises(ValueError, match="non-negative"):
+        tnp.bincount(np.array([-1, 2]))
+    with pytest.raises(ag.ConcretizationTypeError, match="mode='clip'"):
+        ag.jit(lambda i: tnp.choose(i, [V, W]))(np.array([0, 1, 0, 1, 0]))
+
+
+def test_dtype_utilities_are_numpys():
+    assert tnp.float_ is np.float64 and tnp.int_ is np.int64 and tnp.bool is np.bool_
+    assert tnp.issubdtype(tnp.float32, tnp.floating) and not tnp.issubdtype(np.int8, tnp.inexact)
+    assert tnp.finfo(np.ones(2, np.float32)).eps == np.finfo(np.float32).eps
+    assert tnp.iinfo(np.int16).max == 32767
+    assert tnp.promote_types(np.int8, np.uint8) == np.int16
+    assert tnp.can_cast(np.float32, np.float64) and not tnp.can_cast(np.float64, np.int32)
+    assert tnp.isdtype(np.float32, "real floating")
+    assert tnp.broadcast_shapes((2, 1), (3,)) == (2, 3)
+    assert tnp.isscalar(1.0) and not tnp.isscalar(np.ones(1)) and tnp.iterable([1])
+    assert ag.jit(lambda x: x * tnp.isscalar(x))(np.float64(2.0)) == 0.0
+    assert tnp.euler_gamma == np.euler_gamma
+    np.testing.assert_allclose(tnp.finfo(ag.jit(lambda x: x)(np.float32(1))).eps, 2.0**-23)
+
+
+def test_gcd_lcm_and_bitwise_count_under_vmap():
+    got = ag.vmap(tnp.gcd)(np.stack([INTS, INTS2]), np.stack([INTS2, INTS]))
+    np.testing.assert_array_equal(got, np.gcd(np.stack([INTS, INTS2]), np.stack([INTS2, INTS])))
+    x = np.array([[0, 3], [-1, 7]], np.int8)
+    np.testing.assert_array_equal(ag.jit(tnp.bitwise_count)(x), np.bitwise_count(x))
+
+
+def test_second_order_through_interp_convolve_polyval_cov():
+    ag.check_grads(lambda x: tnp.interp(x, SORTED, np.arange(6.0)), (V * 0.3,), order=2)
+    ag.check_grads(lambda a, v: tnp.convolve(a, v, "same"), (V, W[:3]), order=2)
+    ag.check_grads(lambda p, x: tnp.polyval(p, x), (V[:3], W), order=2)
+    ag.check_grads(lambda x: tnp.cov(x), (M,), order=2)
+    ag.check_grads(lambda x: tnp.vectorize(lambda v: v @ v, signature="(n)->()")(x), (M,), order=2)
+
+
+def test_roots_and_poly_round_trip_and_match_numpy():
+    p = np.array([1.0, -6.0, 11.0, -6.0])
+    np.testing.assert_allclose(np.sort(tnp.roots(p)), np.sort(np.roots(p)), rtol=1e-10)
+    complex_roots = tnp.roots(np.array([1.0, 0.0, 1.0]))
+    np.testing.assert_allclose(np.sort_complex(complex_roots), np.sort_complex(np.roots([1, 0, 1])))
+    np.testing.assert_allclose(tnp.roots(np.array([0.0, 1.0, -3.0, 0.0])), np.roots([0, 1, -3, 0]))
+    np.testing.assert_allclose(tnp.poly(S), np.poly(S), rtol=1e-10)
+
+
+FAMILY_JAX = {  # one JAX-backend jit per family
+    "aliases": lambda xp, x: xp.vecdot(xp.matrix_transpose(x), xp.cumulative_sum(x, axis=0).T),
+    "elementwise": lambda xp, x: xp.copysign(xp.cbrt(x), -x) + xp.fmod(x, 0.3) + xp.ldexp(x, 2),
+    "index_tricks": lambda xp, x: xp.put(
+        xp.fill_diagonal(x, 1.0, inplace=False), np.array([1, 5]), 7.0, inplace=False, mode="clip"
+    ),
+    "sets": lambda xp, x: xp.unique(x, size=14) + xp.searchsorted(xp.sort(x[0]), x[1, 0]),
+    "histograms": lambda xp, x: xp.histogram(x, bins=3, weights=x * 2)[0].sum() + xp.cov(x),
+    "signal": lambda xp, x: xp.convolve(x[0], x[1], "same") + xp.interp(x[2], xp.sort(x[0]), x[1]),
+    "polynomial": lambda xp, x: xp.polyval(x[0], x[1]) + xp.polyder(xp.polymul(x[0], x[2]))[:4],
+    "misc": lambda xp, x: (
+        xp.apply_along_axis(lambda v: v.sum() * v, 1, x) + xp.resize(x[0], (3, 4))
+    ),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILY_JAX))
+def test_jit_on_the_jax_backend(family):
+    f = FAMILY_JAX[family]
+    got = ag.jit(lambda x: f(tnp, x), backend="jax")(M)
+    np.testing.assert_allclose(np.asarray(got), f(tnp, M), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(f(jnp, M)), rtol=1e-9)

@@ -373,14 +373,17 @@ def isin(
     return uf.logical_not(found) if invert else found
 
 
-def _distinct_where(fn: str, flat: Any, keep: Any, size: int | None, fill_value: Any) -> Any:
+def _distinct_where(
+    fn: str, flat: Any, keep: Any, size: int | None, fill_value: Any, fill_grad: bool = True
+) -> Any:
     groups = _groups(flat, keep, True)
     positions, count = _unique_positions(groups, fn, size)
     if flat.shape[0] == 0:
         return flat if size is None else np.zeros(size, flat.dtype)
     fill = fill_value
-    if size is not None and fill is None:  # JAX pads with the smallest result value
-        fill = groups.sorted_values[0]
+    if size is not None and fill is None:  # JAX pads with the smallest value
+        # JAX: the smallest value (setdiff1d: zero)
+        fill = groups.sorted_values[0] if fill_grad else np.zeros((), flat.dtype)
     return _padded(groups.sorted_values[positions], count, size, fill)
 
 
@@ -426,7 +429,7 @@ def setdiff1d(
 ) -> Any:
     """The sorted distinct values of ``ar1`` not in ``ar2``."""
     a, b = _flat_pair(ar1, ar2)
-    return _distinct_where("setdiff1d", a, isin(a, b, invert=True), size, fill_value)
+    return _distinct_where("setdiff1d", a, isin(a, b, invert=True), size, fill_value, False)
 
 
 def setxor1d(
