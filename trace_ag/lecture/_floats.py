@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import operator
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -85,7 +86,7 @@ def lower(
         >>> print(f.source, end="")
         def twice(v0):
             v1 = v0 * 2.0
-            if not (-inf < v1 < inf):
+            if v1 - v1 != 0.0:
                 raise FloatingPointError
             return v1
     """
@@ -95,7 +96,8 @@ def lower(
     lines, results, consts = code
     body = results[0] if len(results) == 1 else "(" + "".join(r + ", " for r in results) + ")"
     head = f"def {name}({', '.join(f'v{i}' for i in range(len(params)))}):"
-    checks = _finite_checks([r for r, v in zip(results, outputs, strict=True) if _is_f64(v)])
+    floats = [r for r, v in zip(results, outputs, strict=True) if _is_f64(v)]
+    checks = _finite_checks(floats, len(params))
     return _define(name, [head, *lines, *checks, f"    return {body}"], consts)
 
 
@@ -118,13 +120,11 @@ def lower_step(
     lines, results, consts = code
     ct_of = iter(results)
     flowing = [(f"p{i}", next(ct_of)) for i, c in enumerate(cts) if c is not None]
-    head = [
-        f"def {name}(node, unseen):",
-        "    v0 = node._ct",
-        f"    {''.join(f'v{i}, ' for i in range(1, len(params)))}= node._args",
-        f"    {''.join(f'p{i}, ' for i in range(len(cts)))}= node.inputs",
-    ]
-    tail = _finite_checks(results) + ["    node.grad += v0"]
+    head = [f"def {name}(node, unseen):", "    v0 = node._ct"]
+    if any(f"v{i}" in _words(lines + results) for i in range(1, len(params))):
+        head.append(f"    {''.join(f'v{i}, ' for i in range(1, len(params)))}= node._args")
+    head.append(f"    {''.join(f'p{i}, ' for i in range(len(cts)))}= node.inputs")
+    tail = _finite_checks(results, len(params)) + ["    node.grad += v0"]
     if len(flowing) == 2:  # the same Scalar twice (x * x): one sum, as backward_pass makes it
         (p, a), (q, b) = flowing
         tail += [f"    if {p} is {q}:", *_add_to(p, f"{a} + {b}", "        "), "    else:"]
@@ -134,18 +134,25 @@ def lower_step(
     return _define(name, head + lines + tail, consts)
 
 
+def _words(lines: list[str]) -> set[str]:
+    return {w for line in lines for w in re.findall(r"[A-Za-z_]\w*", line)}
+
+
 def _is_f64(atom: Var | Lit) -> bool:
     return atom.aval.dtype == _F64
 
 
-def _finite_checks(texts: list[str]) -> list[str]:
-    """Lines raising where a result is inf or nan: NumPy then computes it again, so its value
-    and its warning (overflow in ``1e200 * 1e200``, invalid ``inf * 0``) are what you get."""
-    names = [t for t in texts if t.isidentifier()]  # literals are finite (inf is a const name)
+def _finite_checks(texts: list[str], n_params: int) -> list[str]:
+    """Lines raising where a computed result is inf or nan: NumPy then computes it again, so
+    its value and its warning (overflow in ``1e200 * 1e200``, invalid ``inf * 0``) are what
+    you get. Parameters passed through (``v0`` .. ``v{n_params - 1}``) are not checked."""
+    given = {f"v{i}" for i in range(n_params)}
+    # literals are finite (inf and nan are named constants, checked)
+    names = list(dict.fromkeys(t for t in texts if t.isidentifier() and t not in given))
     if not names:
         return []
-    test = " and ".join(f"-inf < {t} < inf" for t in names)
-    return [f"    if not ({test}):", "        raise FloatingPointError"]
+    test = " or ".join(f"{t} - {t} != 0.0" for t in names)  # x - x is 0 for finite x only
+    return [f"    if {test}:", "        raise FloatingPointError"]
 
 
 def _add_to(parent: str, ct: str, indent: str) -> list[str]:
@@ -157,7 +164,7 @@ def _add_to(parent: str, ct: str, indent: str) -> list[str]:
 
 def _define(name: str, lines: list[str], consts: dict[str, Any]) -> Callable:
     source = "\n".join(lines) + "\n"
-    namespace = {"inf": math.inf, **consts}
+    namespace = dict(consts)
     exec(compile(source, f"<trace_ag.lecture float code {name}>", "exec"), namespace)  # noqa: S102
     fn = namespace[name]
     fn.source = source

@@ -249,15 +249,14 @@ def _float_backward(root: Node, seed: Any) -> bool:
     scalar = Node._kinds["scalar"]
     unseen = object()  # this pass's "reached, no cotangent yet"
     root._ct = unseen
-    order, stack = [root], [root]
-    while stack:
-        for parent in stack.pop().inputs:
+    order = [root]
+    for node in order:  # breadth first: ``order`` grows while it is walked
+        for parent in node.inputs:
             if parent._ct is not unseen:
                 if type(parent) is not scalar:
                     return False  # a Tensor (or a subclass): the general pass
                 parent._ct = unseen
                 order.append(parent)
-                stack.append(parent)
     order.sort(key=_by_order, reverse=True)
     root._ct = float(seed)
     for node in order:
@@ -402,7 +401,7 @@ def float_node(float_op: _fast.FloatOp, inputs: list[Node], slots: list[float]) 
         return None
     scalar = Node._kinds["scalar"]
     node = scalar.__new__(scalar)
-    node._value, node.grad, node.label, node._backward = value, 0.0, "", None
+    node._value, node.grad = value, 0.0
     node.op, node.inputs, node._order = float_op.op, inputs, next(_creation)
     node._fast, node._args, node._ct = float_op, (value, *slots), None
     return node
@@ -490,6 +489,7 @@ def attach_scalar_operators(scalar: type[Node]) -> None:
 
 
 _METHOD_TABLES: list[dict] = []  # each Scalar method's FloatOps, by operand kind
+_METHOD_CELLS: list[list] = []  # [FloatOp, forward] pairs of the binary methods
 
 
 def forget_templates() -> None:
@@ -498,6 +498,8 @@ def forget_templates() -> None:
     _fast.forget()
     for table in _METHOD_TABLES:
         table.clear()
+    for cell in _METHOD_CELLS:
+        cell[:] = [None, None]
 
 
 def _known_float_op(key: tuple) -> _fast.FloatOp | None:
@@ -506,50 +508,62 @@ def _known_float_op(key: tuple) -> _fast.FloatOp | None:
 
 
 def _float_binary(scalar: type[Node], op: str, fn: Callable, reflected: bool) -> Callable:
-    float_ops: dict[Any, _fast.FloatOp | None] = {}  # the other operand's kind -> FloatOp
-    _METHOD_TABLES.append(float_ops)
+    """The operator ``op`` of a Scalar and another operand (``other op self`` if reflected).
+    This is the path every Scalar op takes, so ``float_node`` is written out here, and the
+    FloatOps of Scalar and float operands sit in the closure (int operands: a table)."""
+    with_scalar: list = [None, None]  # [FloatOp, its forward], once a first call made it
+    with_float: list = [None, None]
+    with_int: dict[tuple, _fast.FloatOp | None] = {}  # (type, value) -> FloatOp
+    _METHOD_TABLES.append(with_int)
+    _METHOD_CELLS.extend([with_scalar, with_float])
     new = scalar.__new__
 
     def method(self: Node, other: Any) -> Node:
-        kind_of_other = type(other)
-        if kind_of_other is float:
-            kind = "f"
-        elif kind_of_other is scalar:
-            kind = "s"
-        elif kind_of_other is int or kind_of_other is bool:
-            kind = (kind_of_other, other)
+        kind = type(other)
+        if kind is scalar:
+            float_op, forward = with_scalar
+        elif kind is float:
+            float_op, forward = with_float
+        elif kind is int or kind is bool:
+            float_op = with_int.get((kind, other))
+            forward = None if float_op is None else float_op.forward
         else:
-            kind = None
-        float_op = float_ops.get(kind)
+            return record(op, fn, other, self) if reflected else record(op, fn, self, other)
         if float_op is not None and type(self) is scalar and current_interpreter() is EVAL:
-            # float_node, written out: this is the one path every Scalar op takes
-            mine = self._value
-            theirs = other._value if kind == "s" else other
+            if kind is scalar:
+                a, b = (other._value, self._value) if reflected else (self._value, other._value)
+            elif kind is float:
+                a, b = (other, self._value) if reflected else (self._value, other)
+            else:
+                a = self._value
             try:
-                if kind == "f" or kind == "s":
-                    args = (theirs, mine) if reflected else (mine, theirs)
-                    value = float_op.forward(*args)
-                else:
-                    args = (mine,)
-                    value = float_op.forward(mine)
+                value = forward(a, b) if kind is scalar or kind is float else forward(a)
             except FAILURES:
                 pass
             else:
                 node = new(scalar)
-                node._value, node.grad, node.label, node._backward = value, 0.0, "", None
-                node.op, node._order, node._fast, node._ct = op, next(_creation), float_op, None
-                node._args = (value, *args)
-                if kind == "s":
+                node._value, node.grad, node.op, node._order = value, 0.0, op, next(_creation)
+                node._fast, node._ct = float_op, None
+                if kind is scalar:
+                    node._args = (value, a, b)
                     node.inputs = [other, self] if reflected else [self, other]
                 else:
+                    node._args = (value, a, b) if kind is float else (value, a)
                     node.inputs = [self]
                 return node
         node = record(op, fn, other, self) if reflected else record(op, fn, self, other)
-        if kind is not None and kind not in float_ops:
-            if len(float_ops) >= _MAX_KINDS:
-                float_ops.clear()
-            kinds = (kind, "s") if reflected else ("s", kind)
-            float_ops[kind] = _known_float_op((op, fn, kinds))
+        if float_op is None:  # a first call: keep the FloatOp it made, if any
+            key = "s" if kind is scalar else "f" if kind is float else (kind, other)
+            made = _known_float_op((op, fn, (key, "s") if reflected else ("s", key)))
+            if kind is scalar or kind is float:
+                (with_scalar if kind is scalar else with_float)[:] = [
+                    made,
+                    None if made is None else made.forward,
+                ]
+            else:
+                if len(with_int) >= _MAX_KINDS:
+                    with_int.clear()
+                with_int[(kind, other)] = made
         return node
 
     return method
@@ -570,9 +584,13 @@ def _float_unary(scalar: type[Node], op: str, fn: Callable) -> Callable:
                 pass
             else:
                 node = new(scalar)
-                node._value, node.grad, node.label, node._backward = value, 0.0, "", None
-                node.op, node._order, node._fast, node._ct = op, next(_creation), float_op, None
-                node._args, node.inputs = (value, mine), [self]
+                node._value, node.grad, node.op, node._order = value, 0.0, op, next(_creation)
+                node._fast, node._ct, node._args, node.inputs = (
+                    float_op,
+                    None,
+                    (value, mine),
+                    [self],
+                )
                 return node
         node = record(op, fn, self)
         if "s" not in float_ops:

@@ -64,10 +64,12 @@ class Scalar(Node, kind="scalar"):
                 float_op = None
             if float_op is not None:
                 return materialize(self, name)
-        elif name in ("_fast", "_ct"):
-            return None
+        elif name in ("_fast", "_ct", "_backward"):
+            return None  # (a Scalar made on floats sets only what its ops need)
         elif name == "_args":
             return ()
+        elif name == "label":
+            return ""
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
