@@ -188,3 +188,128 @@ def test_disable_jit_runs_jitted_functions_as_written():
         ag.config.update("jax_disable_jit", False)
     f(np.ones(2))  # compiled again, from the cache: not traced
     assert seen[0] is not float and seen[1:] == [float, np.ndarray]
+
+
+# ---------------------------------------------------------------- trace_ag/_jax_more.py
+
+
+def test_jacobian_custom_gradient_and_single_process_names():
+    x = np.array([0.3, -1.2, 2.0])
+    np.testing.assert_allclose(ag.jacobian(tnp.sin)(x), jax.jacobian(jnp.sin)(x))
+    assert (ag.process_count(), ag.process_index(), ag.host_count(), ag.host_id()) == (1, 0, 1, 0)
+    assert ag.float0 == jax.dtypes.float0
+    assert ag.named_call(f, name="f") is f
+    assert str(ag.typeof(np.ones((2, 3), np.float32))) == "f32[2,3]"
+    assert ag.typeof(x).shape == jax.typeof(x).shape and ag.typeof(x).dtype == jax.typeof(x).dtype
+
+
+def _with_clipped_grad(np_mod):
+    def body(x, y):
+        return np_mod.sin(x) * y, lambda g: (np_mod.clip(g * y, -0.5, 0.5), g * np_mod.sin(x))
+
+    return body
+
+
+def test_custom_gradient_matches_jax_under_grad_and_jit():
+    ours = ag.custom_gradient(_with_clipped_grad(tnp))
+    theirs = jax.custom_gradient(_with_clipped_grad(jnp))
+    x, y = np.array([0.2, 1.0, -2.0]), np.array([3.0, 0.1, -0.4])
+    loss = lambda fn, np_mod: lambda x, y: np_mod.sum(fn(x, y))  # noqa: E731
+    want = jax.grad(loss(theirs, jnp), (0, 1))(x, y)
+    for got in [
+        ag.grad(loss(ours, tnp), (0, 1))(x, y),
+        ag.jit(ag.grad(loss(ours, tnp), (0, 1)))(x, y),
+        ag.jit(ag.grad(loss(ours, tnp), (0, 1)), backend="jax")(x, y),
+    ]:
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+    single = ag.custom_gradient(lambda x: (x**2, lambda g: g * 10.0))
+    assert ag.grad(single)(3.0) == 10.0
+
+
+def test_linear_transpose_matches_jax_and_rejects_an_offset():
+    a = np.arange(6.0).reshape(2, 3)
+
+    def lin(np_mod):
+        return lambda x, y: (a @ x + 2.0 * y, np_mod.sum(x))
+
+    x, y = np.zeros(3), np.zeros(2)
+    ct = (np.array([1.0, -2.0]), np.float64(0.5))
+    got = ag.linear_transpose(lin(tnp), x, y)(ct)
+    want = jax.linear_transpose(lin(jnp), x, y)(ct)
+    assert isinstance(got, tuple) and len(got) == 2
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w)
+    with pytest.raises(TypeError, match="not linear"):
+        ag.linear_transpose(lambda x: x + 1.0, x)
+
+
+def test_closure_convert_hoists_closed_over_traced_floats():
+    def outer(w):
+        fn = lambda x: tnp.sin(w * x)  # noqa: E731
+        converted, consts = ag.closure_convert(fn, 1.0)
+        assert len(consts) == 1
+        return converted(2.0, *consts)
+
+    np.testing.assert_allclose(ag.grad(outer)(0.3), jax.grad(lambda w: jnp.sin(w * 2.0))(0.3))
+    converted, consts = ag.closure_convert(lambda x: x * 2.0, 1.0)
+    assert consts == [] and converted(3.0) == 6.0
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_pure_callback_under_jit_and_vmap(backend):
+    calls = []
+
+    def host_sort(x):
+        calls.append(type(x))
+        return np.sort(x, axis=-1)
+
+    x = np.array([[3.0, 1.0, 2.0], [0.0, -1.0, 5.0]])
+    shape = jax.ShapeDtypeStruct((3,), np.float64)  # JAX's struct is accepted too
+    ours = lambda v: ag.pure_callback(host_sort, shape, v, vmap_method="sequential") * 2  # noqa: E731
+    theirs = lambda v: jax.pure_callback(np.sort, shape, v, vmap_method="sequential") * 2  # noqa: E731
+    np.testing.assert_allclose(ag.jit(ours, backend=backend)(x[0]), theirs(x[0]))
+    np.testing.assert_allclose(ag.vmap(ours)(x), jax.vmap(theirs)(x))
+    np.testing.assert_allclose(ag.jit(ag.vmap(ours), backend=backend)(x), jax.vmap(theirs)(x))
+    batched = ag.vmap(lambda v: ag.pure_callback(host_sort, shape, v, vmap_method="expand_dims"))
+    np.testing.assert_allclose(batched(x), np.sort(x, axis=-1))
+    assert calls and all(issubclass(t, np.ndarray) for t in calls)  # NumPy arrays in
+
+
+def test_pure_callback_errors_are_clear():
+    shape = ag.ShapeDtypeStruct((3,), np.float64)
+    x = np.ones(3)
+    with pytest.raises(ag.TraceAgError, match="not reverse-mode differentiable"):
+        ag.grad(lambda v: tnp.sum(ag.pure_callback(np.sin, shape, v)))(x)
+    with pytest.raises(ag.TraceAgError, match="not reverse-mode differentiable"):
+        ag.jvp(lambda v: ag.pure_callback(np.sin, shape, v), (x,), (x,))
+    with pytest.raises(TypeError, match="result_shape_dtypes"):
+        ag.pure_callback(lambda v: v[:2], shape, x)
+    with pytest.raises(NotImplementedError, match="vmap_method"):
+        ag.vmap(lambda v: ag.pure_callback(np.sin, shape, v))(np.ones((2, 3)))
+
+
+def test_grad_allow_int_gives_float0_zeros_as_jax():
+    fn = lambda p: p["w"] * tnp.sum(p["n"])  # noqa: E731
+    jfn = lambda p: p["w"] * jnp.sum(p["n"])  # noqa: E731
+    params = {"w": 2.0, "n": np.arange(3)}
+    got = ag.grad(fn, allow_int=True)(params)
+    want = jax.grad(jfn, allow_int=True)(params)
+    assert got["n"].dtype == want["n"].dtype == jax.dtypes.float0
+    assert got["n"].shape == want["n"].shape
+    np.testing.assert_allclose(got["w"], want["w"])
+    value, grads = ag.value_and_grad(lambda x, k: x * k, (0, 1), allow_int=True)(1.5, 4)
+    assert value == 6.0 and grads[0] == 4.0 and grads[1].dtype == ag.float0
+    with pytest.raises(TypeError, match="allow_int"):
+        ag.grad(fn)(params)
+
+
+def test_clear_caches_and_enable_x64():
+    jitted = ag.jit(lambda x: x * 2)
+    jitted(1.0)
+    assert jitted.cache_size() == 1
+    ag.clear_caches()
+    assert jitted.cache_size() == 0
+    with ag.enable_x64(False):
+        assert tnp.ones(2).dtype == np.float32
+    assert tnp.ones(2).dtype == np.float64

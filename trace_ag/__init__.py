@@ -42,6 +42,21 @@ from trace_ag._jax_api import (
     local_devices,
     named_scope,
 )
+from trace_ag._jax_more import (
+    clear_caches,
+    closure_convert,
+    custom_gradient,
+    enable_x64,
+    float0,
+    host_count,
+    host_id,
+    linear_transpose,
+    named_call,
+    process_count,
+    process_index,
+    pure_callback,
+    typeof,
+)
 from trace_ag.autodiff import grad, value_and_grad, vjp
 from trace_ag.batching import vmap
 from trace_ag.checkpoint import checkpoint, remat
@@ -66,6 +81,7 @@ from trace_ag.testing import check_grads
 from trace_ag.tracing import make_ir
 
 make_jaxpr = make_ir  # JAX's name for the same transform
+jacobian = jacrev  # as in JAX
 
 __version__ = "0.1.0"
 
@@ -83,7 +99,10 @@ __all__ = [
     "block_until_ready",
     "check_grads",
     "checkpoint",
+    "clear_caches",
+    "closure_convert",
     "config",
+    "custom_gradient",
     "custom_jvp",
     "custom_vjp",
     "debug",
@@ -93,25 +112,35 @@ __all__ = [
     "device_put",
     "devices",
     "disable_jit",
+    "enable_x64",
     "ensure_compile_time_eval",
     "eval_shape",
     "flatten_util",
+    "float0",
     "from_jax",
     "grad",
     "hessian",
+    "host_count",
+    "host_id",
     "jacfwd",
+    "jacobian",
     "jacrev",
     "jit",
     "jvp",
     "lax",
+    "linear_transpose",
     "linearize",
     "local_device_count",
     "local_devices",
     "make_ir",
     "make_jaxpr",
+    "named_call",
     "named_scope",
     "nn",
     "numpy",
+    "process_count",
+    "process_index",
+    "pure_callback",
     "random",
     "remat",
     "scipy",
@@ -119,6 +148,7 @@ __all__ = [
     "to_jax",
     "tree",
     "tree_util",
+    "typeof",
     "value_and_grad",
     "viz",
     "vjp",

@@ -248,7 +248,11 @@ def of_argnums(fn: Callable, args: Sequence, argnums: tuple[int, ...]) -> Callab
 
 
 def check_diff_args(
-    args: Sequence, argnums: tuple[int, ...], fn_name: str, holomorphic: bool = False
+    args: Sequence,
+    argnums: tuple[int, ...],
+    fn_name: str,
+    holomorphic: bool = False,
+    allow_int: bool = False,
 ) -> None:
     for i in argnums:
         if i >= len(args) or i < -len(args):
@@ -275,15 +279,50 @@ def check_diff_args(
                         "x.astype(complex))."
                     )
                 )
-            if not is_inexact(dtype):
+            if not is_inexact(dtype) and not (allow_int and _is_int_like(dtype)):
                 raise TypeError(
                     errors.at_user_line(
                         f"{fn_name} requires float (or complex) inputs, but argument {i} has a "
                         f"leaf of dtype "
-                        f"{dtype}. Pass floats (e.g. 2.0, not 2), or use ag.vjp to "
-                        "differentiate with respect to other arguments only."
+                        f"{dtype}. Pass floats (e.g. 2.0, not 2), use allow_int=True for float0 "
+                        "zero gradients, or use ag.vjp to differentiate with respect to other "
+                        "arguments only."
                     )
                 )
+
+
+def _is_int_like(dtype: np.dtype) -> bool:
+    return np.dtype(dtype).kind in "biu"
+
+
+def _without_int_leaves(fn: Callable, args: Sequence, nums: tuple[int, ...]) -> tuple:
+    """``fn`` as a function of the float leaves of ``args[nums]`` only (the integer leaves
+    fixed), the float leaves, and ``rebuild(grads)``, which puts float0 zeros, as JAX's
+    ``allow_int``, where the integer leaves were."""
+    from trace_ag._jax_more import float0
+
+    trees = [tree_flatten(args[i]) for i in nums]
+    masks = [[_is_int_like(dtype_of(tracing.as_input_value(x, "grad"))) for x in leaves]
+             for leaves, _ in trees]  # fmt: skip
+    floats = [[x for x, m in zip(leaves, mask, strict=True) if not m]
+              for (leaves, _), mask in zip(trees, masks, strict=True)]  # fmt: skip
+
+    def merge(values: Sequence, fill: Callable) -> list:
+        out = []
+        for (leaves, treedef), mask, vals in zip(trees, masks, values, strict=True):
+            it = iter(vals)
+            out.append(treedef.unflatten([fill(x) if m else next(it)
+                                          for x, m in zip(leaves, mask, strict=True)]))  # fmt: skip
+        return out
+
+    def of_floats(*values: Any) -> Any:
+        full = list(args)
+        for i, tree in zip(nums, merge(values, lambda x: x), strict=True):
+            full[i] = tree
+        return fn(*full)
+
+    of_floats.__wrapped__ = fn
+    return of_floats, floats, lambda grads: merge(grads, lambda x: np.zeros(np.shape(x), float0))
 
 
 def value_and_grad(
@@ -291,6 +330,8 @@ def value_and_grad(
     argnums: int | Sequence[int] = 0,
     has_aux: bool = False,
     holomorphic: bool = False,
+    allow_int: bool = False,
+    reduce_axes: Sequence = (),
 ):
     """Like ``grad``, but the returned function gives ``(value, gradient)``.
 
@@ -305,8 +346,13 @@ def value_and_grad(
 
     @api_boundary
     def value_and_grad_fn(*args: Any):
-        check_diff_args(args, nums, "grad", holomorphic)
-        result = vjp(of_argnums(fn, args, nums), *[args[i] for i in nums], has_aux=has_aux)
+        check_diff_args(args, nums, "grad", holomorphic, allow_int)
+        rebuild = None
+        if allow_int:
+            of_floats, floats, rebuild = _without_int_leaves(fn, args, nums)
+            result = vjp(of_floats, *floats, has_aux=has_aux)
+        else:
+            result = vjp(of_argnums(fn, args, nums), *[args[i] for i in nums], has_aux=has_aux)
         out, vjp_fn = result[0], result[1]
         if not (hasattr(out, "shape") or isinstance(out, (int, float))):
             raise TypeError(
@@ -334,6 +380,8 @@ def value_and_grad(
                 )
             )
         grads = vjp_fn(np.ones((), dtype_of(out)))
+        if rebuild is not None:
+            grads = tuple(rebuild(grads))
         grads = grads[0] if isinstance(argnums, int) else grads
         return ((out, result[2]), grads) if has_aux else (out, grads)
 
@@ -345,6 +393,8 @@ def grad(
     argnums: int | Sequence[int] = 0,
     has_aux: bool = False,
     holomorphic: bool = False,
+    allow_int: bool = False,
+    reduce_axes: Sequence = (),
 ):
     """The gradient of a scalar-valued ``fn`` with respect to the argument(s) ``argnums``.
 
@@ -358,7 +408,7 @@ def grad(
         >>> ag.grad(lambda x, y: x * tnp.sin(y), argnums=(0, 1))(2.0, 0.0)
         (np.float64(0.0), np.float64(2.0))
     """
-    value_and_grad_fn = value_and_grad(fn, argnums, has_aux, holomorphic)
+    value_and_grad_fn = value_and_grad(fn, argnums, has_aux, holomorphic, allow_int)
 
     @api_boundary
     def grad_fn(*args: Any):

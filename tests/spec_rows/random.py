@@ -1,4 +1,5 @@
-"""Spec rows: trace_ag.random's primitives (``random_gamma``, ``random_gamma_grad``).
+"""Spec rows: trace_ag.random's primitives (``random_gamma``, ``random_gamma_grad``), and
+``pure_callback`` (host calls, like the samplers' NumPy side; no derivative, as in JAX).
 
 One fixed shape per row: every new shape costs JAX a compile of its rejection loops (seconds).
 The gamma sample's derivative in ``a`` is the implicit reparameterization, not the derivative
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 from oracle import Spec
 
+import trace_ag as ag
 from trace_ag import random as rnd
 
 jax = pytest.importorskip("jax")
@@ -41,6 +43,18 @@ ROWS = [
         shapes=THREE_TWICE,
         rtol=1e-12,
         f32_rtol=1e-3,
+        numeric=False,
+        reverse=False,
+    ),
+    Spec(
+        "callback.pure_callback[sin]",
+        lambda x: ag.pure_callback(
+            np.sin, ag.ShapeDtypeStruct(x.shape, x.dtype), x, vmap_method="sequential"
+        ),
+        lambda x: jax.pure_callback(
+            np.sin, jax.ShapeDtypeStruct(x.shape, x.dtype), x, vmap_method="sequential"
+        ),
+        shapes=THREE,
         numeric=False,
         reverse=False,
     ),
