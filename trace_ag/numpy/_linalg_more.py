@@ -6,8 +6,7 @@ complex dtype; here arguments are converted (integers to float64, as NumPy does)
 are broadcast, and everything else is composed: ``inv`` and ``solve`` from the ``solve``
 primitive, ``det`` from ``slogdet``, ``pinv`` and ``lstsq`` from ``svd`` (``pinv`` with JAX's
 custom derivative, which holds at repeated singular values too). Complex inputs are
-differentiated with JAX's conventions (``grad`` of a real function is ``df/dx - i df/dy``);
-complex ``qr`` has values only so far.
+differentiated with JAX's conventions (``grad`` of a real function is ``df/dx - i df/dy``).
 """
 
 from __future__ import annotations

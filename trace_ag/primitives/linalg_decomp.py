@@ -11,9 +11,8 @@ again. ``cholesky`` and ``eigh`` read one triangle (NumPy's values) but their de
 those of the Hermitian part of the input, as JAX's ``symmetrize_input=True`` gives.
 ``eigh``'s, ``eig``'s and ``svd``'s derivatives assume distinct eigen/singular values; at
 degenerate ones they are inf/nan, as in JAX, except where only the values are used. ``qr``'s
-cover every shape and mode of real matrices (JAX 0.10's rules for wide matrices and for
-``full_matrices`` of tall ones; complex ``qr`` has values but no derivative yet); ``svd`` with
-``full_matrices=True`` has none for non-square matrices, as in JAX.
+cover every shape and mode (JAX 0.10's rules for wide matrices and for ``full_matrices`` of
+tall ones); ``svd`` with ``full_matrices=True`` has none for non-square matrices, as in JAX.
 
 Eigenvectors and singular vectors are only defined up to sign (a phase, for complex ones), and
 LAPACK builds pick them differently; the impls and the JAX lowerings both scale each vector so
@@ -555,17 +554,21 @@ def _qr_aval(a, *, full_matrices):
 def _thin_qr_jvp(q, r, dx):
     """Tangents of ``q`` (..., m, n) and ``r`` (..., n, n), m >= n (JAX's ``_thin_qr_jvp``)."""
     x = mT(triangular_solve.bind(r, mT(dx), lower=False, transpose_a=True))  # dx @ inv(r)
-    c = mT(q) @ x
+    c = mH(q) @ x
     low = c * _tri(c.shape[-1], c, True, 1)
-    omega = low - mT(low)
+    omega = low - mH(low)
+    if _is_complex(c):  # r's diagonal stays real
+        omega = omega + _diag_matrix(_times_i(tnp.imag(_diagonal(c)), c))
     return q @ (omega - c) + x, (c - omega) @ r
 
 
 def _thin_qr_vjp(gq, gr, q, r):
     """The transpose of ``_thin_qr_jvp``: the cotangent of ``dx``."""
     m = mT(q) @ gq - gr @ mT(r)
-    c_bar = (m - mT(m)) * _tri(m.shape[-1], m, True, 1) - m
-    b = gq + q @ c_bar
+    c_bar = (m - mH(m)) * _tri(m.shape[-1], m, True, 1) - m
+    if _is_complex(m):
+        c_bar = c_bar + _diag_matrix(_times_i(tnp.imag(_diagonal(m)), m))
+    b = gq + _conj(q) @ c_bar
     return mT(triangular_solve.bind(r, mT(b), lower=False, transpose_a=False))
 
 
@@ -583,7 +586,7 @@ def _qr_jvp(primals, tangents, *, full_matrices):
     m, n = a.shape[-2:]
     if m < n:  # a = [x1, x2], r = [r1, r2]: x1 = q r1 is square, r2 = q.T x2
         dq, dr1 = _thin_qr_jvp(q, r[..., :, :m], da[..., :, :m])
-        dr2 = mT(dq) @ a[..., :, m:] + mT(q) @ da[..., :, m:]
+        dr2 = mH(dq) @ a[..., :, m:] + mH(q) @ da[..., :, m:]
         return (q, r), (dq, tnp.concatenate([dr1, dr2], axis=-1))
     if not full_matrices or m == n:
         return (q, r), _thin_qr_jvp(q, r, da)
@@ -591,7 +594,7 @@ def _qr_jvp(primals, tangents, *, full_matrices):
     dq_mn, dr_nn = _thin_qr_jvp(q_mn, r[..., :n, :], da)
     z = _completion(q, n)
     drift = dq_mn[..., n:, :] - z @ dq_mn[..., :n, :]
-    dq_mp = dq_mn @ mT(z) - (q_mn + q_mp @ z) @ mT(drift)
+    dq_mp = dq_mn @ mH(z) - (q_mn + q_mp @ z) @ mH(drift)
     dr = tnp.concatenate([dr_nn, tnp.zeros((*a.shape[:-2], m - n, n), a.dtype)], axis=-2)
     return (q, r), (tnp.concatenate([dq_mn, dq_mp], axis=-1), dr)
 
@@ -602,15 +605,17 @@ def _qr_vjp(g, out, a, *, full_matrices):
     m, n = a.shape[-2:]
     if m < n:
         gr1, gr2 = gr[..., :, :m], gr[..., :, m:]
-        gq = gq + a[..., :, m:] @ mT(gr2)
-        return [tnp.concatenate([_thin_qr_vjp(gq, gr1, q, r[..., :, :m]), q @ gr2], axis=-1)]
+        gq = gq + _conj(a[..., :, m:]) @ mH(gr2)
+        g_a1 = _thin_qr_vjp(gq, gr1, q, r[..., :, :m])
+        return [tnp.concatenate([g_a1, _conj(q) @ gr2], axis=-1)]
     if not full_matrices or m == n:
         return [_thin_qr_vjp(gq, gr, q, r)]
     q_mn, q_mp = q[..., :, :n], q[..., :, n:]
     z = _completion(q, n)
     g_mp = gq[..., :, n:]
-    g_drift = -(mT(g_mp) @ (q_mn + q_mp @ z))
-    g_mn = gq[..., :, :n] + g_mp @ z + tnp.concatenate([-(mT(z) @ g_drift), g_drift], axis=-2)
+    g_drift = -(mH(g_mp) @ _conj(q_mn + q_mp @ z))
+    g_mn = gq[..., :, :n] + g_mp @ _conj(z)
+    g_mn = g_mn + tnp.concatenate([-(mT(z) @ g_drift), g_drift], axis=-2)
     return [_thin_qr_vjp(g_mn, gr[..., :n, :], q_mn, r[..., :n, :])]
 
 
@@ -631,6 +636,7 @@ qr = Primitive(
     jax=_qr_jax,
     batch=batch_leading(),
     multiple_results=True,
+    complex_rules=True,
 )
 
 
