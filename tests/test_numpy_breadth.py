@@ -529,3 +529,24 @@ def test_docstring_examples_run():
         for test in finder.find(fn, globs={"np": np, "tnp": tnp}):
             runner.run(test)
     assert runner.failures == 0
+
+
+@pytest.mark.parametrize("shape, size", [((7,), 30), ((3, 4), 2), ((2, 1, 3), 5)])
+def test_nonzero_with_size_matches_jax_eager_jit_and_vmap(shape, size):
+    mask = np.random.default_rng(size + len(shape)).random(shape) < 0.4
+    for fill in (None, tuple(range(10, 10 + len(shape)))):
+        want = jnp.nonzero(mask, size=size, fill_value=fill)
+        for got in (
+            tnp.nonzero(mask, size=size, fill_value=fill),
+            ag.jit(lambda m, fill=fill: tnp.nonzero(m, size=size, fill_value=fill))(mask),
+        ):
+            assert len(got) == len(want)
+            for g, w in zip(got, want, strict=True):
+                np.testing.assert_array_equal(g, w)
+    if len(shape) > 1:
+        got = ag.vmap(lambda m: tnp.nonzero(m, size=size, fill_value=-1))(mask)
+        want = jax.vmap(lambda m: jnp.nonzero(m, size=size, fill_value=-1))(mask)
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)
+    with pytest.raises(ag.errors.NonConcreteIndexError, match="size="):
+        ag.jit(tnp.nonzero)(mask)

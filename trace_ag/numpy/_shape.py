@@ -190,17 +190,51 @@ def flip(x: Any, axis: int | Sequence[int] | None = None) -> Any:
     return x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
 
 
-def nonzero(x: Any) -> tuple:
-    """Indices of the non-zero elements; needs a concrete value (the shape depends on it)."""
+def nonzero(x: Any, *, size: int | None = None, fill_value: Any = None) -> tuple:
+    """Indices of the non-zero elements, one array per axis. Without ``size`` it needs a
+    concrete value (the shape depends on it); with ``size`` (JAX's form, any input, under jit
+    too) each array has ``size`` entries: the first ones found, then ``fill_value`` (default 0;
+    a tuple gives one per axis).
+
+    Examples:
+        >>> tnp.nonzero(np.array([[0, 2], [3, 0]]))
+        (array([0, 1]), array([1, 0]))
+        >>> ag.jit(lambda m: tnp.nonzero(m, size=3, fill_value=-1))(np.array([[0, 2], [3, 0]]))
+        (array([ 0,  1, -1]), array([ 1,  0, -1]))
+    """
+    if size is not None:
+        return _nonzero_sized(x, size, fill_value)
     value = x.concrete_value() if isinstance(x, Tracer) else np.asarray(x)
     if value is None:
         raise errors.NonConcreteIndexError(
             errors.at_user_line(
                 "nonzero / boolean-mask indexing of an abstract tracer: the result's shape would "
-                "depend on the values. Use tnp.where(mask, x, 0) instead."
+                "depend on the values. Pass size= (and fill_value=), or use "
+                "tnp.where(mask, x, 0) instead."
             )
         )
     return np.nonzero(value)
+
+
+def _nonzero_sized(x: Any, size: int, fill_value: Any) -> tuple:
+    from trace_ag.numpy import _ufuncs as uf
+    from trace_ag.numpy._index_tricks import unravel_index
+    from trace_ag.numpy._sets import count_nonzero, flatnonzero
+
+    x = asarray_or_tracer(x)
+    if x.ndim == 0:
+        raise ValueError("nonzero: a 0-d array has no axes to index; use atleast_1d first")
+    fills = fill_value if isinstance(fill_value, tuple) else (fill_value,) * x.ndim
+    if len(fills) != x.ndim:
+        raise ValueError(
+            f"nonzero: fill_value has {len(fills)} entries for an array of {x.ndim} axes"
+        )
+    found = np.arange(size) < count_nonzero(x)
+    coords = unravel_index(flatnonzero(x, size=size, fill_value=0), x.shape)
+    return tuple(
+        c if fill is None else uf.where(found, c, np.asarray(fill, c.dtype))
+        for c, fill in zip(coords, fills, strict=True)
+    )
 
 
 def _static_int(v: Any) -> int | None:
