@@ -48,6 +48,8 @@ EDGES = {
     "i0": (tsp.i0, scipy_special.i0, [0.0, -3.0, 700.0, NAN]),
     "i1": (tsp.i1, scipy_special.i1, [0.0, -3.0, 700.0, NAN]),
     "factorial": (tsp.factorial, scipy_special.factorial, [0.0, 1.0, 5.0, 20.0, 60.0, -1.0, NAN]),
+    "gammasgn": (tsp.gammasgn, scipy_special.gammasgn,
+                 [0.0, -0.0, -1.0, -2.0, -0.5, -1.5, -2.5, -1e-300, 0.5, INF, -INF, NAN]),
 }  # fmt: skip
 
 # Functions JAX does not have: the JAX backend calls SciPy's kernels (or composes JAX's)
@@ -63,6 +65,8 @@ NOT_IN_JAX = {
                 [0.0, -1.0, 3.0, 700.0, NAN]),
     "ive(3)": (lambda x: tsp.ive(3, x), lambda x: scipy_special.ive(3, x),
                [0.0, -1.0, 3.0, 1e4, NAN]),
+    "erfcinv": (tsp.erfcinv, scipy_special.erfcinv,
+                [0.0, 1e-300, 1e-20, 0.05, 0.5, 1.0, 1.5, 1.95, 2.0 - 1e-15, 2.0, -0.1, 2.1, NAN]),
 }  # fmt: skip
 
 
@@ -145,7 +149,14 @@ GRAD_POINTS = [
     ("gammainc at x=0", tsp.gammainc, jsp.gammainc, (2.0, 0.0)),
     ("gammaincc at a=0.3 x=50", tsp.gammaincc, jsp.gammaincc, (0.3, 50.0)),
     ("comb 5 choose 2", tsp.comb, jsp.comb, (5.0, 2.0)),
-]
+    ("betainc in x at 0, a<1", lambda x: tsp.betainc(0.5, 2.0, x),
+     lambda x: jsp.betainc(0.5, 2.0, x), (0.0,)),
+    ("betainc in x at 1", lambda x: tsp.betainc(2.0, 3.0, x),
+     lambda x: jsp.betainc(2.0, 3.0, x), (1.0,)),
+    ("betainc in x at 0.3", lambda x: tsp.betainc(2.5, 0.7, x),
+     lambda x: jsp.betainc(2.5, 0.7, x), (0.3,)),
+    ("gammasgn at -1.5", tsp.gammasgn, jsp.gammasgn, (-1.5,)),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("name, f, ref, args", GRAD_POINTS, ids=[p[0] for p in GRAD_POINTS])
@@ -355,3 +366,65 @@ def test_missing_scipy_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "scipy.special", None)
     with pytest.raises(ag.TraceAgError, match=r'pip install "trace-ag\[scipy\]"'):
         tsp.gammaln(np.array([1.5]))
+
+
+# ---------------------------------------------------------------- betainc, erfcinv
+
+
+def test_betainc_matches_scipy_and_jax_with_broadcasting_and_edges():
+    a = np.array([[0.5], [1.0], [2.5], [30.0]])
+    b = np.array([0.7, 1.0, 4.0, 0.0, -1.0])
+    x = np.array([0.0, 1e-10, 0.3, 0.999, 1.0]).reshape(5, 1, 1)
+    with np.errstate(all="ignore"):
+        expected = scipy_special.betainc(a, b, x)
+    for fn in (tsp.betainc, ag.jit(tsp.betainc)):
+        np.testing.assert_allclose(fn(a, b, x), expected, rtol=1e-13, equal_nan=True)
+    inside = np.array([0.05, 0.3, 0.999])
+    np.testing.assert_allclose(
+        ag.jit(tsp.betainc, backend="jax")(a[:, :, None], b[:3], inside),
+        jsp.betainc(a[:, :, None], b[:3], inside),
+        rtol=1e-10,
+    )
+    got32 = tsp.betainc(np.float32(2.0), np.float32(3.0), np.float32([0.25, 0.5]))
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, scipy_special.betainc(2.0, 3.0, [0.25, 0.5]), rtol=1e-6)
+    with np.errstate(all="ignore"):
+        outside = tsp.betainc(2.0, 3.0, np.array([-0.1, 1.1, NAN]))
+    assert np.isnan(outside).all()
+
+
+def test_betainc_slope_in_x_is_the_beta_density_and_shapes_raise():
+    a, b = np.array([0.8, 2.0, 5.0]), np.array([1.5, 3.0, 0.9])
+    x = np.array([0.2, 0.5, 0.9])
+    slope = ag.vmap(ag.grad(tsp.betainc, argnums=2))(a, b, x)
+    np.testing.assert_allclose(slope, scipy_stats_beta_pdf(x, a, b), rtol=1e-12)
+    np.testing.assert_allclose(
+        ag.hessian(lambda v: tsp.betainc(2.0, 3.0, v))(0.4),
+        jax.hessian(lambda v: jsp.betainc(2.0, 3.0, v))(0.4),
+        rtol=1e-12,
+    )
+    for argnums in (0, 1):
+        with pytest.raises(ag.TraceAgError, match="betainc: the derivatives in the shapes"):
+            ag.grad(tsp.betainc, argnums=argnums)(2.0, 3.0, 0.5)
+        with pytest.raises(ag.TraceAgError, match="betainc: the derivatives in the shapes"):
+            ag.jvp(lambda s: tsp.betainc(s, s, 0.5), (2.0,), (1.0,))
+    with pytest.raises(ag.ShapeError, match=r"betainc.*\(2,\).*\(3,\)"):
+        ag.jit(tsp.betainc)(np.ones(2), np.ones(3), 0.5)
+
+
+def scipy_stats_beta_pdf(x, a, b):
+    import scipy.stats
+
+    return scipy.stats.beta.pdf(x, a, b)
+
+
+def test_erfcinv_inverts_erfc_with_scipys_slope():
+    y = np.array([1e-200, 1e-5, 0.3, 1.0, 1.7, 2 - 1e-9])
+    np.testing.assert_allclose(scipy_special.erfc(tsp.erfcinv(y)), y, rtol=1e-13)
+    # d erfcinv(y) = -sqrt(pi) / 2 exp(erfcinv(y)**2), from the derivative of erfc
+    expected = -np.sqrt(np.pi) / 2 * np.exp(scipy_special.erfcinv(y[1:]) ** 2)
+    for grad in (
+        ag.vmap(ag.grad(tsp.erfcinv)),
+        ag.jit(ag.vmap(ag.grad(tsp.erfcinv)), backend="jax"),
+    ):
+        np.testing.assert_allclose(grad(y[1:]), expected, rtol=1e-9)

@@ -243,8 +243,10 @@ def test_multivariate_normal_bad_arguments():
 
     with pytest.raises(ValueError, match=r"cov must be a scalar or have shape \(\.\.\., 3, 3\)"):
         mvn.logpdf(np.zeros(3), np.zeros(3), np.eye(2))
-    with pytest.raises(NotImplementedError, match="allow_singular"):
-        mvn.logpdf(np.zeros(3), np.zeros(3), np.eye(3), allow_singular=True)
+    with pytest.raises(TypeError, match="allow_singular must be None, False or True"):
+        mvn.logpdf(np.zeros(3), np.zeros(3), np.eye(3), allow_singular="yes")
+    with pytest.raises(ValueError, match=r"entropy: cov must be square"):
+        mvn.entropy(cov=np.ones((2, 3)))
 
 
 def test_dirichlet_matches_scipy_and_jax(rng):
@@ -492,3 +494,151 @@ def test_second_order_grads():
     ag.check_grads(lambda *a: norm.logcdf(*a), (x, loc, scale), order=2)
     ag.check_grads(lambda *a: logistic.logpdf(*a), (x, loc, scale), order=2)
     ag.check_grads(lambda x_, a_: gamma.logpdf(x_, a_), (scale + 0.5, scale), order=2)
+
+
+# ---------------------------------------------------------------- t's cdf family (via betainc)
+
+T_POINTS = np.array([-1e4, -40.0, -2.5, -1e-8, 0.0, 1e-8, 0.7, 3.0, 40.0, 1e4])
+
+
+@pytest.mark.parametrize("method", ["cdf", "sf", "logcdf", "logsf"])
+def test_t_cdf_family_matches_scipy_far_out_and_at_0(method):
+    ours, theirs = _ours("t", method), getattr(sstats.t, method)
+    df = np.array([[0.7], [3.0], [50.0]])
+    for fn in (ours, ag.jit(ours), ag.jit(ours, backend="jax")):
+        np.testing.assert_allclose(fn(T_POINTS, df), theirs(T_POINTS, df), rtol=1e-11)
+    x32 = np.float32([-3.0, 0.0, 2.0])
+    got32 = ours(x32, np.float32(4.0), np.float32(0.5), np.float32(2.0))
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, theirs(x32, 4.0, 0.5, 2.0), rtol=1e-5)
+
+
+def test_t_cdf_derivatives_are_the_density_and_df_raises():
+    from trace_ag.scipy.stats import t
+
+    x = np.array([-3.0, -0.5, 0.0, 0.5, 2.0])
+    df, loc, scale = 2.5, 0.25, 1.5
+    pdf = sstats.t.pdf(x, df, loc, scale)
+    np.testing.assert_allclose(
+        ag.vmap(ag.grad(t.cdf), (0, None, None, None))(x, df, loc, scale), pdf, rtol=1e-11
+    )
+    np.testing.assert_allclose(
+        ag.vmap(ag.grad(t.sf), (0, None, None, None))(x, df, loc, scale), -pdf, rtol=1e-11
+    )
+    np.testing.assert_allclose(
+        ag.vmap(ag.grad(t.logcdf), (0, None, None, None))(x, df, loc, scale),
+        pdf / sstats.t.cdf(x, df, loc, scale),
+        rtol=1e-10,
+    )
+    # at x == loc (z = 0) too: value, slope and the second derivative -(pdf)' = 0 there
+    second = ag.grad(ag.grad(t.cdf))(loc, df, loc, scale)
+    expected = ag.grad(t.pdf)(loc, df, loc, scale)
+    np.testing.assert_allclose(second, expected, atol=1e-14)
+    ag.check_grads(lambda v, m, s: t.cdf(v, df, m, s), (x[[0, 1, 3, 4]], loc, scale), order=2)
+    ag.check_grads(lambda v: t.logsf(v, df, loc, scale), (x[[0, 1, 3, 4]],), order=2)
+    with pytest.raises(ag.TraceAgError, match="betainc: the derivatives in the shapes"):
+        ag.grad(t.cdf, argnums=1)(0.5, df)
+
+
+def test_beta_cdf_family_derivatives_in_x_loc_scale_and_shapes_raise():
+    from trace_ag.scipy.stats import beta
+
+    x = np.array([0.1, 0.45, 0.8])
+    a, b, loc, scale = 2.5, 0.8, -0.1, 1.2
+    for method in ("cdf", "sf", "logcdf", "logsf"):
+        ours = getattr(beta, method)
+        theirs = getattr(jstats.beta, method)
+        got = ag.vmap(ag.grad(ours, argnums=(0, 3, 4)), (0, None, None, None, None))(
+            x, a, b, loc, scale
+        )
+        want = jax.vmap(jax.grad(theirs, argnums=(0, 3, 4)), (0, None, None, None, None))(
+            x, a, b, loc, scale
+        )
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_allclose(g, w, rtol=1e-10, err_msg=method)
+        np.testing.assert_allclose(
+            ag.jit(ours, backend="jax")(x, a, b, loc, scale),
+            getattr(sstats.beta, method)(x, a, b, loc, scale),
+            rtol=1e-10,
+        )
+    np.testing.assert_allclose(beta.cdf(np.array([-1.0, 2.0]), a, b), [0.0, 1.0])
+    with pytest.raises(ag.TraceAgError, match="betainc: the derivatives in the shapes"):
+        ag.grad(beta.cdf, argnums=1)(0.5, a, b)
+
+
+# ---------------------------------------------------------------- multivariate normal, more
+
+
+def _singular_cov(rng, n=4, rank=2):
+    basis, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    return basis @ np.diag(np.r_[rng.uniform(0.5, 2.0, rank), np.zeros(n - rank)]) @ basis.T, basis
+
+
+def test_multivariate_normal_allow_singular_matches_scipy(rng):
+    from trace_ag.scipy.stats import multivariate_normal as mvn
+
+    cov, basis = _singular_cov(rng)
+    mean = rng.standard_normal(4)
+    on = mean + rng.standard_normal((5, 2)) @ basis[:, :2].T
+    off = on + 1e-3 * basis[:, 3]
+    for x in (on, off, np.vstack([on[:2], off[:2]])):
+        expected = sstats.multivariate_normal.logpdf(x, mean, cov, allow_singular=True)
+        for fn in (mvn.logpdf, ag.jit(mvn.logpdf, static_argnums=3)):
+            np.testing.assert_allclose(fn(x, mean, cov, True), expected, rtol=1e-10)
+        np.testing.assert_allclose(
+            mvn.pdf(x, mean, cov, allow_singular=True),
+            sstats.multivariate_normal.pdf(x, mean, cov, allow_singular=True),
+            rtol=1e-10,
+        )
+    # a positive definite cov: the same numbers as without allow_singular
+    spd = _spd(rng, 4)
+    np.testing.assert_allclose(
+        mvn.logpdf(on, mean, spd, allow_singular=True), mvn.logpdf(on, mean, spd), rtol=1e-12
+    )
+    np.testing.assert_array_equal(
+        mvn.logpdf(on, mean, spd, allow_singular=False), mvn.logpdf(on, mean, spd)
+    )
+
+    # differentiable in x and mean within the support (autograd's test_mvn_sing_cov)
+    def along_support(u, m):
+        x = m + u @ basis[:, :2].T  # x - mean stays in the range of cov
+        return tnp.sum(mvn.logpdf(x, m, cov, allow_singular=True))
+
+    u = rng.standard_normal((3, 2))
+    ag.check_grads(along_support, (u, mean), order=2)
+    expected_grad = -np.linalg.pinv(cov) @ (on[0] - mean)
+    got = ag.grad(lambda v: mvn.logpdf(v, mean, cov, allow_singular=True))(on[0])
+    np.testing.assert_allclose(got, expected_grad, rtol=1e-8, atol=1e-12)
+
+
+def test_multivariate_normal_entropy_matches_scipy_and_jax(rng):
+    from trace_ag.scipy.stats import multivariate_normal as mvn
+
+    spd = _spd(rng, 3)
+    singular, _ = _singular_cov(rng, 3, 2)
+    for cov in (spd, singular, np.eye(3)):
+        expected = sstats.multivariate_normal.entropy(np.zeros(3), cov)
+        for fn in (mvn.entropy, ag.jit(mvn.entropy), ag.jit(mvn.entropy, backend="jax")):
+            np.testing.assert_allclose(fn(np.zeros(3), cov), expected, rtol=1e-12)
+    np.testing.assert_allclose(mvn.entropy(cov=2.0), sstats.multivariate_normal.entropy(cov=2.0))
+    np.testing.assert_allclose(
+        mvn.entropy(np.zeros(3), 2.0), sstats.multivariate_normal.entropy(np.zeros(3), 2.0)
+    )
+    batch = np.stack([spd, np.eye(3) * 0.5])
+    np.testing.assert_allclose(
+        mvn.entropy(cov=batch), [sstats.multivariate_normal.entropy(cov=c) for c in batch]
+    )
+
+    def jax_entropy(c):
+        return 0.5 * (3 * (1 + np.log(2 * np.pi)) + jnp.linalg.slogdet(c)[1])
+
+    for cov in (spd, np.eye(3)):  # np.eye: repeated eigenvalues, the gradient stays finite
+        np.testing.assert_allclose(
+            ag.grad(lambda c: mvn.entropy(cov=c))(cov), jax.grad(jax_entropy)(cov), rtol=1e-10
+        )
+    np.testing.assert_allclose(
+        ag.vmap(ag.grad(lambda c: mvn.entropy(cov=c)))(batch),
+        jax.vmap(jax.grad(jax_entropy))(batch),
+        rtol=1e-10,
+    )
+    assert mvn.entropy(cov=spd.astype(np.float32)).dtype == np.float32

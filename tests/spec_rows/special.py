@@ -215,6 +215,23 @@ BESSEL = [
 ]  # fmt: skip
 rows += [R(f"special.{name}", f, r, domain=dom) for name, f, r, dom in BESSEL]
 
+# ---------------------------------------------------------------- betainc, gammasgn, erfcinv
+
+# betainc is differentiable in x only (as JAX's): the shapes are constants of the row, which
+# broadcast against the drawn x of shape (2, 3)
+_BETA_A, _BETA_B = np.array([0.7, 2.0, 3.5]), np.array([[1.5], [0.6]])
+rows += [
+    R("special.betainc[x]",
+      lambda u: tsp.betainc(_BETA_A.astype(u.dtype), _BETA_B.astype(u.dtype), (u + 1) / 2),
+      lambda u: jsp.betainc(_BETA_A.astype(u.dtype), _BETA_B.astype(u.dtype), (u + 1) / 2),
+      domain="open_unit", order=2,
+      grad_rtol=1e-5, f32_rtol=1e-3),
+    R("special.gammasgn", tsp.gammasgn, jsp.gammasgn, domain="frac"),
+    # JAX has no erfcinv: the reference is SciPy's formula in JAX, erfcinv(y) = -ndtri(y/2)/sqrt 2
+    R("special.erfcinv", lambda u: tsp.erfcinv(u + 1),
+      lambda u: -jsp.ndtri((u + 1) / 2) / 2.0**0.5, domain="open_unit", order=2),
+]  # fmt: skip
+
 for row in rows:
     if row.shapes is None:
         row.shapes = _ONE

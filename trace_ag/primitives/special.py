@@ -74,21 +74,31 @@ def _special_unary(name, impl, vjp, jax, **facts):
     )
 
 
-def _special_binary(name, impl, vjp_x, vjp_y, jax):
-    """A broadcasting binary primitive; each rule's cotangent is summed to its operand's shape."""
+def _special_nary(name, impl, rules, jax):
+    """A broadcasting primitive of several operands; each rule's cotangent is summed to its
+    operand's shape."""
+
+    def summed(rule, position):
+        def vjp(g, out, *args):
+            return unbroadcast(rule(g, out, *args), np.shape(args[position]))
+
+        return vjp
+
     return Primitive(
         name,
         impl=impl,
-        abstract_eval=lambda x, y, **_: broadcast_avals(name, x, y),
-        vjp=(
-            lambda g, out, x, y: unbroadcast(vjp_x(g, out, x, y), np.shape(x)),
-            lambda g, out, x, y: unbroadcast(vjp_y(g, out, x, y), np.shape(y)),
-        ),
+        abstract_eval=lambda *avals, **_: broadcast_avals(name, *avals),
+        vjp=tuple(summed(rule, i) for i, rule in enumerate(rules)),
         jax=jax,
         jvp=elementwise_jvp(),
         batch=elementwise_batch(),
         allocates=True,
     )
+
+
+def _special_binary(name, impl, vjp_x, vjp_y, jax):
+    """A broadcasting binary primitive; each rule's cotangent is summed to its operand's shape."""
+    return _special_nary(name, impl, (vjp_x, vjp_y), jax)
 
 
 def _lax(name: str):
@@ -406,4 +416,29 @@ zeta = _special_binary(
     _zeta_dx,
     lambda g, out, x, q: -(g * x * zeta.bind(x + 1, q)),
     _jax_special("zeta"),
+)
+
+
+# ---------------------------------------------------------------- incomplete beta
+
+
+def _betainc_dx(g, out, a, b, x):
+    """d/dx of the regularized incomplete beta function: the Beta(a, b) density at x."""
+    log_density = (a - 1) * tnp.log(x) + (b - 1) * tnp.log1p(-x) - betaln.bind(a, b)
+    return g * tnp.exp(log_density)
+
+
+def _betainc_no_shape_derivative(g, out, a, b, x):
+    raise TraceAgError(
+        "betainc: the derivatives in the shapes a and b are not implemented (as in JAX); "
+        "differentiate in x only, or wrap a and b in ag.stop_gradient"
+    )
+
+
+# The regularized incomplete beta function I_x(a, b), differentiable in x (as JAX's)
+betainc = _special_nary(
+    "betainc",
+    _kernel("betainc"),
+    (_betainc_no_shape_derivative, _betainc_no_shape_derivative, _betainc_dx),
+    _jax_special("betainc"),
 )

@@ -27,12 +27,14 @@ from trace_ag.primitives import special as sp
 
 __all__ = [
     "beta",
+    "betainc",
     "betaln",
     "comb",
     "digamma",
     "entr",
     "erf",
     "erfc",
+    "erfcinv",
     "erfcx",
     "erfinv",
     "expit",
@@ -41,6 +43,7 @@ __all__ = [
     "gammainc",
     "gammaincc",
     "gammaln",
+    "gammasgn",
     "i0",
     "i0e",
     "i1",
@@ -230,6 +233,20 @@ def erfinv(x: Any) -> Any:
     return sp.erfinv.bind(x)
 
 
+def erfcinv(y: Any) -> Any:
+    """The inverse of ``erfc`` on ``[0, 2]`` (``inf`` at 0, ``-inf`` at 2, nan outside), as
+    ``scipy.special.erfcinv``: ``-ndtri(y / 2) / sqrt(2)``, accurate near 0 where
+    ``erfinv(1 - y)`` would lose every digit. (JAX has no ``erfcinv``.)
+
+    Examples:
+        >>> from trace_ag.scipy.special import erfcinv
+        >>> print(erfcinv(np.array([1e-300, 0.5, 1.0, 2.0])).round(6))
+        [26.20947   0.476936 -0.            -inf]
+    """
+    (y,) = _real("erfcinv", y)
+    return -sp.ndtri.bind(y * 0.5) * (1 / math.sqrt(2.0))
+
+
 def ndtr(x: Any) -> Any:
     """The standard normal CDF, as ``scipy.special.ndtr``: from ``erf`` near 0 and ``erfc`` in
     the tails, where ``1 + erf`` would lose every digit.
@@ -382,6 +399,24 @@ def _gamma_sign(x: Any) -> Any:
     return tnp.where((x > 0) | ~odd, 1.0, -1.0).astype(x.dtype)
 
 
+def gammasgn(x: Any) -> Any:
+    """The sign of ``Gamma(x)``, as ``scipy.special.gammasgn``: ``+1`` for ``x > 0`` (and
+    ``+0``, ``inf``), ``-1`` at ``-0``, alternating on the intervals between the negative
+    integers, nan at the negative integers, ``-inf`` and nan. Its derivative is 0 (as JAX's).
+
+    Examples:
+        >>> from trace_ag.scipy.special import gammasgn
+        >>> print(gammasgn(np.array([2.5, -0.5, -1.5, -2.0, -0.0])))
+        [ 1. -1.  1. nan -1.]
+    """
+    (x,) = _real("gammasgn", x)
+    at_zero = tnp.copysign(tnp.ones_like(x), x)
+    finite = tnp.where(tnp.isfinite(x), x, 1.0)  # inf's sign is +1; -inf is a pole below
+    sign = tnp.where(x == 0, at_zero, _gamma_sign(finite))
+    pole = (x < 0) & (tnp.floor(x) == x)  # the negative integers and -inf
+    return tnp.where(pole | tnp.isnan(x), np.nan, sign).astype(x.dtype)
+
+
 def rgamma(x: Any) -> Any:
     """``1 / Gamma(x)``, 0 at the poles of Gamma (0 and the negative integers), as
     ``scipy.special.rgamma``. Its derivative ``-rgamma(x) digamma(x)`` is nan at the poles.
@@ -479,6 +514,22 @@ def gammaincc(a: Any, x: Any) -> Any:
     """
     a, x = _real("gammaincc", a, x)
     return sp.igammac.bind(a, x)
+
+
+def betainc(a: Any, b: Any, x: Any) -> Any:
+    """The regularized incomplete beta function ``I_x(a, b)``, the CDF of Beta(a, b) at ``x``,
+    as ``scipy.special.betainc`` (nan for ``x`` outside ``[0, 1]``). Differentiable in ``x``
+    only, as in JAX: a derivative in ``a`` or ``b`` raises.
+
+    Examples:
+        >>> from trace_ag.scipy.special import betainc
+        >>> print(round(float(betainc(2.0, 3.0, 0.5)), 6))
+        0.6875
+        >>> print(round(float(ag.grad(betainc, argnums=2)(2.0, 3.0, 0.5)), 6))  # the density
+        1.5
+    """
+    a, b, x = _real("betainc", a, b, x)
+    return sp.betainc.bind(a, b, x)
 
 
 def zeta(x: Any, q: Any = None) -> Any:

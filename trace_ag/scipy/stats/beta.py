@@ -44,26 +44,48 @@ def _unit(x, loc, scale):
 
 
 def cdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
-    """The CDF, the regularized incomplete beta function ``betainc(a, b, y)``.
+    """The CDF, the regularized incomplete beta function ``betainc(a, b, y)`` (0 below the
+    support, 1 above). Differentiable in ``x``, ``loc`` and ``scale``, not in ``a`` and ``b``
+    (as in JAX).
 
-    Needs ``trace_ag.scipy.special.betainc``.
+    Examples:
+        >>> from trace_ag.scipy.stats import beta
+        >>> print(beta.cdf(np.array([-1.0, 0.25, 0.5, 2.0]), 2.0, 3.0).round(6))
+        [0.       0.261719 0.6875   1.      ]
     """
     x, a, b, loc, scale = promote_args("beta.cdf", x, a, b, loc, scale)
     return special("betainc")(a, b, _unit(x, loc, scale))
 
 
 def logcdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
-    """``log(cdf(x))``. Needs ``trace_ag.scipy.special.betainc``."""
+    """``log(cdf(x))``.
+
+    Examples:
+        >>> from trace_ag.scipy.stats import beta
+        >>> print(beta.logcdf(np.array([0.25, 0.5]), 2.0, 3.0).round(6))
+        [-1.340485 -0.374693]
+    """
     return tnp.log(cdf(x, a, b, loc, scale))
 
 
 def sf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
-    """The survival function ``betainc(b, a, 1 - y)``. Needs
-    ``trace_ag.scipy.special.betainc``."""
+    """The survival function ``betainc(b, a, 1 - y)``, accurate where the CDF is near 1.
+
+    Examples:
+        >>> from trace_ag.scipy.stats import beta
+        >>> print(beta.sf(np.array([0.25, 0.5]), 2.0, 3.0).round(6))
+        [0.738281 0.3125  ]
+    """
     x, a, b, loc, scale = promote_args("beta.sf", x, a, b, loc, scale)
     return special("betainc")(b, a, 1 - _unit(x, loc, scale))
 
 
 def logsf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
-    """``log(sf(x))``. Needs ``trace_ag.scipy.special.betainc``."""
+    """``log(sf(x))``.
+
+    Examples:
+        >>> from trace_ag.scipy.stats import beta
+        >>> print(beta.logsf(np.array([0.25, 0.5]), 2.0, 3.0).round(6))
+        [-0.30343  -1.163151]
+    """
     return tnp.log(sf(x, a, b, loc, scale))
