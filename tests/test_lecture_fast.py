@@ -23,7 +23,7 @@ from trace_ag.primitives import elementwise as ew
 @pytest.fixture
 def ir_path(monkeypatch):
     """Scalar ops replay their recorded equations with NumPy (no FloatOp is made)."""
-    monkeypatch.setattr(_fast, "lower_to_floats", lambda op, template, kinds: template)
+    monkeypatch.setattr(_fast, "lower_to_floats", lambda op, template, *rest: template)
     _node.forget_templates()
     yield
     monkeypatch.undo()
@@ -118,7 +118,7 @@ def _on_ir_path(request, fn, point):
     """fn's value and grads with the fast path switched off (NumPy replay of the equations)."""
     mp = pytest.MonkeyPatch()
     try:
-        mp.setattr(_fast, "lower_to_floats", lambda op, template, kinds: template)
+        mp.setattr(_fast, "lower_to_floats", lambda op, template, *rest: template)
         _node.forget_templates()
         value, grads, out, _ = run(fn, point)
         assert out._fast is None
@@ -168,7 +168,7 @@ def test_non_finite_values_are_numpys(name, fn, point, request):
     value, grads, _, messages = run(fn, point)
     mp = pytest.MonkeyPatch()
     try:
-        mp.setattr(_fast, "lower_to_floats", lambda op, template, kinds: template)
+        mp.setattr(_fast, "lower_to_floats", lambda op, template, *rest: template)
         _node.forget_templates()
         ir_value, ir_grads, _, ir_messages = run(fn, point)
     finally:
@@ -223,7 +223,7 @@ def test_graph_drawing_and_ir_are_the_recorded_equations(request):
     dot = ag.draw_dot(out)
     mp = pytest.MonkeyPatch()
     try:
-        mp.setattr(_fast, "lower_to_floats", lambda op, template, kinds: template)
+        mp.setattr(_fast, "lower_to_floats", lambda op, template, *rest: template)
         _node.forget_templates()
         _, _, ir_out, _ = run(f, (1.5, 2.0))
     finally:

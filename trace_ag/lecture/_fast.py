@@ -106,11 +106,12 @@ class FloatOp:
     ``_floats.FAILURES`` where NumPy would warn; then NumPy's path runs instead.
     """
 
-    __slots__ = ("op", "template", "kinds", "forward", "step")
+    __slots__ = ("op", "template", "kinds", "forward", "step", "make")
 
     def __init__(self, op: str, template: Template, kinds: tuple, forward, step):
         self.op, self.template, self.kinds = op, template, kinds
         self.forward, self.step = forward, step
+        self.make = None  # make(*operands) -> the Scalar (see _floats.lower_maker)
 
     def materialize(self, inputs: list, args: tuple, out_var: Var | None):
         """The template's equations for a Scalar made by ``forward``: its Scalar ``inputs``, its
@@ -131,9 +132,10 @@ class FloatOp:
         return self.template.instantiate(atoms, env, out_var)
 
 
-def lower_to_floats(op: str, template: Any, kinds: tuple) -> Any:
+def lower_to_floats(op: str, template: Any, kinds: tuple, scalar_parts: dict) -> Any:
     """``template`` (a Template, or anything else: returned as it is) as a FloatOp when all its
-    primitives have a ``float_impl`` and their vjp rules trace on scalars; else ``template``."""
+    primitives have a ``float_impl`` and their vjp rules trace on scalars; else ``template``.
+    ``scalar_parts`` is what its ``make`` builds Scalars with (see ``_floats.lower_maker``)."""
     if not isinstance(template, Template):
         return template
     slots = [v for v in template.placeholders if v is not None]
@@ -148,7 +150,10 @@ def lower_to_floats(op: str, template: Any, kinds: tuple) -> Any:
     step = _floats.lower_step(params, eqns, cts, f"{op}_step")
     if step is None:
         return template
-    return FloatOp(op, template, kinds, forward, step)
+    float_op = FloatOp(op, template, kinds, forward, step)
+    parts = {**scalar_parts, "op": op, "float_op": float_op}
+    float_op.make = _floats.lower_maker(slots, template.eqns, template.out, kinds, op, parts)
+    return float_op if float_op.make is not None else template
 
 
 def _var_map(replayed: list[Eqn], traced: list[Eqn]) -> dict[Var, Var] | None:

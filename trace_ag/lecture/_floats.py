@@ -101,6 +101,48 @@ def lower(
     return _define(name, [head, *lines, *checks, f"    return {body}"], consts)
 
 
+def lower_maker(
+    slots: Sequence[Var],
+    eqns: Sequence[Eqn],
+    out: Var,
+    kinds: Sequence[Any],
+    name: str,
+    namespace: dict[str, Any],
+) -> Callable | None:
+    """``name(*operands)``: the Scalar one operation makes from its operands (Scalars, floats,
+    and ints, whose values are in the equations), its value computed on floats by ``eqns``
+    from the ``slots`` (one per Scalar or float operand, ``kinds`` ``"s"``/``"f"``). The Scalar
+    is built as ``namespace`` says: ``new``, ``scalar``, ``op``, ``creation`` (the counter
+    ordering nodes) and ``float_op`` (what the node's backward step comes from). It raises
+    FloatingPointError where the value is inf or nan (then NumPy computes it)."""
+    code = _straight_line(slots, eqns, [out])
+    if code is None:
+        return None
+    lines, (value,), consts = code
+    loads, scalars = [], []
+    for i, kind in enumerate(kinds):
+        if kind == "s" or kind == "f":
+            field = "._value" if kind == "s" else ""
+            loads.append(f"    v{len(loads)} = o{i}{field}")
+        if kind == "s":
+            scalars.append(f"o{i}")
+    head = f"def {name}({', '.join(f'o{i}' for i in range(len(kinds)))}):"
+    build = [
+        "    node = new(scalar)",
+        f"    node._value = {value}",
+        "    node.grad = 0.0",
+        "    node.op = op",
+        "    node._order = next(creation)",
+        "    node._fast = float_op",
+        "    node._ct = None",
+        f"    node._args = ({value}, {''.join(f'v{i}, ' for i in range(len(slots)))})",
+        f"    node.inputs = [{', '.join(scalars)}]",
+        "    return node",
+    ]
+    checks = _finite_checks([value], len(slots))
+    return _define(name, [head, *loads, *lines, *checks, *build], {**namespace, **consts})
+
+
 def lower_step(
     params: Sequence[Var], eqns: Sequence[Eqn], cts: Sequence[Var | Lit | None], name: str
 ) -> Callable | None:

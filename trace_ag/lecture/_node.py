@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from trace_ag import core as _core
 from trace_ag import errors
 from trace_ag import numpy as tnp
 from trace_ag.autodiff import apply_vjp, backward_pass
@@ -42,6 +43,7 @@ _creation = itertools.count()  # orders recorded operations: inputs always come 
 _REPLAYABLE: set[Callable] = set()  # the operators' functions: Scalar calls may be replayed
 _SCALAR_AVAL = Aval((), np.dtype(np.float64))
 _by_order = operator.attrgetter("_order")
+_interpreter = _core._current.get  # current_interpreter(), one call less on every Scalar op
 
 
 class Node:
@@ -363,7 +365,7 @@ def _replayed(op: str, fn: Callable[..., Any], operands: tuple) -> Node | None:
     if template is None:  # first time: trace, and keep the template if it replays the same
         node = record(op, fn, *operands, _templating=False)
         made = _fast.make_template(record, op, fn, operands, scalar, node)
-        template = _fast.lower_to_floats(op, made, kinds)
+        template = _fast.lower_to_floats(op, made, kinds, _scalar_parts())
         _fast.remember(key, template)
         if type(template) is not _fast.FloatOp:
             return node
@@ -372,15 +374,10 @@ def _replayed(op: str, fn: Callable[..., Any], operands: tuple) -> Node | None:
     if template is _fast.NOT_REPLAYABLE:
         return None
     if type(template) is _fast.FloatOp:
-        slots = [
-            x if type(x) is float else x._value
-            for x, k in zip(operands, kinds, strict=True)
-            if isinstance(k, str)
-        ]
-        node = float_node(template, [x for x in operands if type(x) is scalar], slots)
-        if node is not None:
-            return node
-        template = template.template  # a float_impl raised: NumPy's values, warnings and all
+        try:
+            return template.make(*operands)
+        except FAILURES:
+            template = template.template  # NumPy's values then, warnings and all
     eqns, env, out_var, value = template.replay(operands)
     node = scalar.__new__(scalar)
     node.value = value
@@ -392,19 +389,10 @@ def _replayed(op: str, fn: Callable[..., Any], operands: tuple) -> Node | None:
     return node
 
 
-def float_node(float_op: _fast.FloatOp, inputs: list[Node], slots: list[float]) -> Node | None:
-    """The Scalar that ``float_op`` makes from these slot values (its Scalar ``inputs``, in
-    operand order), or None when its ``float_impl``s raise (then NumPy's path runs)."""
-    try:
-        value = float_op.forward(*slots)
-    except FAILURES:
-        return None
+def _scalar_parts() -> dict[str, Any]:
+    """What a FloatOp's ``make`` builds a Scalar with."""
     scalar = Node._kinds["scalar"]
-    node = scalar.__new__(scalar)
-    node._value, node.grad = value, 0.0
-    node.op, node.inputs, node._order = float_op.op, inputs, next(_creation)
-    node._fast, node._args, node._ct = float_op, (value, *slots), None
-    return node
+    return {"new": scalar.__new__, "scalar": scalar, "creation": _creation}
 
 
 def materialize(node: Node, name: str) -> Any:
@@ -489,7 +477,7 @@ def attach_scalar_operators(scalar: type[Node]) -> None:
 
 
 _METHOD_TABLES: list[dict] = []  # each Scalar method's FloatOps, by operand kind
-_METHOD_CELLS: list[list] = []  # [FloatOp, forward] pairs of the binary methods
+_METHOD_CELLS: list[list] = []  # [make] cells of the binary methods
 
 
 def forget_templates() -> None:
@@ -499,67 +487,47 @@ def forget_templates() -> None:
     for table in _METHOD_TABLES:
         table.clear()
     for cell in _METHOD_CELLS:
-        cell[:] = [None, None]
+        cell[0] = None
 
 
-def _known_float_op(key: tuple) -> _fast.FloatOp | None:
+def _known_make(key: tuple) -> Callable | None:
     entry = _fast.lookup(key)
-    return entry if type(entry) is _fast.FloatOp else None
+    return entry.make if type(entry) is _fast.FloatOp else None
 
 
 def _float_binary(scalar: type[Node], op: str, fn: Callable, reflected: bool) -> Callable:
-    """The operator ``op`` of a Scalar and another operand (``other op self`` if reflected).
-    This is the path every Scalar op takes, so ``float_node`` is written out here, and the
-    FloatOps of Scalar and float operands sit in the closure (int operands: a table)."""
-    with_scalar: list = [None, None]  # [FloatOp, its forward], once a first call made it
-    with_float: list = [None, None]
-    with_int: dict[tuple, _fast.FloatOp | None] = {}  # (type, value) -> FloatOp
+    """The operator ``op`` of a Scalar and another operand (``other op self`` if reflected):
+    the ``make`` of its FloatOp for this kind of operand, found in the closure (ints: in a
+    table by value) once a first call has made it, else ``record``."""
+    with_scalar: list = [None]  # the FloatOp's make, once a first call made it
+    with_float: list = [None]
+    with_int: dict[tuple, Callable | None] = {}  # (type, value) -> make
     _METHOD_TABLES.append(with_int)
     _METHOD_CELLS.extend([with_scalar, with_float])
-    new = scalar.__new__
 
     def method(self: Node, other: Any) -> Node:
         kind = type(other)
         if kind is scalar:
-            float_op, forward = with_scalar
+            make = with_scalar[0]
         elif kind is float:
-            float_op, forward = with_float
+            make = with_float[0]
         elif kind is int or kind is bool:
-            float_op = with_int.get((kind, other))
-            forward = None if float_op is None else float_op.forward
+            make = with_int.get((kind, other))
         else:
             return record(op, fn, other, self) if reflected else record(op, fn, self, other)
-        if float_op is not None and type(self) is scalar and current_interpreter() is EVAL:
-            if kind is scalar:
-                a, b = (other._value, self._value) if reflected else (self._value, other._value)
-            elif kind is float:
-                a, b = (other, self._value) if reflected else (self._value, other)
-            else:
-                a = self._value
+        if make is not None and type(self) is scalar and _interpreter() is EVAL:
             try:
-                value = forward(a, b) if kind is scalar or kind is float else forward(a)
+                return make(other, self) if reflected else make(self, other)
             except FAILURES:
-                pass
-            else:
-                node = new(scalar)
-                node._value, node.grad, node.op, node._order = value, 0.0, op, next(_creation)
-                node._fast, node._ct = float_op, None
-                if kind is scalar:
-                    node._args = (value, a, b)
-                    node.inputs = [other, self] if reflected else [self, other]
-                else:
-                    node._args = (value, a, b) if kind is float else (value, a)
-                    node.inputs = [self]
-                return node
+                pass  # NumPy computes it (record replays the template)
         node = record(op, fn, other, self) if reflected else record(op, fn, self, other)
-        if float_op is None:  # a first call: keep the FloatOp it made, if any
+        if make is None:  # a first call: keep the make of the FloatOp it made, if any
             key = "s" if kind is scalar else "f" if kind is float else (kind, other)
-            made = _known_float_op((op, fn, (key, "s") if reflected else ("s", key)))
-            if kind is scalar or kind is float:
-                (with_scalar if kind is scalar else with_float)[:] = [
-                    made,
-                    None if made is None else made.forward,
-                ]
+            made = _known_make((op, fn, (key, "s") if reflected else ("s", key)))
+            if kind is scalar:
+                with_scalar[0] = made
+            elif kind is float:
+                with_float[0] = made
             else:
                 if len(with_int) >= _MAX_KINDS:
                     with_int.clear()
@@ -570,31 +538,19 @@ def _float_binary(scalar: type[Node], op: str, fn: Callable, reflected: bool) ->
 
 
 def _float_unary(scalar: type[Node], op: str, fn: Callable) -> Callable:
-    float_ops: dict[str, _fast.FloatOp | None] = {}  # "s" -> the FloatOp, after a first call
-    _METHOD_TABLES.append(float_ops)
-    new = scalar.__new__
+    known: dict[str, Callable | None] = {}  # "s" -> the FloatOp's make, after a first call
+    _METHOD_TABLES.append(known)
 
     def method(self: Node) -> Node:
-        float_op = float_ops.get("s")
-        if float_op is not None and type(self) is scalar and current_interpreter() is EVAL:
-            mine = self._value
+        make = known.get("s")
+        if make is not None and type(self) is scalar and _interpreter() is EVAL:
             try:
-                value = float_op.forward(mine)
+                return make(self)
             except FAILURES:
                 pass
-            else:
-                node = new(scalar)
-                node._value, node.grad, node.op, node._order = value, 0.0, op, next(_creation)
-                node._fast, node._ct, node._args, node.inputs = (
-                    float_op,
-                    None,
-                    (value, mine),
-                    [self],
-                )
-                return node
         node = record(op, fn, self)
-        if "s" not in float_ops:
-            float_ops["s"] = _known_float_op((op, fn, ("s",)))
+        if "s" not in known:
+            known["s"] = _known_make((op, fn, ("s",)))
         return node
 
     return method
