@@ -199,4 +199,56 @@ def _linalg_rows():
 
 rows += _linalg_rows()
 
+
+def _complex_rows():
+    """Complex matrices ``a + 1j * b`` from two real operands, through phase-free functions
+    of the eigen-, singular and QR vectors (the phase conventions differ from JAX's)."""
+
+    def herm(xp, a, b):
+        x = a + 1j * b
+        n = x.shape[-1]
+        h = (x + xp.conj(xp.swapaxes(x, -1, -2))) / 2
+        return 0.2 * h + xp.diag(2 * xp.arange(n, dtype=a.dtype) + 1)
+
+    def eigh(L, xp):
+        def fn(a, b):
+            w, v = L.eigh(herm(xp, a, b))
+            return w, xp.abs(v) ** 2, L.slogdet(herm(xp, a, b) + 2 * xp.eye(3))[1]
+
+        return fn
+
+    def factors(L, xp):
+        def fn(a, b):
+            x = 0.2 * (a + 1j * b) + xp.eye(4, 3) * (2 * xp.arange(3, dtype=a.dtype) + 1)
+            u, s, vh = L.svd(x, full_matrices=False)
+            q, r = L.qr(x)
+            return s, u[..., :, :1] * vh[..., :1, :], q * xp.diagonal(r, 0, -2, -1)  # phase-free
+
+        return fn
+
+    L, jL = tnp.linalg, jnp.linalg
+    return [
+        R(
+            "linalg.complex.eigh",
+            eigh(L, tnp),
+            eigh(jL, jnp),
+            arity=2,
+            shapes=lambda d: ([(2, 3, 3)] * 2, {}),
+            keeps_dtype=False,
+            f32_rtol=1e-3,
+        ),
+        R(
+            "linalg.complex.svd, qr",
+            factors(L, tnp),
+            factors(jL, jnp),
+            arity=2,
+            shapes=lambda d: ([(4, 3)] * 2, {}),
+            keeps_dtype=False,
+            f32_rtol=1e-3,
+        ),
+    ]
+
+
+rows += _complex_rows()
+
 ROWS = rows
