@@ -428,3 +428,63 @@ def test_erfcinv_inverts_erfc_with_scipys_slope():
         ag.jit(ag.vmap(ag.grad(tsp.erfcinv)), backend="jax"),
     ):
         np.testing.assert_allclose(grad(y[1:]), expected, rtol=1e-9)
+
+
+# ---------------------------------------------------------------- complex erf, erfc
+
+
+def _jax_complex_oracle(scipy_fn, slope):
+    """SciPy's complex kernel in JAX (a host callback) with the holomorphic derivative
+    ``slope(z)``: what jax.scipy.special would give if it took complex arguments."""
+
+    @jax.custom_jvp
+    def f(z):
+        def host(v):
+            return np.asarray(scipy_fn(np.asarray(v)), np.asarray(v).dtype)
+
+        return jax.pure_callback(
+            host, jax.ShapeDtypeStruct(z.shape, z.dtype), z, vmap_method="broadcast_all"
+        )
+
+    @f.defjvp
+    def _(primals, tangents):
+        (z,), (t,) = primals, tangents
+        return f(z), t * slope(z)
+
+    return f
+
+
+COMPLEX_ERFS = [
+    ("erf", tsp.erf, scipy_special.erf, lambda z: 2 / jnp.sqrt(jnp.pi) * jnp.exp(-z * z)),
+    ("erfc", tsp.erfc, scipy_special.erfc, lambda z: -2 / jnp.sqrt(jnp.pi) * jnp.exp(-z * z)),
+]
+
+
+@pytest.mark.parametrize("name, ours, theirs, slope", COMPLEX_ERFS, ids=["erf", "erfc"])
+def test_complex_erf_and_erfc_match_scipy_with_holomorphic_derivatives(name, ours, theirs, slope):
+    import trace_ag.numpy as tnp
+
+    z = np.array([[0.4 + 0.1j, -1.2 + 0.3j, 2.5 - 1.5j], [0.0 + 0.0j, -0.3j, 3.0 + 0.0j]])
+    for fn in (ours, ag.jit(ours), ag.jit(ours, backend="jax"), ag.vmap(ours)):
+        np.testing.assert_allclose(fn(z), theirs(z), rtol=1e-13)
+    z64 = z.astype(np.complex64)
+    assert ours(z64).dtype == np.complex64
+    np.testing.assert_allclose(ours(z64), theirs(z64), rtol=1e-6)
+    oracle = _jax_complex_oracle(theirs, slope)
+    t = np.full(z.shape, 0.5 - 1.5j)
+    np.testing.assert_allclose(ag.jvp(ours, (z,), (t,))[1], jax.jvp(oracle, (z,), (t,))[1])
+
+    def loss(v):
+        return tnp.sum(tnp.abs(ours(v)) ** 2 + tnp.real(ours(v * v)))
+
+    def jax_loss(v):
+        return jnp.sum(jnp.abs(oracle(v)) ** 2 + jnp.real(oracle(v * v)))
+
+    want = jax.grad(jax_loss)(z)
+    for backend in ("numpy", "jax"):
+        np.testing.assert_allclose(ag.jit(ag.grad(loss), backend=backend)(z), want, rtol=1e-12)
+    np.testing.assert_allclose(
+        ag.grad(lambda v: tnp.real(ours(v)), holomorphic=False)(z[0, 0]),
+        jax.grad(lambda v: jnp.real(oracle(v)))(z[0, 0]),
+        rtol=1e-12,
+    )

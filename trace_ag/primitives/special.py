@@ -171,11 +171,35 @@ def _gaussian(x):
     return tnp.exp(-(x * x))
 
 
+def _real_lax_complex_callback(lax_name: str, scipy_name: str):
+    """``jax.lax.<lax_name>`` for real operands; for complex ones, which XLA's kernel lacks, a
+    host callback into SciPy's."""
+    kernel = _kernel(scipy_name)
+    real_kernel = _lax(lax_name)
+
+    def lower(x):
+        if np.issubdtype(x.dtype, np.complexfloating):
+            return _callback_lowering(kernel)(x)
+        return real_kernel(x)
+
+    lower.__name__ = f"lax_{lax_name}_or_scipy"
+    return lower
+
+
+# Holomorphic rules (g times the complex derivative), so complex arguments differentiate too
 erf = _special_unary(
-    "erf", _kernel("erf"), lambda g, out, x: g * (2 / _SQRT_PI) * _gaussian(x), _lax("erf")
+    "erf",
+    _kernel("erf"),
+    lambda g, out, x: g * (2 / _SQRT_PI) * _gaussian(x),
+    _real_lax_complex_callback("erf", "erf"),
+    complex_rules=True,
 )
 erfc = _special_unary(
-    "erfc", _kernel("erfc"), lambda g, out, x: g * (-2 / _SQRT_PI) * _gaussian(x), _lax("erfc")
+    "erfc",
+    _kernel("erfc"),
+    lambda g, out, x: g * (-2 / _SQRT_PI) * _gaussian(x),
+    _real_lax_complex_callback("erfc", "erfc"),
+    complex_rules=True,
 )
 erfinv = _special_unary(
     "erfinv",
