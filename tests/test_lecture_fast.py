@@ -16,7 +16,7 @@ import pytest
 
 import trace_ag.lecture as ag
 from trace_ag.core import PRIMITIVES
-from trace_ag.lecture import _fast, _node
+from trace_ag.lecture import _fast, _scalar_ops
 from trace_ag.primitives import elementwise as ew
 
 
@@ -24,17 +24,17 @@ from trace_ag.primitives import elementwise as ew
 def ir_path(monkeypatch):
     """Scalar ops replay their recorded equations with NumPy (no FloatOp is made)."""
     monkeypatch.setattr(_fast, "lower_to_floats", lambda op, template, *rest: template)
-    _node.forget_templates()
+    _scalar_ops.forget_templates()
     yield
     monkeypatch.undo()
-    _node.forget_templates()
+    _scalar_ops.forget_templates()
 
 
 @pytest.fixture(autouse=True)
 def _fresh_templates():
-    _node.forget_templates()
+    _scalar_ops.forget_templates()
     yield
-    _node.forget_templates()
+    _scalar_ops.forget_templates()
 
 
 def run(fn, values, repeat=2):
@@ -119,13 +119,13 @@ def _on_ir_path(request, fn, point):
     mp = pytest.MonkeyPatch()
     try:
         mp.setattr(_fast, "lower_to_floats", lambda op, template, *rest: template)
-        _node.forget_templates()
+        _scalar_ops.forget_templates()
         value, grads, out, _ = run(fn, point)
         assert out._fast is None
         return value, grads
     finally:
         mp.undo()
-        _node.forget_templates()
+        _scalar_ops.forget_templates()
 
 
 def test_check_grads_through_scalars():
@@ -169,11 +169,11 @@ def test_non_finite_values_are_numpys(name, fn, point, request):
     mp = pytest.MonkeyPatch()
     try:
         mp.setattr(_fast, "lower_to_floats", lambda op, template, *rest: template)
-        _node.forget_templates()
+        _scalar_ops.forget_templates()
         ir_value, ir_grads, _, ir_messages = run(fn, point)
     finally:
         mp.undo()
-        _node.forget_templates()
+        _scalar_ops.forget_templates()
     np.testing.assert_array_equal(value, ir_value)  # nan == nan, inf == inf here
     np.testing.assert_array_equal(grads, ir_grads)
     assert messages == ir_messages  # NumPy's RuntimeWarnings, the same ones
@@ -224,11 +224,11 @@ def test_graph_drawing_and_ir_are_the_recorded_equations(request):
     mp = pytest.MonkeyPatch()
     try:
         mp.setattr(_fast, "lower_to_floats", lambda op, template, *rest: template)
-        _node.forget_templates()
+        _scalar_ops.forget_templates()
         _, _, ir_out, _ = run(f, (1.5, 2.0))
     finally:
         mp.undo()
-        _node.forget_templates()
+        _scalar_ops.forget_templates()
     assert fast_ir == str(ir_out.to_graph())
     assert labels == {} and len(ir_out.labels()) == 0
     assert dot is not None
@@ -251,7 +251,7 @@ def test_backward_accumulates_and_deep_chains_work():
 
 def test_a_primitive_without_float_impl_keeps_the_numpy_path(monkeypatch):
     monkeypatch.setattr(ew.exp, "float_impl", None)
-    _node.forget_templates()
+    _scalar_ops.forget_templates()
     for _ in range(2):
         x = ag.Scalar(0.5)
         y = x.exp() * x

@@ -11,7 +11,8 @@ import numpy as np
 
 from trace_ag import numpy as tnp
 from trace_ag.core import Var, aval_of
-from trace_ag.lecture._node import Node, attach_scalar_operators, materialize, record
+from trace_ag.lecture._node import Node, materialize, record
+from trace_ag.lecture._scalar_ops import attach_scalar_operators
 
 
 class Scalar(Node, kind="scalar"):
