@@ -205,3 +205,96 @@ def test_initializer_under_jit_and_vmap():
     ref = jax.vmap(lambda k: jax.nn.initializers.he_normal()(k, (3, 2)))(jnp.asarray(keys))
     close(ag.vmap(lambda k: init(k, (3, 2)))(keys), ref, rtol=1e-13, atol=1e-15)
     close(ag.jit(lambda k: init(k, (3, 2)))(keys[0]), ref[0], rtol=1e-13, atol=1e-15)
+
+
+# ---------------------------------------------------------------- log1mexp, dot_product_attention
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_log1mexp_matches_jax_with_its_derivative(dtype):
+    x = np.array([1e-8, 0.1, 0.6931, 0.7, 3.0, 40.0], dtype)
+    rtol = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(tnn.log1mexp(x), jax.nn.log1mexp(x), rtol=rtol)
+    got = ag.vmap(ag.grad(tnn.log1mexp))(x)
+    want = jax.vmap(jax.grad(jax.nn.log1mexp))(x)
+    np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-13)
+    np.testing.assert_allclose(
+        ag.jit(tnn.log1mexp, backend="jax")(x), jax.nn.log1mexp(x), rtol=1e-6
+    )
+    ag.check_grads(tnn.log1mexp, (np.array([0.3, 2.0]),), order=2)
+
+
+def _attention_inputs(dtype, batch=True, n=4, k=2):
+    r = np.random.default_rng(3)
+    lead = (2,) if batch else ()
+    q = r.normal(size=(*lead, 5, n, 3)).astype(dtype)
+    kv = [r.normal(size=(*lead, 6, k, 3)).astype(dtype) for _ in range(2)]
+    return q, *kv
+
+
+ATTENTION_OPTIONS = {
+    "plain": {},
+    "causal": {"is_causal": True},
+    "bias_mask": {"bias": "bias", "mask": "mask", "scale": 0.3},
+    "window": {"local_window_size": (1, 2)},
+    "lengths": {
+        "query_seq_lengths": np.array([3, 5], np.int32),
+        "key_value_seq_lengths": np.array([6, 2], np.int32),
+    },  # fmt: skip
+    "window_int_causal": {"local_window_size": 1, "is_causal": True},
+}
+
+
+def _options(name, q):
+    r = np.random.default_rng(5)
+    opts = dict(ATTENTION_OPTIONS[name])
+    if "bias" in opts:
+        opts["bias"] = r.normal(size=(2, 1, 5, 6)).astype(q.dtype)
+        opts["mask"] = r.uniform(size=(2, 4, 5, 6)) > 0.3
+    return opts
+
+
+@pytest.mark.parametrize("name", sorted(ATTENTION_OPTIONS))
+def test_dot_product_attention_matches_jax(name):
+    q, k, v = _attention_inputs(np.float64)
+    opts = _options(name, q)
+    want = jax.nn.dot_product_attention(q, k, v, **opts)
+    got = tnn.dot_product_attention(q, k, v, **opts)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)  # JAX's softmax is float32
+    loss = lambda f: lambda q, k, v: (f(q, k, v, **opts) ** 2).sum()  # noqa: E731
+    got_g = ag.grad(loss(tnn.dot_product_attention), (0, 1, 2))(q, k, v)
+    want_g = jax.grad(loss(jax.nn.dot_product_attention), (0, 1, 2))(q, k, v)
+    for a, b in zip(got_g, want_g, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_dot_product_attention_unbatched_jit_float32_and_residual():
+    q, k, v = _attention_inputs(np.float32, batch=False, n=2, k=2)
+    want = jax.nn.dot_product_attention(q, k, v, is_causal=True)
+    for backend in ["numpy", "jax"]:
+        got = ag.jit(lambda q, k, v: tnn.dot_product_attention(q, k, v, is_causal=True),
+                     backend=backend)(q, k, v)  # fmt: skip
+        assert got.dtype == np.float32 and got.shape == q.shape
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    q, k, v = _attention_inputs(np.float64)
+    out, lse = tnn.dot_product_attention(q, k, v, return_residual=True)
+    want_out, want_lse = jax.nn.dot_product_attention(q, k, v, return_residual=True)
+    np.testing.assert_allclose(lse, want_lse, rtol=1e-6)
+    batched = ag.vmap(tnn.dot_product_attention)(q, k, v)
+    np.testing.assert_allclose(
+        batched, jax.vmap(jax.nn.dot_product_attention)(q, k, v), rtol=1e-6, atol=1e-7
+    )
+
+
+def test_dot_product_attention_bad_input():
+    q, k, v = _attention_inputs(np.float64, n=3, k=2)
+    with pytest.raises(ValueError, match="multiple"):
+        tnn.dot_product_attention(q, k, v)
+    q, k, v = _attention_inputs(np.float64)
+    with pytest.raises(ValueError):
+        tnn.dot_product_attention(q, k, v.astype(np.float32))
+    with pytest.raises(ValueError):
+        tnn.dot_product_attention(q, k, v, mask=np.ones((2, 4, 5, 6)))  # not boolean
+    with pytest.raises(ValueError):
+        tnn.dot_product_attention(q, k, v, implementation="cudnn")

@@ -14,6 +14,7 @@ Examples:
 """
 
 from trace_ag.nn import initializers
+from trace_ag.nn._attention import dot_product_attention, log1mexp
 from trace_ag.nn._functions import (
     celu,
     elu,
@@ -49,6 +50,7 @@ from trace_ag.numpy import tanh
 
 __all__ = [
     "celu",
+    "dot_product_attention",
     "elu",
     "gelu",
     "glu",
@@ -59,6 +61,7 @@ __all__ = [
     "identity",
     "initializers",
     "leaky_relu",
+    "log1mexp",
     "log_sigmoid",
     "log_softmax",
     "logmeanexp",
