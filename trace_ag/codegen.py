@@ -267,7 +267,7 @@ class _Emitter:
         outs = ", ".join(self.name(v) for v in eqn.outputs)
         if eqn.primitive.multiple_results:
             outs += ","
-        if prim.allocates:
+        if prim.allocates or self.views_owned_memory(eqn):
             self.owned.update(eqn.outputs)
         direct = None if reuse is not None else _direct_source(eqn, args[: len(eqn.inputs)], self)
         call = direct if direct is not None else f"{impl}({', '.join(args)})"
@@ -285,6 +285,16 @@ class _Emitter:
         if dead:
             lines.append(f"    del {', '.join(dead)}")
         return lines
+
+    def views_owned_memory(self, eqn: Eqn) -> bool:
+        """A reshape or transpose of an owned buffer: a writable view of it (or a fresh copy),
+        so once that buffer is dead the result may be written too (a convolution's bias is
+        added into its matmul's result)."""
+        return (
+            eqn.primitive.name in ("reshape", "transpose")
+            and isinstance(eqn.inputs[0], Var)
+            and eqn.inputs[0] in self.owned
+        )
 
     def pooling_with_selection(self, eqn: Eqn, args: list[str], outs: str, selection: str):
         """The forward max pool also returns its selection; its scatters read it."""
