@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 import trace_ag.lecture as ag
+import trace_ag.numpy as tnp
 from trace_ag.core import PRIMITIVES
-from trace_ag.lecture import _fast, _scalar_ops
+from trace_ag.lecture import _fast, _node, _scalar_ops
 from trace_ag.primitives import elementwise as ew
 
 
@@ -320,3 +321,39 @@ def _arguments(name, arity):
     if arity == 1:
         return [(x,) for x in _GRID]
     return [(x, y) for x in _GRID for y in _GRID]
+
+
+# Primitives with a float_impl that no Scalar operator records alone: lowered the same way
+_UNARY_ONLY = [
+    ("sin", tnp.sin, jnp.sin, [0.3, -2.0]),
+    ("cos", tnp.cos, jnp.cos, [0.3, -2.0]),
+    ("sqrt", tnp.sqrt, jnp.sqrt, [0.3, 4.0]),
+    ("log1p", tnp.log1p, jnp.log1p, [0.3, -0.5]),
+    ("expm1", tnp.expm1, jnp.expm1, [0.3, -2.0]),
+    (
+        "compare",  # lt, ne and select
+        lambda v: tnp.where(v < 1.0, v * v, tnp.where(v != 2.0, -v, 3.0 * v)),
+        lambda v: jnp.where(v < 1.0, v * v, jnp.where(v != 2.0, -v, 3.0 * v)),
+        [0.5, 1.5, 2.0],
+    ),
+    ("compare_ge", lambda v: tnp.where(v >= 1.0, v, 0.5 * v), None, [0.5, 1.0, 1.5]),
+]
+
+
+@pytest.mark.parametrize("name, tfn, jax_fn, points", _UNARY_ONLY, ids=[u[0] for u in _UNARY_ONLY])
+def test_other_float_impls_lowered_like_the_operators(name, tfn, jax_fn, points):
+    jax_fn = jax_fn or (lambda v: jnp.where(v >= 1.0, v, 0.5 * v))
+    for v in points:
+        traced_x = ag.Scalar(v)
+        traced = ag.record(name, tfn, traced_x)  # not an operator's function: traced
+        traced.backward()
+        template = _fast.make_template(ag.record, name, tfn, (traced_x,), ag.Scalar, traced)
+        float_op = _fast.lower_to_floats(name, template, ("s",), _node._scalar_parts())
+        assert type(float_op) is _fast.FloatOp, "not lowered to floats"
+        x = ag.Scalar(v)
+        y = float_op.make(x)
+        y.backward()
+        assert y._fast is float_op
+        np.testing.assert_allclose(y.value, traced.value, rtol=1e-15)
+        np.testing.assert_allclose(x.grad, traced_x.grad, rtol=1e-15)
+        np.testing.assert_allclose(x.grad, float(jax.grad(jax_fn)(np.float64(v))), rtol=1e-13)
