@@ -222,8 +222,12 @@ def test_errors_are_clear(a, b):
         L.qr(a, pivoting=True)
     with pytest.raises(NotImplementedError, match="b=None"):
         L.eigh(a, np.eye(4))
-    with pytest.raises(NotImplementedError, match="sqrtm is not supported"):
-        L.sqrtm(np.eye(2))
+    with pytest.raises(NotImplementedError, match="schur has no derivative"):
+        ag.grad(lambda a: tnp.sum(L.schur(a)[0]))(a)
+    with pytest.raises(ag.TraceAgError, match=r"solve_sylvester: q \(4, 2\) must be"):
+        L.solve_sylvester(a, a[:3, :3], b)
+    with pytest.raises(NotImplementedError, match="disp=False"):
+        L.sqrtm(a, disp=False)
     with pytest.raises(ValueError, match="at most 2 dimensions"):
         L.block_diag(np.ones((2, 2, 2)))
 
@@ -239,3 +243,79 @@ def test_singular_lu_gives_a_zero_pivot_not_an_error():
     assert packed[1, 1] == 0.0
     with pytest.raises(np.linalg.LinAlgError):
         L.lu_solve((packed, piv), np.ones(2))
+
+
+# ---------------------------------------------------------------- sqrtm, solve_sylvester, schur
+
+
+def _near_diagonal(rng, *shape, scale=1.0, complex_part=False):
+    """Distinct eigenvalues ``scale * (1, 3, 5, ...)`` (positive: sqrtm's derivative exists)."""
+    x = 0.2 * rng.standard_normal(shape)
+    if complex_part:
+        x = x + 0.2j * rng.standard_normal(shape)
+    return x + scale * np.diag(2.0 * np.arange(shape[-1]) + 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+def test_sqrtm_solve_sylvester_and_schur_match_scipy(rng, dtype):
+    cx = np.issubdtype(dtype, np.complexfloating)
+    a = _near_diagonal(rng, 2, 3, 3, complex_part=cx).astype(dtype)
+    b = _near_diagonal(rng, 2, 2, 2, scale=-0.3, complex_part=cx).astype(dtype)
+    q = rng.standard_normal((2, 3, 2)).astype(dtype)
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    root = L.sqrtm(a)
+    assert root.dtype == np.result_type(dtype, np.complex64)  # always complex, as JAX's
+    _close(root, np.stack([sl.sqrtm(m) for m in a]).astype(root.dtype), rtol, "sqrtm")
+    x = L.solve_sylvester(a, b, q)
+    ref = np.stack([sl.solve_sylvester(*m) for m in zip(a, b, q, strict=True)])
+    _close(x, ref.astype(dtype), rtol, "solve_sylvester")
+    for output in ("real", "complex"):
+        t, z = L.schur(a[0], output=output)
+        t_ref, z_ref = sl.schur(a[0], output=output)
+        _close(t, t_ref, rtol, f"schur {output} t")
+        _close(z, z_ref, rtol, f"schur {output} z")
+
+
+def test_solve_sylvester_broadcasts_batches(rng):
+    a, b = _near_diagonal(rng, 3, 3), _near_diagonal(rng, 2, 2, 2, scale=0.5)
+    q = rng.standard_normal((3, 2))
+    ref = np.stack([sl.solve_sylvester(a, m, q) for m in b])
+    _close(L.solve_sylvester(a, b, q), ref, 1e-10, "broadcast batch")
+
+
+@pytest.mark.parametrize("complex_input", [False, True], ids=["real", "complex"])
+def test_sqrtm_and_solve_sylvester_derivatives(rng, complex_input):
+    """JAX has none (its Schur form has no rule); trace_ag's against central differences, and
+    sqrtm's against JAX's eigh route for a symmetric positive-definite input."""
+    a = _near_diagonal(rng, 3, 3, complex_part=complex_input)
+    b = _near_diagonal(rng, 2, 2, scale=-0.3, complex_part=complex_input)
+    q = rng.standard_normal((3, 2))
+    ag.check_grads(L.sqrtm, (a,), order=2 if not complex_input else 1)
+    ag.check_grads(L.solve_sylvester, (a, b, q), order=2 if not complex_input else 1)
+    if complex_input:
+        return
+    s = (a + a.T) / 2
+
+    def jax_root(m):
+        w, v = jnp.linalg.eigh((m + m.T) / 2)
+        return jnp.sum(jnp.abs((v * jnp.sqrt(w)) @ v.T) ** 2)
+
+    ours = lambda m: tnp.sum(tnp.abs(L.sqrtm((m + m.T) / 2)) ** 2)  # noqa: E731
+    _close(ag.grad(ours)(s), jax.grad(jax_root)(s), 1e-8, "sqrtm grad vs JAX's eigh route")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_sqrtm_and_solve_sylvester_under_jit_and_vmap(rng, backend):
+    a = np.stack([_near_diagonal(rng, 3, 3) for _ in range(2)])
+    b = np.stack([_near_diagonal(rng, 2, 2, scale=-0.3) for _ in range(2)])
+    q = rng.standard_normal((2, 3, 2))
+
+    def loss(a, b, q):
+        return tnp.sum(tnp.abs(L.sqrtm(a)) ** 2) + tnp.sum(L.solve_sylvester(a, b, q) ** 2)
+
+    grad = ag.grad(loss, (0, 1, 2))
+    for ours, ref in zip(ag.jit(grad, backend=backend)(a, b, q), grad(a, b, q), strict=True):
+        _close(ours, ref, 1e-9, f"jit {backend}")
+    looped = [grad(a[i], b[i], q[i]) for i in range(2)]
+    for k, batched in enumerate(ag.vmap(grad)(a, b, q)):
+        _close(batched, np.stack([g[k] for g in looped]), 1e-10, "vmap of grad")

@@ -181,4 +181,72 @@ def _rows():
     ]
 
 
-ROWS = _rows()
+def _spread(xp, a):
+    """Near diag(1, 3, 5, ...): distinct positive eigenvalues."""
+    n = a.shape[-1]
+    return 0.1 * a + xp.diag(2 * xp.arange(n, dtype=a.dtype) + 1)
+
+
+def _jax_sylvester(a, b, q):
+    """JAX's solve_sylvester has no derivative; this one (a Kronecker-product solve on row-major
+    vec(x): a x + x b = q) has JAX's derivatives of the same function."""
+    n, m = q.shape[-2:]
+
+    def one(a, b, q):
+        k = jnp.kron(a, jnp.eye(m, dtype=a.dtype)) + jnp.kron(jnp.eye(n, dtype=a.dtype), b.T)
+        return jnp.linalg.solve(k, q.reshape(-1)).reshape(n, m)
+
+    return jnp.vectorize(one, signature="(n,n),(m,m),(n,m)->(n,m)")(a, b, q)
+
+
+def _jax_sqrtm_of_symmetric(a):
+    """The principal root of a symmetric positive-definite ``a``, by eigh (JAX's sqrtm has no
+    derivative), complex as sqrtm's."""
+    w, v = jnp.linalg.eigh(a)
+    dtype = jnp.result_type(a.dtype, jnp.complex64)
+    return ((v * jnp.sqrt(w)[..., None, :]) @ jnp.swapaxes(v, -1, -2)).astype(dtype)
+
+
+def _schur(linalg, xp, a):
+    """Sign-free functions of the real Schur form (no derivative: the input is held fixed)."""
+    a = _spread(xp, (jax.lax.stop_gradient if xp is jnp else _stop)(a))
+    t, z = linalg.schur(a)
+    return z @ t @ xp.swapaxes(z, -1, -2), xp.abs(z), xp.abs(t)
+
+
+def _stop(a):
+    import trace_ag as ag
+
+    return ag.stop_gradient(a)
+
+
+def _rows_schur_family():
+    sym = lambda xp, a: _spread(xp, (a + xp.swapaxes(a, -1, -2)) / 2)  # noqa: E731
+    return [
+        R(
+            "scipy.linalg.solve_sylvester",
+            lambda a, b, q: L.solve_sylvester(_spread(tnp, a), -_spread(tnp, b) / 4, q),
+            lambda a, b, q: _jax_sylvester(_spread(jnp, a), -_spread(jnp, b) / 4, q),
+            arity=3,
+            shapes=lambda d: ([(2, 3, 3), (2, 2, 2), (2, 3, 2)], {}),
+            order=2,
+            f32_rtol=1e-3,
+        ),
+        R(
+            "scipy.linalg.sqrtm",
+            lambda a: L.sqrtm(sym(tnp, a)),
+            lambda a: _jax_sqrtm_of_symmetric(sym(jnp, a)),
+            shapes=lambda d: ([(2, 3, 3)], {}),
+            keeps_dtype=False,
+            f32_rtol=1e-3,
+        ),
+        R(
+            "scipy.linalg.schur",
+            *_both(_schur),
+            shapes=lambda d: ([(3, 3)], {}),
+            numeric=False,
+        ),
+    ]
+
+
+ROWS = _rows() + _rows_schur_family()

@@ -5,10 +5,13 @@ like ``jax.scipy.linalg``.
 Everything is composed from primitives: the triangular solves, Cholesky, eigh, svd and qr of
 ``trace_ag.primitives.linalg_decomp`` and the pivoted LU of ``trace_ag.primitives.linalg_scipy``;
 ``expm`` is JAX's Padé scaling-and-squaring written with trace_ag ops, so its derivative (and
-``expm_frechet``) is the derivative of that computation, as in JAX. Leading batch dimensions are
+``expm_frechet``) is the derivative of that computation, as in JAX; ``solve_sylvester``,
+``sqrtm`` and ``schur`` run SciPy's kernels (``jax.scipy.linalg``'s under jit), the first two
+differentiable (JAX's are not), ``schur`` not (as in JAX). Leading batch dimensions are
 allowed wherever SciPy allows them. The arguments SciPy has for its LAPACK work arrays
 (``overwrite_a``, ``check_finite``, ``lwork``, ...) are accepted and ignored, as JAX does.
-Inputs are real (integers become float64).
+Inputs are real (integers become float64), except for ``solve_sylvester``, ``sqrtm`` and
+``schur``, which take complex ones too.
 """
 
 from __future__ import annotations
@@ -42,7 +45,9 @@ __all__ = [
     "lu_factor",
     "lu_solve",
     "qr",
+    "schur",
     "solve",
+    "solve_sylvester",
     "solve_triangular",
     "sqrtm",
     "svd",
@@ -553,14 +558,79 @@ def expm_frechet(a: Any, e: Any, *, method: str | None = None, compute_expm: boo
     return (value, derivative) if compute_expm else derivative
 
 
+def _inexact_matrices(x: Any, fn: str, square: bool = True) -> Any:
+    return float_matrices(x, fn, square, namespace="scipy.linalg")
+
+
 def sqrtm(a: Any, disp: bool = True, blocksize: int = 64) -> Any:
-    """Not supported: raises ``NotImplementedError`` (JAX's needs a complex Schur form and has
-    no derivative). For a symmetric positive semi-definite ``a``, use
-    ``v * sqrt(w) @ v.T`` from ``eigh``."""
-    raise NotImplementedError(
-        "scipy.linalg.sqrtm is not supported in trace_ag; for a symmetric positive "
-        "semi-definite matrix use w, v = eigh(a); (v * sqrt(w)) @ v.T"
-    )
+    """The principal square root ``s`` (``s @ s == a``) of each square matrix, by SciPy's
+    Schur method. Always complex, as ``jax.scipy.linalg.sqrtm`` (SciPy returns a real array
+    when the root is real: the same values). Differentiable where ``a`` has no eigenvalue on
+    the closed negative real axis: ``ds`` solves ``s ds + ds s = da`` (JAX has no derivative).
+
+    Examples:
+        >>> ag.scipy.linalg.sqrtm(np.array([[4.0, 0.0], [0.0, 9.0]])).real
+        array([[2., 0.],
+               [0., 3.]])
+    """
+    if not disp:
+        raise NotImplementedError(
+            "scipy.linalg.sqrtm: disp=False (an error estimate) is not supported"
+        )
+    return ls.sqrtm.bind(_inexact_matrices(a, "sqrtm"))
+
+
+def solve_sylvester(a: Any, b: Any, q: Any) -> Any:
+    """The ``x`` with ``a @ x + x @ b == q`` (``a`` (..., n, n), ``b`` (..., m, m), ``q``
+    (..., n, m)), by SciPy's Bartels-Stewart; differentiable in all three (JAX's is not).
+
+    Examples:
+        >>> ag.scipy.linalg.solve_sylvester(np.eye(2), 2 * np.eye(2), 3 * np.eye(2))
+        array([[1., 0.],
+               [0., 1.]])
+    """
+    a = _inexact_matrices(a, "solve_sylvester")
+    b = _inexact_matrices(b, "solve_sylvester")
+    a, b, q = promote(a, b, _inexact_matrices(q, "solve_sylvester", square=False))
+    if q.shape[-2:] != (a.shape[-1], b.shape[-1]):
+        raise shape_error(
+            "scipy.linalg.solve_sylvester",
+            f"q {q.shape} must be (..., {a.shape[-1]}, {b.shape[-1]})",
+        )
+    try:
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2], q.shape[:-2])
+    except ValueError:
+        raise shape_error(
+            "scipy.linalg.solve_sylvester",
+            f"batch dimensions of {a.shape}, {b.shape} and {q.shape} do not broadcast",
+        ) from None
+    a, b, q = (tnp.broadcast_to(x, batch + x.shape[-2:]) for x in (a, b, q))
+    return ls.solve_sylvester.bind(a, b, q)
+
+
+def schur(
+    a: Any,
+    output: str = "real",
+    lwork: Any = None,
+    overwrite_a: bool = False,
+    sort: Any = None,
+    check_finite: bool = True,
+) -> tuple[Any, Any]:
+    """``T, Z`` with ``a = Z @ T @ Z^H``, ``Z`` unitary and ``T`` upper (quasi-)triangular
+    (``output='real'``: 2 x 2 blocks for complex pairs of a real ``a``; ``'complex'``:
+    triangular), SciPy's values. No derivative, as in JAX; ``sort`` is not supported.
+
+    Examples:
+        >>> t, z = ag.scipy.linalg.schur(np.array([[1.0, 2.0], [0.0, 3.0]]))
+        >>> np.allclose(z @ t @ z.T, [[1.0, 2.0], [0.0, 3.0]])
+        True
+    """
+    if output not in ("real", "complex", "r", "c"):
+        raise ValueError(f"scipy.linalg.schur: output must be 'real' or 'complex', got {output!r}")
+    if sort is not None:
+        raise NotImplementedError("scipy.linalg.schur: sort= is not supported")
+    output = "complex" if output in ("complex", "c") else "real"
+    return tuple(ls.schur.bind(_inexact_matrices(a, "schur"), output=output))
 
 
 # ---------------------------------------------------------------- building matrices
