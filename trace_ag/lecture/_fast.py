@@ -11,11 +11,14 @@ else is never used), so ``backward()`` applies the same primitives' vjp rules: n
 written here, only the tracing machinery is skipped.
 
 When every primitive of a template has a ``float_impl``, the template is also lowered to Python
-floats (a ``FloatOp``, see ``_floats``): its forward equations become one function on floats,
-and its vjp, traced once from the primitives' own rules, another. A Scalar made this way holds
-that ``FloatOp`` and its operands' values; its equations are made from the template only when
-asked for (``to_graph``, ``draw_dot``). Wherever a ``float_impl`` raises (NumPy would warn and
-give inf or nan), the NumPy template is used instead, so the values are NumPy's.
+floats (a ``FloatOp``, see ``_floats``): its equations become ``make``, one generated function
+that computes the value on floats and builds the Scalar, and its vjp (``backward_pass`` over
+the template, traced once with abstract scalars from the primitives' own rules) becomes
+``step``, one generated backward step. A Scalar made this way holds its FloatOp and the values
+it was made from; its ``Var`` and equations are made from the template only when asked for
+(``to_graph``, ``draw_dot``). Wherever a float result would be inf or nan, or a ``float_impl``
+raises (``math.log(0)``, ``1.0 / 0.0``), NumPy computes it instead, so the values and warnings
+are NumPy's.
 """
 
 from __future__ import annotations
@@ -100,10 +103,11 @@ class Template:
 class FloatOp:
     """A template lowered to Python floats.
 
-    ``forward(*slots)`` is the output's value from the values of the operands that are Scalars
-    or floats (in operand order); ``step(node, unseen)`` is the backward step of a Scalar it
-    made (see ``_floats.lower_step``), traced from the primitives' vjp rules. Both raise one of
-    ``_floats.FAILURES`` where NumPy would warn; then NumPy's path runs instead.
+    ``make(*operands)`` is the Scalar made from operands of the template's kinds (see
+    ``_floats.lower_maker``); ``forward(*slots)`` only its value, from the values of the operands
+    that are Scalars or floats (in operand order); ``step(node, unseen)`` the backward step of a
+    Scalar it made (see ``_floats.lower_step``), traced from the primitives' vjp rules. All
+    raise one of ``_floats.FAILURES`` where NumPy would warn; then NumPy's path runs instead.
     """
 
     __slots__ = ("op", "template", "kinds", "forward", "step", "make")
@@ -114,7 +118,7 @@ class FloatOp:
         self.make = None  # make(*operands) -> the Scalar (see _floats.lower_maker)
 
     def materialize(self, inputs: list, args: tuple, out_var: Var | None):
-        """The template's equations for a Scalar made by ``forward``: its Scalar ``inputs``, its
+        """The template's equations for a Scalar made by ``make``: its Scalar ``inputs``, its
         ``args`` (output value, then the slots' values). Returns ``instantiate``'s tuple."""
         scalars = iter(inputs)
         values = iter(args[1:])

@@ -1,6 +1,8 @@
 """The lecture's ``ag.Scalar`` (a Python float with a gradient) and ``ag.Tensor`` (a NumPy array
 with a gradient of the same shape). Their operations are recorded by ``_node.record``; their
-``.backward()`` is ``Node.backward``, which runs the core's vjp rules.
+``.backward()`` is ``Node.backward``, which runs the core's vjp rules. Scalar's operators on
+Scalars and Python numbers run on floats after their first call (``_scalar_ops``), with the
+same primitives and rules.
 """
 
 from __future__ import annotations
