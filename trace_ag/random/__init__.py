@@ -16,6 +16,7 @@ Examples:
     (2,)
 """
 
+from trace_ag.random._binomial import binomial, clone, key_dtype, multinomial
 from trace_ag.random._distributions import (
     ball,
     beta,
@@ -73,11 +74,13 @@ __all__ = [
     "ball",
     "bernoulli",
     "beta",
+    "binomial",
     "bits",
     "categorical",
     "cauchy",
     "chisquare",
     "choice",
+    "clone",
     "dirichlet",
     "double_sided_maxwell",
     "exponential",
@@ -89,12 +92,14 @@ __all__ = [
     "gumbel",
     "key",
     "key_data",
+    "key_dtype",
     "key_impl",
     "laplace",
     "loggamma",
     "logistic",
     "lognormal",
     "maxwell",
+    "multinomial",
     "multivariate_normal",
     "normal",
     "orthogonal",
