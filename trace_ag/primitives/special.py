@@ -466,3 +466,87 @@ betainc = _special_nary(
     (_betainc_no_shape_derivative, _betainc_no_shape_derivative, _betainc_dx),
     _jax_special("betainc"),
 )
+
+# ---------------------------------------------------------------- Pochhammer, exponential integrals
+
+
+# poch(z, m) = Gamma(z + m) / Gamma(z); SciPy's kernel keeps the limits at the poles of Gamma
+poch = _special_binary(
+    "poch",
+    _kernel("poch"),
+    lambda g, out, z, m: g * out * (digamma.bind(z + m) - digamma.bind(z)),
+    lambda g, out, z, m: g * out * digamma.bind(z + m),
+    _jax_special("poch"),
+)
+# E1(x) = int_x^inf exp(-t) / t dt and Ei(x) = -E1(-x) (principal value): slopes -exp(-x) / x
+# and exp(x) / x
+exp1 = _special_unary(
+    "exp1", _kernel("exp1"), lambda g, out, x: -(g * tnp.exp(-x) / x), _jax_special("exp1")
+)
+expi = _special_unary(
+    "expi", _kernel("expi"), lambda g, out, x: g * tnp.exp(x) / x, _jax_special("expi")
+)
+
+
+def _expn_impl(x, *, n):
+    with np.errstate(all="ignore"):
+        return np.asarray(scipy_special().expn(n, x), x.dtype)
+
+
+def _expn_jax(x, *, n):
+    import jax.scipy.special as jsp
+
+    return jsp.expn(n, x)
+
+
+def _expn_vjp(g, out, x, *, n):
+    # d E_n = -E_{n-1}, down to E_0(x) = exp(-x) / x
+    if n == 0:
+        return -(g * out * (1 + 1 / x))
+    return -(g * expn.bind(x, n=n - 1))
+
+
+# The generalized exponential integral E_n(x) = int_1^inf exp(-x t) / t**n dt, static n >= 0
+expn = _special_unary("expn", _expn_impl, _expn_vjp, _expn_jax)
+# Dawson's integral D(x) = exp(-x**2) int_0^x exp(t**2) dt, D' = 1 - 2 x D
+dawsn = _special_unary(
+    "dawsn", _kernel("dawsn"), lambda g, out, x: g * (1 - 2 * x * out), _jax_special("dawsn")
+)
+
+
+def _spence_vjp(g, out, x):
+    # spence(x) = int_1^x log(t) / (1 - t) dt: the slope log(x) / (1 - x), -1 in the limit x = 1
+    at_one = x == 1
+    safe = tnp.where(at_one, 2.0, x)
+    return g * tnp.where(at_one, -1.0, tnp.log(safe) / (1 - safe))
+
+
+spence = _special_unary("spence", _kernel("spence"), _spence_vjp, _jax_special("spence"))
+
+
+def _sici_part(index: int):
+    def impl(x):
+        with np.errstate(all="ignore"):
+            return np.asarray(scipy_special().sici(x)[index], x.dtype)
+
+    def lower(x):
+        import jax.scipy.special as jsp
+
+        return jsp.sici(x)[index]
+
+    impl.__name__, lower.__name__ = f"scipy_sici_{index}", f"jsp_sici_{index}"
+    return impl, lower
+
+
+def _sinc_like(x, fn):
+    """``fn(x) / x``, with the limit 1 of ``sin(x) / x`` at 0 (Si's slope there)."""
+    at_zero = x == 0
+    safe = tnp.where(at_zero, 1.0, x)
+    return tnp.where(at_zero, 1.0, fn(safe) / safe)
+
+
+# The sine and cosine integrals Si(x) = int_0^x sin(t) / t dt, Ci(x) = gamma + log x + ...
+_si_impl, _si_jax = _sici_part(0)
+_ci_impl, _ci_jax = _sici_part(1)
+sici_si = _special_unary("sici_si", _si_impl, lambda g, out, x: g * _sinc_like(x, tnp.sin), _si_jax)
+sici_ci = _special_unary("sici_ci", _ci_impl, lambda g, out, x: g * tnp.cos(x) / x, _ci_jax)

@@ -26,10 +26,15 @@ from trace_ag.numpy._base import promote_float
 from trace_ag.primitives import special as sp
 
 __all__ = [
+    "bernoulli",
+    "bessel_jn",
     "beta",
     "betainc",
     "betaln",
+    "boxcox",
+    "boxcox1p",
     "comb",
+    "dawsn",
     "digamma",
     "entr",
     "erf",
@@ -37,7 +42,10 @@ __all__ = [
     "erfcinv",
     "erfcx",
     "erfinv",
+    "exp1",
+    "expi",
     "expit",
+    "expn",
     "factorial",
     "gamma",
     "gammainc",
@@ -57,16 +65,20 @@ __all__ = [
     "kl_div",
     "log_ndtr",
     "log_softmax",
+    "loggamma",
     "logit",
     "logsumexp",
     "multigammaln",
     "ndtr",
     "ndtri",
+    "poch",
     "polygamma",
     "psi",
     "rel_entr",
     "rgamma",
+    "sici",
     "softmax",
+    "spence",
     "xlog1py",
     "xlogy",
     "y0",
@@ -804,3 +816,186 @@ def y1(x: Any) -> Any:
         -0.781213
     """
     return yv(1, x)
+
+
+# ---------------------------------------------------------------- more of jax.scipy.special
+
+
+def loggamma(x: Any) -> Any:
+    """The principal branch of ``log Gamma`` for real ``x``, as ``scipy.special.loggamma``:
+    ``gammaln(x)`` for ``x >= 0`` (``inf`` at 0), nan below 0, where Gamma can be negative.
+    Complex arguments are refused.
+
+    Examples:
+        >>> from trace_ag.scipy.special import loggamma
+        >>> print(loggamma(np.array([0.5, 3.0, -1.5])).round(6))
+        [0.572365 0.693147      nan]
+    """
+    (x,) = _real("loggamma", x)
+    return tnp.where(x < 0, np.nan, sp.gammaln.bind(x))
+
+
+def poch(z: Any, m: Any) -> Any:
+    """The Pochhammer symbol ``Gamma(z + m) / Gamma(z)`` (the rising factorial), as
+    ``scipy.special.poch``; derivatives ``poch (digamma(z + m) - digamma(z))`` in ``z`` and
+    ``poch digamma(z + m)`` in ``m``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import poch
+        >>> print(poch(np.array([3.0, 0.5, -1.5]), np.array([2.0, 1.5, 2.0])).round(6))
+        [12.       0.56419  0.75   ]
+    """
+    z, m = _real("poch", z, m)
+    return sp.poch.bind(z, m)
+
+
+def exp1(x: Any) -> Any:
+    """The exponential integral ``E1(x) = int_x^inf exp(-t) / t dt``, as
+    ``scipy.special.exp1`` (``inf`` at 0, nan below).
+
+    Examples:
+        >>> from trace_ag.scipy.special import exp1
+        >>> print(exp1(np.array([0.5, 2.0])).round(6))
+        [0.559774 0.048901]
+    """
+    (x,) = _real("exp1", x)
+    return sp.exp1.bind(x)
+
+
+def expi(x: Any) -> Any:
+    """The exponential integral ``Ei(x)`` (a principal value for ``x > 0``), as
+    ``scipy.special.expi``; its slope is ``exp(x) / x``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import expi
+        >>> print(expi(np.array([-1.0, 0.5, 2.0])).round(6))
+        [-0.219384  0.45422   4.954234]
+    """
+    (x,) = _real("expi", x)
+    return sp.expi.bind(x)
+
+
+def expn(n: int, x: Any) -> Any:
+    """The generalized exponential integral ``E_n(x) = int_1^inf exp(-x t) / t**n dt`` of a
+    concrete integer order ``n >= 0``, as ``scipy.special.expn``; ``d/dx E_n = -E_{n-1}``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import expn
+        >>> print(expn(2, np.array([0.5, 2.0])).round(6))
+        [0.326644 0.037534]
+    """
+    order = _static_order("expn", n, integer=True)
+    if order < 0:
+        raise errors.TraceAgError(f"expn: the order n must be >= 0, got {n}")
+    (x,) = _real("expn", x)
+    return sp.expn.bind(x, n=int(order))
+
+
+def dawsn(x: Any) -> Any:
+    """Dawson's integral ``exp(-x**2) int_0^x exp(t**2) dt``, as ``scipy.special.dawsn``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import dawsn
+        >>> print(dawsn(np.array([0.0, 0.5, 2.0])).round(6))
+        [0.       0.424436 0.30134 ]
+    """
+    (x,) = _real("dawsn", x)
+    return sp.dawsn.bind(x)
+
+
+def spence(x: Any) -> Any:
+    """Spence's function (the dilogarithm) ``int_1^x log(t) / (1 - t) dt`` for ``x >= 0``, as
+    ``scipy.special.spence``; its slope ``log(x) / (1 - x)`` is -1 at ``x = 1`` (the limit;
+    JAX's derivative gives 0 there).
+
+    Examples:
+        >>> from trace_ag.scipy.special import spence
+        >>> print(spence(np.array([0.0, 1.0, 2.0])).round(6))
+        [ 1.644934  0.       -0.822467]
+    """
+    (x,) = _real("spence", x)
+    return sp.spence.bind(x)
+
+
+def sici(x: Any) -> tuple[Any, Any]:
+    """The sine and cosine integrals ``(Si(x), Ci(x))``, as ``scipy.special.sici``: ``Si`` is
+    ``int_0^x sin(t) / t dt``, ``Ci`` is ``euler_gamma + log(x) + int_0^x (cos(t) - 1) / t dt``
+    (nan for ``x < 0``, as JAX's; SciPy's real kernel gives a complex branch's real part there).
+
+    Examples:
+        >>> from trace_ag.scipy.special import sici
+        >>> si, ci = sici(np.array([0.5, 2.0]))
+        >>> print(si.round(6), ci.round(6))
+        [0.493107 1.605413] [-0.177784  0.422981]
+    """
+    (x,) = _real("sici", x)
+    return sp.sici_si.bind(x), sp.sici_ci.bind(x)
+
+
+def boxcox(x: Any, lmbda: Any) -> Any:
+    """The Box-Cox transform ``(x**lmbda - 1) / lmbda`` (``log(x)`` at ``lmbda = 0``), as
+    ``scipy.special.boxcox``. At ``lmbda = 0`` the derivative in ``lmbda`` is the limit
+    ``log(x)**2 / 2`` (JAX's gives 0 there).
+
+    Examples:
+        >>> from trace_ag.scipy.special import boxcox
+        >>> print(boxcox(np.array([0.5, 2.0, 2.0]), np.array([0.0, 1.5, 0.0])).round(6))
+        [-0.693147  1.218951  0.693147]
+    """
+    x, lmbda = _real("boxcox", x, lmbda)
+    return _boxcox_of_log(tnp.log(x), lmbda)
+
+
+def boxcox1p(x: Any, lmbda: Any) -> Any:
+    """``boxcox(1 + x, lmbda)``, accurate for small ``x``, as ``scipy.special.boxcox1p``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import boxcox1p
+        >>> print(f"{float(boxcox1p(1e-10, 0.5)):.6e}", boxcox1p(1.0, 0.0).round(6))
+        1.000000e-10 0.693147
+    """
+    x, lmbda = _real("boxcox1p", x, lmbda)
+    return _boxcox_of_log(tnp.log1p(x), lmbda)
+
+
+def _boxcox_of_log(log_x: Any, lmbda: Any) -> Any:
+    # expm1(lmbda log x) / lmbda; at lmbda = 0 its series log x + lmbda log(x)**2 / 2 +
+    # lmbda**2 log(x)**3 / 6, so the value and two derivatives in lmbda are the limits
+    at_zero = lmbda == 0
+    safe = tnp.where(at_zero, 1.0, lmbda)
+    finite = tnp.where(tnp.isfinite(log_x), log_x, 0.0)  # log(0) = -inf keeps its value
+    series = log_x + lmbda * finite * finite / 2 * (1 + lmbda * finite / 3)
+    return tnp.where(at_zero, series, tnp.expm1(safe * log_x) / safe)
+
+
+def bessel_jn(z: Any, *, v: int, n_iter: int = 50) -> Any:
+    """The Bessel functions of the first kind of orders ``0, 1, ..., v``, stacked on a new
+    first axis, as ``jax.scipy.special.bessel_jn`` (SciPy's ``jv`` values; ``n_iter``, JAX's
+    series length, is accepted and unused).
+
+    Examples:
+        >>> from trace_ag.scipy.special import bessel_jn
+        >>> print(bessel_jn(np.array([1.0, 2.0]), v=2).round(6))
+        [[0.765198 0.223891]
+         [0.440051 0.576725]
+         [0.114903 0.352834]]
+    """
+    order = _static_order("bessel_jn", v, integer=True)
+    if order < 0:
+        raise errors.TraceAgError(f"bessel_jn: the order v must be >= 0, got {v}")
+    (z,) = _real("bessel_jn", z)
+    return tnp.stack([jv(k, z) for k in range(int(order) + 1)])
+
+
+def bernoulli(n: int) -> np.ndarray:
+    """The Bernoulli numbers ``B_0 ... B_n`` (``B_1 = -1/2``) of a concrete ``n``, as
+    ``scipy.special.bernoulli`` and ``jax.scipy.special.bernoulli``; a constant array.
+
+    Examples:
+        >>> from trace_ag.scipy.special import bernoulli
+        >>> print(bernoulli(4).round(6))
+        [ 1.       -0.5       0.166667  0.       -0.033333]
+    """
+    if isinstance(n, Tracer) or int(n) != n or n < 0:
+        raise errors.TraceAgError(f"bernoulli: n must be a concrete integer >= 0, got {n!r}")
+    return np.asarray(sp.scipy_special().bernoulli(int(n)), np.float64)
