@@ -357,3 +357,23 @@ def test_other_float_impls_lowered_like_the_operators(name, tfn, jax_fn, points)
         np.testing.assert_allclose(y.value, traced.value, rtol=1e-15)
         np.testing.assert_allclose(x.grad, traced_x.grad, rtol=1e-15)
         np.testing.assert_allclose(x.grad, float(jax.grad(jax_fn)(np.float64(v))), rtol=1e-13)
+
+
+def test_debug_nans_sees_scalar_ops():
+    """A NaN made on floats is computed again by NumPy, where debug_nans catches it."""
+    import trace_ag as tag
+
+    x = ag.Scalar(-1.0)
+    with np.errstate(invalid="ignore"):
+        x.log(), x.log()  # traced, then made on floats
+    tag.config.update("debug_nans", True)
+    try:
+        with pytest.raises(FloatingPointError, match="log"), np.errstate(invalid="ignore"):
+            x.log()
+        y = x * 2.0
+        y = x * 2.0  # finite: on floats
+        assert y._fast is not None
+    finally:
+        tag.config.update("debug_nans", False)
+    with pytest.warns(RuntimeWarning):
+        assert math.isnan(x.log().value)  # off again: NumPy's nan, with its warning

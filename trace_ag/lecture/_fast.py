@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from trace_ag.core import EVAL, Eqn, Lit, Var, current_interpreter
+from trace_ag import config
+from trace_ag.core import EVAL, Eqn, Lit, Var, check_floats, current_interpreter
 from trace_ag.lecture import _floats
 
 _NOT_REPLAYABLE = object()
@@ -88,6 +89,8 @@ class Template:
             values = [a.value if isinstance(a, Lit) else env[a] for a in ins]
             out = eqn.primitive.impl(*values, **eqn.params)
             outs = out if eqn.primitive.multiple_results else (out,)
+            if config.DEBUG_FLOATS[0]:  # debug_nans / debug_infs, as evaluation checks
+                check_floats(eqn.primitive.name, outs)
             new = [
                 out_var if old is self.out and out_var is not None else Var(old.aval)
                 for old in eqn.outputs
