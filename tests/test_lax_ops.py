@@ -76,6 +76,8 @@ CASES = {
     "rev": ((X,), {"dimensions": (0, 1)}, True),
     "transpose": ((X,), {"permutation": (1, 0)}, True),
     "collapse": ((X,), {"start_dimension": 0, "stop_dimension": 2}, True),
+    "split": ((X,), {"sizes": (1, 3), "axis": 1}, True),
+    "complex": ((X, Y), {}, False),
     "argmax": ((X,), {"axis": 1, "index_dtype": np.int32}, False),
     "argmin": ((X,), {"axis": 0, "index_dtype": np.int64}, False),
     "reduce_sum": ((X,), {"axes": (0, 1)}, True),
@@ -265,6 +267,7 @@ def test_iota_full_and_weak_python_scalars():
     assert lax.full_like(X.astype(np.float32), 2).dtype == np.float32
     assert lax.add(X.astype(np.float32), 1.0).dtype == np.float32  # a weak Python scalar
     assert lax.mul(INTS, 2).dtype == np.int32
+    assert lax.broadcast_shapes((3, 1), (4,)) == jlax.broadcast_shapes((3, 1), (4,))
     np.testing.assert_allclose(lax.add(X, np.float64(2.0)), X + 2.0)  # rank 0 against any shape
 
 
@@ -289,6 +292,9 @@ def test_iota_full_and_weak_python_scalars():
         lambda: lax.top_k(X, 5),
         lambda: lax.shift_left(X, X),
         lambda: lax.integer_pow(X, 1.5),
+        lambda: lax.split(X, (1, 1), axis=1),
+        lambda: lax.broadcast_shapes((3,), (4,)),
+        lambda: lax.complex(INTS, INTS),
     ],
 )
 def test_bad_input_raises_as_jax_does(call):

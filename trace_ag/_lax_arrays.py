@@ -341,3 +341,35 @@ def collapse(operand: Any, start_dimension: int, stop_dimension: int | None = No
     stop = x.ndim if stop_dimension is None else stop_dimension
     shape = x.shape[:start_dimension] + (-1,) + x.shape[stop:]
     return tnp.reshape(x, shape)
+
+
+def split(operand: Any, sizes: Sequence[int], axis: int = 0) -> list:
+    """``jax.lax.split``: ``operand`` cut along ``axis`` into pieces of ``sizes`` (which sum
+    to the axis's length).
+
+    Examples:
+        >>> [p.shape for p in lax.split(np.zeros((5, 2)), (2, 3))]
+        [(2, 2), (3, 2)]
+    """
+    x = asarray_or_tracer(operand)
+    axis = _axis(axis, x.ndim, "split")
+    sizes = _ints(sizes)
+    if any(s < 0 for s in sizes) or sum(sizes) != x.shape[axis]:
+        raise shape_error("lax.split", f"sizes {sizes} do not add up to {x.shape[axis]}")
+    ends = np.cumsum(sizes)
+    return [
+        slice_in_dim(x, int(e - s), int(e), axis=axis) for s, e in zip(sizes, ends, strict=True)
+    ]
+
+
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
+    """``jax.lax.broadcast_shapes``: the shape NumPy broadcasting gives ``shapes``.
+
+    Examples:
+        >>> lax.broadcast_shapes((3, 1), (4,))
+        (3, 4)
+    """
+    try:
+        return tuple(np.broadcast_shapes(*[_ints(s) for s in shapes]))
+    except ValueError:
+        raise shape_error("lax.broadcast_shapes", f"incompatible shapes {shapes}") from None

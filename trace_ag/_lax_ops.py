@@ -339,3 +339,17 @@ igamma = _binary("igamma", special.gammainc, _doc("igamma", "the regularized low
 igammac = _binary("igammac", special.gammaincc, _doc("igammac", "1 - igamma(a, x).", "lax.igammac(1.0, 0.0)", "1.0"))  # fmt: skip  # noqa: E501
 polygamma = _binary("polygamma", special.polygamma, _doc("polygamma", "the m-th derivative of digamma.", "lax.polygamma(0.0, 1.0).round(6)", "-0.577216"))  # fmt: skip  # noqa: E501
 zeta = _binary("zeta", special.zeta, _doc("zeta", "the Hurwitz zeta function.", "lax.zeta(2.0, 1.0).round(6)", "1.644934"))  # fmt: skip  # noqa: E501
+
+
+def complex(x: Any, y: Any) -> Any:  # noqa: A001
+    """``jax.lax.complex``: ``x + 1j * y`` from two real arrays of one float dtype.
+
+    Examples:
+        >>> print(lax.complex(1.0, 2.0))
+        (1+2j)
+    """
+    x, y = operands("complex", x, y)
+    if np.dtype(x.dtype).kind != "f":
+        raise errors.DTypeError(errors.at_user_line(f"lax.complex needs floats, got {x.dtype}"))
+    unit = np.asarray(1j, np.result_type(x.dtype, np.complex64))
+    return x + unit * y

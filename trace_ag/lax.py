@@ -12,6 +12,7 @@ Collectives (``psum``, ``pmean``, ``axis_index``) are absent: ``vmap`` has no ``
 from trace_ag._lax_arrays import (  # noqa: F401
     broadcast,
     broadcast_in_dim,
+    broadcast_shapes,
     broadcasted_iota,
     collapse,
     concatenate,
@@ -26,6 +27,7 @@ from trace_ag._lax_arrays import (  # noqa: F401
     rev,
     slice,
     slice_in_dim,
+    split,
     squeeze,
     transpose,
 )
@@ -63,6 +65,7 @@ from trace_ag._lax_ops import (  # noqa: F401
     bitwise_xor,
     ceil,
     clamp,
+    complex,
     conj,
     cos,
     cosh,
