@@ -583,3 +583,23 @@ def test_bessel_jn_and_bernoulli_match_jax_and_scipy():
         tsp.expn(1.5, 1.0)
     with pytest.raises(ag.TraceAgError, match="loggamma: complex arguments"):
         tsp.loggamma(1j)
+
+
+def test_owens_t_and_hyp1f1_match_scipy_and_jax():
+    h = np.array([0.0, 1.0, -1.0, 3.0, INF, -2.0])
+    a = np.array([1.0, -2.0, 0.5, 100.0, 1.0, 0.0])
+    for fn in (tsp.owens_t, ag.jit(tsp.owens_t)):
+        np.testing.assert_allclose(fn(h, a), scipy_special.owens_t(h, a), rtol=1e-13)
+    want = jax.vmap(jax.grad(jsp.owens_t, argnums=(0, 1)))(h[:4], a[:4])
+    got = ag.vmap(ag.grad(tsp.owens_t, argnums=(0, 1)))(h[:4], a[:4])
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-300)
+    pa, pb = np.array([0.5, -2.0, 1.0, 3.0]), np.array([1.5, 3.0, 1.0, 0.5])
+    x = np.array([0.7, -5.0, 30.0, -0.2])
+    for fn in (tsp.hyp1f1, ag.jit(tsp.hyp1f1), ag.jit(tsp.hyp1f1, backend="jax")):
+        np.testing.assert_allclose(fn(pa, pb, x), scipy_special.hyp1f1(pa, pb, x), rtol=1e-10)
+    slope = ag.vmap(ag.grad(tsp.hyp1f1, argnums=2))(pa, pb, x)
+    np.testing.assert_allclose(slope, pa / pb * scipy_special.hyp1f1(pa + 1, pb + 1, x), rtol=1e-12)
+    ag.check_grads(lambda v: tsp.hyp1f1(0.5, 1.5, v), (x[:2],), order=2)
+    with pytest.raises(ag.TraceAgError, match="hyp1f1: the derivatives in the parameters"):
+        ag.grad(tsp.hyp1f1)(0.5, 1.5, 0.7)

@@ -280,6 +280,18 @@ rows += [
       shapes=_PAIR, order=2),
 ]  # fmt: skip
 
+_HYP_A, _HYP_B = np.array([0.5, -1.5, 2.0]), np.array([[1.5], [3.0]])
+rows += [
+    # JAX's owens_t computes float32 arguments in float64: cast back (ours keeps float32)
+    R("special.owens_t", tsp.owens_t, lambda h, a: jsp.owens_t(h, a).astype(h.dtype),
+      arity=2, domain=("real", "real"),
+      shapes=_PAIR, order=2),
+    # differentiable in x only: the parameters are constants of the row
+    R("special.hyp1f1[x]",
+      lambda x: tsp.hyp1f1(_HYP_A.astype(x.dtype), _HYP_B.astype(x.dtype), x),
+      lambda x: jsp.hyp1f1(_HYP_A.astype(x.dtype), _HYP_B.astype(x.dtype), x), order=2),
+]  # fmt: skip
+
 for row in rows:
     if row.shapes is None:
         row.shapes = _ONE

@@ -550,3 +550,43 @@ _si_impl, _si_jax = _sici_part(0)
 _ci_impl, _ci_jax = _sici_part(1)
 sici_si = _special_unary("sici_si", _si_impl, lambda g, out, x: g * _sinc_like(x, tnp.sin), _si_jax)
 sici_ci = _special_unary("sici_ci", _ci_impl, lambda g, out, x: g * tnp.cos(x) / x, _ci_jax)
+
+# ---------------------------------------------------------------- Owen's T, Kummer's 1F1
+
+
+def _owens_t_dh(g, out, h, a):
+    # dT/dh = -phi(h) erf(a h / sqrt 2) / 2
+    gaussian = tnp.exp(-0.5 * h * h - _LOG_SQRT_2PI)
+    return -(g * 0.5 * gaussian * erf.bind(a * h * (1 / math.sqrt(2.0))))
+
+
+def _owens_t_da(g, out, h, a):
+    # dT/da = exp(-h**2 (1 + a**2) / 2) / (2 pi (1 + a**2))
+    spread = 1 + a * a
+    return g * tnp.exp(-0.5 * h * h * spread) / (2 * math.pi * spread)
+
+
+# Owen's T function T(h, a) = int_0^a exp(-h**2 (1 + x**2) / 2) / (2 pi (1 + x**2)) dx
+owens_t = _special_binary(
+    "owens_t", _kernel("owens_t"), _owens_t_dh, _owens_t_da, _jax_special("owens_t")
+)
+
+
+def _hyp1f1_no_parameter_derivative(g, out, a, b, x):
+    raise TraceAgError(
+        "hyp1f1: the derivatives in the parameters a and b are not implemented; differentiate "
+        "in x only, or wrap a and b in ag.stop_gradient"
+    )
+
+
+# Kummer's confluent hypergeometric 1F1(a; b; x); d/dx = (a / b) 1F1(a + 1; b + 1; x)
+hyp1f1 = _special_nary(
+    "hyp1f1",
+    _kernel("hyp1f1"),
+    (
+        _hyp1f1_no_parameter_derivative,
+        _hyp1f1_no_parameter_derivative,
+        lambda g, out, a, b, x: g * (a / b) * hyp1f1.bind(a + 1, b + 1, x),
+    ),
+    _jax_special("hyp1f1"),
+)

@@ -52,6 +52,7 @@ __all__ = [
     "gammaincc",
     "gammaln",
     "gammasgn",
+    "hyp1f1",
     "i0",
     "i0e",
     "i1",
@@ -71,6 +72,7 @@ __all__ = [
     "multigammaln",
     "ndtr",
     "ndtri",
+    "owens_t",
     "poch",
     "polygamma",
     "psi",
@@ -999,3 +1001,30 @@ def bernoulli(n: int) -> np.ndarray:
     if isinstance(n, Tracer) or int(n) != n or n < 0:
         raise errors.TraceAgError(f"bernoulli: n must be a concrete integer >= 0, got {n!r}")
     return np.asarray(sp.scipy_special().bernoulli(int(n)), np.float64)
+
+
+def owens_t(h: Any, a: Any) -> Any:
+    """Owen's T function ``int_0^a exp(-h**2 (1 + x**2) / 2) / (2 pi (1 + x**2)) dx``, as
+    ``scipy.special.owens_t``; differentiable in ``h`` and ``a``.
+
+    Examples:
+        >>> from trace_ag.scipy.special import owens_t
+        >>> print(owens_t(np.array([0.0, 1.0]), np.array([1.0, -2.0])).round(6))
+        [ 0.125    -0.078468]
+    """
+    h, a = _real("owens_t", h, a)
+    return sp.owens_t.bind(h, a)
+
+
+def hyp1f1(a: Any, b: Any, x: Any) -> Any:
+    """Kummer's confluent hypergeometric function ``1F1(a; b; x)``, as
+    ``scipy.special.hyp1f1``; differentiable in ``x`` (``(a / b) 1F1(a + 1; b + 1; x)``), not in
+    ``a`` and ``b`` (that raises).
+
+    Examples:
+        >>> from trace_ag.scipy.special import hyp1f1
+        >>> print(hyp1f1(np.array([0.5, -2.0]), np.array([1.5, 3.0]), np.array([0.7, -5.0])))
+        [1.29175265 6.41666667]
+    """
+    a, b, x = _real("hyp1f1", a, b, x)
+    return sp.hyp1f1.bind(a, b, x)
