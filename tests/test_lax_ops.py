@@ -311,3 +311,52 @@ def test_reduce_window_and_associative_scan_still_take_the_strict_names():
     np.testing.assert_allclose(
         lax.associative_scan(lax.add, x, axis=1), jlax.associative_scan(jlax.add, x, axis=1)
     )
+
+
+@pytest.mark.parametrize(
+    "layout", [("NHWC", "HWIO", "NHWC"), ("NCHW", "OIHW", "NCHW"), None, ("NWC", "WIO", "NWC")]
+)
+def test_conv_dimension_numbers_match_jax_and_drive_the_convolution(layout):
+    lhs_layout, rhs_layout, _ = layout or ("NCHW", "OIHW", "NCHW")
+    sizes = {"N": 2, "C": 3, "H": 5, "W": 6, "O": 4, "I": 3}
+    kernel = {"H": 2, "W": 3}
+    lhs_shape = tuple(sizes[c] for c in lhs_layout)
+    rhs_shape = tuple(kernel.get(c, sizes[c]) for c in rhs_layout)
+    rank = len(lhs_shape)
+    ours = lax.conv_dimension_numbers(lhs_shape, rhs_shape, layout)
+    theirs = jlax.conv_dimension_numbers(lhs_shape, rhs_shape, layout)
+    assert tuple(ours) == tuple(theirs)
+    x, w = R.normal(size=lhs_shape), R.normal(size=rhs_shape)
+    np.testing.assert_allclose(
+        lax.conv_general_dilated(x, w, (1,) * (rank - 2), "VALID", dimension_numbers=ours),
+        jlax.conv_general_dilated(x, w, (1,) * (rank - 2), "VALID", dimension_numbers=theirs),
+        rtol=1e-12,
+    )
+
+
+@pytest.mark.parametrize("padding", ["SAME", "SAME_LOWER", "VALID"])
+def test_padtype_to_pads_matches_jax(padding):
+    for shape, window, strides in [
+        ((5, 6), (2, 3), (1, 2)),
+        ((7,), (4,), (3,)),
+        ((2,), (5,), (1,)),
+    ]:
+        ours = lax.padtype_to_pads(shape, window, strides, padding)
+        assert [tuple(p) for p in ours] == [
+            tuple(p) for p in jlax.padtype_to_pads(shape, window, strides, padding)
+        ]
+
+
+def test_barrier_sharding_constraint_bitcast_and_gamma_grad():
+    tree = {"a": X, "b": (Y,)}
+    assert lax.optimization_barrier(tree) is tree
+    np.testing.assert_allclose(
+        ag.grad(lambda x: tnp.sum(lax.optimization_barrier(x) ** 2))(X), 2 * X
+    )
+    np.testing.assert_array_equal(lax.with_sharding_constraint(X, None), X)
+    np.testing.assert_array_equal(
+        lax.bitcast_convert_type(X, np.int64), jlax.bitcast_convert_type(X, np.int64)
+    )
+    np.testing.assert_allclose(
+        lax.random_gamma_grad(POS, POS[::-1]), jlax.random_gamma_grad(POS, POS[::-1]), rtol=1e-8
+    )

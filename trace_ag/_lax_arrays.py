@@ -373,3 +373,24 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
         return tuple(np.broadcast_shapes(*[_ints(s) for s in shapes]))
     except ValueError:
         raise shape_error("lax.broadcast_shapes", f"incompatible shapes {shapes}") from None
+
+
+def optimization_barrier(operand: Any, /) -> Any:
+    """``jax.lax.optimization_barrier``: ``operand`` (a pytree) unchanged; trace_ag's jit does
+    not move computations across it either way, so it only needs to return its input.
+
+    Examples:
+        >>> lax.optimization_barrier((1.0, 2.0))
+        (1.0, 2.0)
+    """
+    return operand
+
+
+def with_sharding_constraint(x: Any, shardings: Any) -> Any:
+    """``jax.lax.with_sharding_constraint``: ``x`` unchanged (trace_ag runs on one device).
+
+    Examples:
+        >>> lax.with_sharding_constraint(np.ones(2), None)
+        array([1., 1.])
+    """
+    return x

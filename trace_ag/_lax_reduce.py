@@ -8,7 +8,7 @@ convolution variants over ``conv_general_dilated``."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -404,3 +404,51 @@ def conv_transpose(lhs: Any, rhs: Any, strides: Sequence[int], padding: Any,
         dimension_numbers=dimension_numbers, precision=precision,
         preferred_element_type=preferred_element_type,
     )  # fmt: skip
+
+
+class ConvDimensionNumbers(NamedTuple):
+    """``jax.lax.ConvDimensionNumbers``: the axis order of the batch/feature/spatial axes of
+    the input, the kernel (out-feature, in-feature, spatial) and the output."""
+
+    lhs_spec: tuple
+    rhs_spec: tuple
+    out_spec: tuple
+
+
+def conv_dimension_numbers(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
+                           dimension_numbers: Any) -> ConvDimensionNumbers:  # fmt: skip
+    """``jax.lax.conv_dimension_numbers``: layout strings (or ``None``, NCHW/OIHW) as axis
+    permutations.
+
+    Examples:
+        >>> lax.conv_dimension_numbers((1, 5, 5, 3), (3, 3, 3, 4), ("NHWC", "HWIO", "NHWC"))
+        ConvDimensionNumbers(lhs_spec=(0, 3, 1, 2), rhs_spec=(3, 2, 0, 1), out_spec=(0, 3, 1, 2))
+    """
+    from trace_ag._lax_more import _dimension_perms
+
+    if len(lhs_shape) != len(rhs_shape):
+        raise shape_error(
+            "lax.conv_dimension_numbers", f"{lhs_shape} and {rhs_shape} differ in rank"
+        )
+    return ConvDimensionNumbers(*_dimension_perms(dimension_numbers, len(lhs_shape)))
+
+
+def padtype_to_pads(in_shape: Sequence[int], window_shape: Sequence[int],
+                    window_strides: Sequence[int], padding: str) -> list:  # fmt: skip
+    """``jax.lax.padtype_to_pads``: the (low, high) pairs of "SAME", "SAME_LOWER" or "VALID".
+
+    Examples:
+        >>> lax.padtype_to_pads((5, 6), (2, 3), (1, 2), "SAME")
+        [(0, 1), (0, 1)]
+    """
+    mode = padding.upper() if isinstance(padding, str) else padding
+    if mode == "VALID":
+        return [(0, 0)] * len(in_shape)
+    if mode not in ("SAME", "SAME_LOWER"):
+        raise ValueError(f"lax.padtype_to_pads: unknown padding {padding!r}")
+    pads = []
+    for n, k, s in zip(in_shape, window_shape, window_strides, strict=True):
+        total = max((-(-int(n) // int(s)) - 1) * int(s) + int(k) - int(n), 0)
+        small, big = total // 2, total - total // 2
+        pads.append((small, big) if mode == "SAME" else (big, small))
+    return pads

@@ -22,6 +22,7 @@ from trace_ag._lax_arrays import (  # noqa: F401
     full_like,
     index_in_dim,
     iota,
+    optimization_barrier,
     pad,
     reshape,
     rev,
@@ -30,6 +31,7 @@ from trace_ag._lax_arrays import (  # noqa: F401
     split,
     squeeze,
     transpose,
+    with_sharding_constraint,
 )
 from trace_ag._lax_more import (  # noqa: F401
     Precision,
@@ -119,9 +121,11 @@ from trace_ag._lax_ops import (  # noqa: F401
     zeta,
 )
 from trace_ag._lax_reduce import (  # noqa: F401
+    ConvDimensionNumbers,
     argmax,
     argmin,
     batch_matmul,
+    conv_dimension_numbers,
     conv_transpose,
     conv_with_general_padding,
     cumlogsumexp,
@@ -131,6 +135,7 @@ from trace_ag._lax_reduce import (  # noqa: F401
     cumsum,
     dot,
     dot_general,
+    padtype_to_pads,
     reduce,
     reduce_and,
     reduce_max,
@@ -145,8 +150,12 @@ from trace_ag._lax_reduce import (  # noqa: F401
 )
 from trace_ag.control_flow import cond, switch, while_loop  # noqa: F401
 from trace_ag.convolution import avg_pool2d, conv2d, im2col, max_pool2d  # noqa: F401
-from trace_ag.numpy import subtract  # noqa: F401  (kept: older trace_ag code calls it)
+from trace_ag.numpy import (
+    bitcast_convert_type,  # noqa: F401
+    subtract,  # noqa: F401  (kept: older trace_ag code calls it)
+)
 from trace_ag.numpy._ufuncs import stop_gradient  # noqa: F401
+from trace_ag.random._gamma import random_gamma_grad  # noqa: F401
 from trace_ag.scan import fori_loop, scan  # noqa: F401
 
 map = map_  # noqa: A001  (jax.lax.map's name)
