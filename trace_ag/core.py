@@ -278,8 +278,9 @@ def check_floats(what: str, values: Sequence) -> None:
         )
 
 
-def current_interpreter() -> Interpreter:
-    return _current.get()
+# the interpreter ``bind`` goes to now (the context variable's own getter: no Python frame,
+# which the lecture's Scalar operators, called once per float operation, notice)
+current_interpreter: Callable[[], Interpreter] = _current.get
 
 
 @contextmanager

@@ -442,7 +442,7 @@ def _attach_operators() -> None:
     }
     _REPLAYABLE.update(fn for _, fn in binary.values())
     _REPLAYABLE.add(tnp.negative)
-    _REPLAYABLE.update(getattr(tnp, name) for name in _UNARY_METHODS)
+    _REPLAYABLE.update(getattr(tnp, name) for name in UNARY_METHODS)
     for dunder, (op, fn) in binary.items():
         forward = lambda self, other, op=op, fn=fn: record(op, fn, self, other)  # noqa: E731
         forward.op_and_fn = (op, fn)
@@ -452,11 +452,11 @@ def _attach_operators() -> None:
         )
     Node.__neg__ = lambda self: record("neg", tnp.negative, self)
     Node.__pos__ = lambda self: self
-    for name in _UNARY_METHODS:
+    for name in UNARY_METHODS:
         setattr(Node, name, lambda self, name=name: record(name, getattr(tnp, name), self))
 
 
-_UNARY_METHODS = ("exp", "log", "relu", "tanh", "sigmoid")
+UNARY_METHODS = ("exp", "log", "relu", "tanh", "sigmoid")
 
 
 _attach_operators()

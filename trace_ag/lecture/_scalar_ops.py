@@ -18,13 +18,13 @@ from trace_ag import numpy as tnp
 from trace_ag.core import EVAL
 from trace_ag.lecture import _fast
 from trace_ag.lecture._floats import FAILURES
-from trace_ag.lecture._node import _UNARY_METHODS, Node, record
+from trace_ag.lecture._node import UNARY_METHODS, Node, record
 
-# current_interpreter() without its Python call: read on every Scalar op, it is 5% of one
-_interpreter = _core._current.get
+# read on every Scalar op
+_interpreter = _core.current_interpreter
 
 _BINARY_FLOAT_OPS = ("add", "sub", "mul", "truediv", "pow")
-_UNARY_FLOAT_OPS = {"neg": tnp.negative, **{n: getattr(tnp, n) for n in _UNARY_METHODS}}
+_UNARY_FLOAT_OPS = {"neg": tnp.negative, **{n: getattr(tnp, n) for n in UNARY_METHODS}}
 _MAX_KINDS = 256  # int operands are kinds by value: a method's table is bounded
 
 
