@@ -173,3 +173,37 @@ def test_logaddexp_float32_vmap_and_edges_match_jax():
         assert grad.dtype == np.float32
         want = jax.vmap(jax.grad(theirs))(a32, b32)
         np.testing.assert_allclose(grad, want, rtol=1e-6)
+
+
+# ---------------------------------------------------------------- casting a tracer to int
+# autograd's test_cast_to_int writes np.int64(W[:, -1]) with np bound to the library's numpy;
+# JAX's jnp.int64(x) is a traced cast (zero derivative), and scalar_type gives the same.
+
+
+def test_scalar_type_casts_tracers_like_jax():
+    from trace_ag.numpy._more_math import scalar_type
+
+    int64, float32 = scalar_type(np.int64), scalar_type(np.float32)
+    w = np.random.default_rng(1).standard_normal((5, 10))
+    w[:, -1] = [0.5, 1.5, 2.5, 0.25, 3.5]  # away from integers: the cast is locally constant
+
+    def ours(m):
+        indices = int64(m[:, -1])
+        assert indices.dtype == np.int64
+        return tnp.sum(m[:, :-1][indices] ** 2)
+
+    def theirs(m):
+        return jnp.sum(m[:, :-1][jnp.int64(m[:, -1])] ** 2)
+
+    np.testing.assert_allclose(ag.grad(ours)(w), jax.grad(theirs)(w), rtol=1e-12)
+    np.testing.assert_allclose(ag.jvp(ours, (w,), (w,))[1], jax.jvp(theirs, (w,), (w,))[1])
+    for backend in ("numpy", "jax"):
+        np.testing.assert_allclose(ag.jit(ag.grad(ours), backend=backend)(w), jax.grad(theirs)(w))
+    ag.check_grads(ours, (w,), order=2)
+    # a float cast keeps the derivative
+    np.testing.assert_allclose(ag.grad(lambda x: tnp.sum(float32(x) * 2))(np.float32([1.0])), [2.0])
+    # still the NumPy types for comparisons, dtype= and isinstance
+    assert int64 == np.int64 and hash(int64) == hash(np.int64) and np.dtype(int64) == np.int64
+    assert np.zeros(2, int64).dtype == np.int64 and isinstance(np.int64(3), int64)
+    assert int64(2.7) == 2 and type(int64(2.7)) is np.int64
+    np.testing.assert_array_equal(int64(np.array([1.5, -2.5])), [1, -2])

@@ -326,3 +326,48 @@ def kron(a: Any, b: Any) -> Any:
     b_shape = sum(((1, n) for n in b.shape), ())
     out = shp.reshape(a, a_shape) * shp.reshape(b, b_shape)
     return shp.reshape(out, tuple(p * q for p, q in zip(a.shape, b.shape, strict=True)))
+
+
+# ---------------------------------------------------------------- callable scalar types
+
+
+class _ScalarTypeMeta(type):
+    """``jax.numpy``'s scalar types: ``tnp.int64(x)`` casts like ``tnp.asarray(x, np.int64)``
+    (so it traces: a cast to an integer has a zero derivative, as in JAX, rather than raising
+    on a tracer as ``np.int64(x)`` does), while the type still compares, hashes and converts
+    (``np.dtype``, ``dtype=``) as the NumPy one and ``isinstance`` checks against it."""
+
+    def __call__(cls, x: Any = 0) -> Any:
+        if isinstance(x, Tracer):
+            from trace_ag import numpy as tnp  # the package imports this module
+
+            return tnp.astype(x, cls.dtype)
+        return cls.dtype.type(x)
+
+    def __eq__(cls, other: Any) -> bool:
+        return cls is other or cls.dtype.type == other
+
+    def __hash__(cls) -> int:
+        return hash(cls.dtype.type)
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return isinstance(instance, cls.dtype.type)
+
+    def __repr__(cls) -> str:
+        return f"trace_ag.numpy.{cls.dtype.name}"
+
+
+def scalar_type(np_type: type) -> type:
+    """A callable scalar type for ``np_type`` (``trace_ag.numpy``'s ``int64``, ``float32``...).
+
+    Examples:
+        >>> from trace_ag.numpy._more_math import scalar_type
+        >>> int64 = scalar_type(np.int64)
+        >>> print(ag.grad(lambda w: tnp.sum(w * int64(w)))(np.array([1.5, 2.5])))
+        [1. 2.]
+        >>> int64 == np.int64, np.dtype(int64), np.zeros(2, int64).dtype
+        (True, dtype('int64'), dtype('int64'))
+        >>> isinstance(np.int64(1), int64), int64(2.7)
+        (True, np.int64(2))
+    """
+    return _ScalarTypeMeta(np_type.__name__, (), {"dtype": np.dtype(np_type)})
