@@ -20,6 +20,9 @@
   ``linspace``, random samples) are float32 (complex64 for complex), and integers and bools
   promote to float32 where a float is needed (``exp(int_array)``). NumPy arrays passed in keep
   their dtype, in eager code and under every transform alike.
+- ``threads``: how many threads the window kernels (im2col, col2im, pooling) split a large
+  batch over; ``None`` (the default) uses as many as OpenBLAS (``OPENBLAS_NUM_THREADS``,
+  ``OMP_NUM_THREADS``, else the CPU count), ``1`` turns the split off. Results are identical.
 
 JAX's option names are accepted where they mean something here (``_JAX_OPTIONS``):
 ``jax_disable_jit`` (``disable_jit``), ``jax_debug_nans``/``jax_debug_infs``,
@@ -50,6 +53,7 @@ _values: dict[str, Any] = {
     "disable_jit": False,
     "debug_nans": False,
     "debug_infs": False,
+    "threads": None,
 }
 _CHOICES: dict[str, tuple] = {
     # JAX's values; every one but "off" hides trace_ag's frames
