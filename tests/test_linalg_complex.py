@@ -247,7 +247,9 @@ def test_jit_matches_eager(name, backend):
     _close(ag.jit(grad, backend=backend)(*args), grad(*args), 1e-9, f"{name}: jit grad")
 
 
-@pytest.mark.parametrize("name", ["solves", "slogdet", "cholesky", "eigh", "svd[wide]", "qr"])
+@pytest.mark.parametrize(
+    "name", ["solves", "slogdet", "cholesky", "eigh", "svd[wide]", "eig", "qr"]
+)
 def test_vmap_matches_a_loop(name):
     ours = _fns(name)[0]
     rng = np.random.default_rng(3)
