@@ -233,6 +233,31 @@ def assert_matches(ours: Any, ref: Any, rtol: float, what: str) -> None:
         )
 
 
+def assert_trees_match(ours: Any, ref: Any, rtol: float, what: str) -> None:
+    """``assert_matches`` over every leaf of two pytrees (tuples of decompositions, ...)."""
+    assert_matches(jax.tree_util.tree_leaves(ours), jax.tree_util.tree_leaves(ref), rtol, what)
+
+
+def random_like(rng: np.random.Generator, x: Any) -> np.ndarray:
+    """A random cotangent or tangent of ``x``'s shape and dtype (complex ones with an imaginary
+    part)."""
+    out = rng.standard_normal(np.shape(x))
+    if np.iscomplexobj(x):
+        out = out + 1j * rng.standard_normal(np.shape(x))
+    return out.astype(np.asarray(x).dtype)
+
+
+def jax_value_vjp_jvp(ref: Callable, args: list, ct: Any, tangents: list) -> tuple:
+    """JAX's value, vjp of ``ct`` and jvp of ``tangents`` for ``ref(*args)``, in one jit."""
+
+    @jax.jit
+    def run(args, ct, tangents):
+        out, vjp_fn = jax.vjp(ref, *args)
+        return out, vjp_fn(ct), jax.jvp(ref, args, tangents)[1]
+
+    return run(args, ct, tangents)
+
+
 def _frozen(x: Any) -> Any:
     """A hashable stand-in for static arguments (index arrays, slices, lists)."""
     if isinstance(x, np.ndarray):

@@ -12,6 +12,7 @@ import doctest
 
 import numpy as np
 import pytest
+from oracle import assert_trees_match, jax_value_vjp_jvp, random_like
 
 import trace_ag as ag
 import trace_ag.numpy as tnp
@@ -144,50 +145,18 @@ def _fns(name: str):
     return (lambda *xs: f(tnp.linalg, tnp, *xs)), (lambda *xs: f(jnp.linalg, jnp, *xs))
 
 
-def _leaves(x) -> list:
-    return [np.asarray(v) for v in jax.tree_util.tree_leaves(x)]
-
-
-def _close(ours, ref, rtol: float, what: str) -> None:
-    ours, ref = _leaves(ours), _leaves(ref)
-    assert len(ours) == len(ref), what
-    for a, b in zip(ours, ref, strict=True):
-        assert a.shape == b.shape and a.dtype == b.dtype, f"{what}: {a.dtype}{a.shape} {b.dtype}"
-        scale = float(np.abs(b).max()) if b.size else 0.0
-        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * scale, err_msg=what)
-
-
-def _random_like(rng, x) -> np.ndarray:
-    """A random cotangent of ``x``'s shape and dtype (complex ones with an imaginary part)."""
-    out = rng.standard_normal(np.shape(x))
-    if np.iscomplexobj(x):
-        out = out + 1j * rng.standard_normal(np.shape(x))
-    return out.astype(np.asarray(x).dtype)
-
-
-def _jax_vjp_jvp(name: str, args: list, ct, tangents):
-    ref = _fns(name)[1]
-
-    @jax.jit
-    def run(args, ct, tangents):
-        out, vjp_fn = jax.vjp(ref, *args)
-        return out, vjp_fn(ct), jax.jvp(ref, args, tangents)[1]
-
-    return run(args, ct, tangents)
-
-
 @by_case
 def test_values_vjp_and_jvp_match_jax(name):
     ours = _fns(name)[0]
     args = _args(name)
     rng = np.random.default_rng(1)
     out, vjp_fn = ag.vjp(ours, *args)
-    ct = jax.tree_util.tree_map(lambda o: _random_like(rng, o), out)
+    ct = jax.tree_util.tree_map(lambda o: random_like(rng, o), out)
     tangents = [rng.standard_normal(a.shape) for a in args]
-    jax_out, jax_ct, jax_tangent = _jax_vjp_jvp(name, args, ct, tangents)
-    _close(out, jax_out, 1e-10, f"{name}: value")
-    _close(vjp_fn(ct), jax_ct, 1e-8, f"{name}: vjp")
-    _close(ag.jvp(ours, args, tangents)[1], jax_tangent, 1e-8, f"{name}: jvp")
+    jax_out, jax_ct, jax_tangent = jax_value_vjp_jvp(_fns(name)[1], args, ct, tangents)
+    assert_trees_match(out, jax_out, 1e-10, f"{name}: value")
+    assert_trees_match(vjp_fn(ct), jax_ct, 1e-8, f"{name}: vjp")
+    assert_trees_match(ag.jvp(ours, args, tangents)[1], jax_tangent, 1e-8, f"{name}: jvp")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -203,11 +172,11 @@ def test_float32_matches_jax(name):
     args = _args(name, np.float32)
     rng = np.random.default_rng(1)
     out, vjp_fn = ag.vjp(ours, *args)
-    ct = jax.tree_util.tree_map(lambda o: _random_like(rng, o), out)
+    ct = jax.tree_util.tree_map(lambda o: random_like(rng, o), out)
     tangents = [rng.standard_normal(a.shape).astype(np.float32) for a in args]
-    jax_out, jax_ct, _ = _jax_vjp_jvp(name, args, ct, tangents)
-    _close(out, jax_out, 1e-4, f"{name}: float32 value")
-    _close(vjp_fn(ct), jax_ct, 1e-3, f"{name}: float32 vjp")
+    jax_out, jax_ct, _ = jax_value_vjp_jvp(_fns(name)[1], args, ct, tangents)
+    assert_trees_match(out, jax_out, 1e-4, f"{name}: float32 value")
+    assert_trees_match(vjp_fn(ct), jax_ct, 1e-3, f"{name}: float32 vjp")
 
 
 def _squares(x):
@@ -223,9 +192,11 @@ def _squares(x):
 def test_jit_matches_eager(name, backend):
     ours = _fns(name)[0]
     args = _args(name)
-    _close(ag.jit(ours, backend=backend)(*args), ours(*args), 1e-10, f"{name}: jit value")
+    assert_trees_match(
+        ag.jit(ours, backend=backend)(*args), ours(*args), 1e-10, f"{name}: jit value"
+    )
     grad = ag.grad(lambda *xs: sum(_squares(o) for o in jax.tree_util.tree_leaves(ours(*xs))))
-    _close(ag.jit(grad, backend=backend)(*args), grad(*args), 1e-9, f"{name}: jit grad")
+    assert_trees_match(ag.jit(grad, backend=backend)(*args), grad(*args), 1e-9, f"{name}: jit grad")
 
 
 @pytest.mark.parametrize(
@@ -238,12 +209,12 @@ def test_vmap_matches_a_loop(name):
     batched = ag.vmap(ours)(*args)
     looped = [ours(*[a[i] for a in args]) for i in range(2)]
     stacked = jax.tree_util.tree_map(lambda *xs: np.stack(xs), *looped)
-    _close(batched, stacked, 1e-10, f"{name}: vmap")
+    assert_trees_match(batched, stacked, 1e-10, f"{name}: vmap")
     # vmap of the gradient as well (the vjp rules batch too)
     loss = lambda *xs: sum(_squares(o) for o in jax.tree_util.tree_leaves(ours(*xs)))  # noqa: E731
     batched_grad = ag.vmap(ag.grad(loss))(*args)
     looped_grad = np.stack([ag.grad(loss)(*[a[i] for a in args]) for i in range(2)])
-    _close(batched_grad, looped_grad, 1e-10, f"{name}: vmap of grad")
+    assert_trees_match(batched_grad, looped_grad, 1e-10, f"{name}: vmap of grad")
 
 
 # ---------------------------------------------------------------- values NumPy defines

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from oracle import assert_trees_match, jax_value_vjp_jvp, random_like
 
 import trace_ag as ag
 import trace_ag.numpy as tnp
@@ -127,37 +128,6 @@ def _fns(name: str):
     return (lambda *xs: f(tnp.linalg, tnp, *xs)), (lambda *xs: f(jnp.linalg, jnp, *xs))
 
 
-def _leaves(x) -> list:
-    return [np.asarray(v) for v in jax.tree_util.tree_leaves(x)]
-
-
-def _close(ours, ref, rtol: float, what: str) -> None:
-    ours, ref = _leaves(ours), _leaves(ref)
-    assert len(ours) == len(ref), what
-    for a, b in zip(ours, ref, strict=True):
-        assert a.shape == b.shape and a.dtype == b.dtype, f"{what}: {a.dtype}{a.shape} {b.dtype}"
-        scale = float(np.abs(b).max()) if b.size else 0.0
-        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * scale, err_msg=what)
-
-
-def _random_like(rng, x) -> np.ndarray:
-    out = rng.standard_normal(np.shape(x))
-    if np.iscomplexobj(x):
-        out = out + 1j * rng.standard_normal(np.shape(x))
-    return out.astype(np.asarray(x).dtype)
-
-
-def _jax_vjp_jvp(name: str, args: list, ct, tangents):
-    ref = _fns(name)[1]
-
-    @jax.jit
-    def run(args, ct, tangents):
-        out, vjp_fn = jax.vjp(ref, *args)
-        return out, vjp_fn(ct), jax.jvp(ref, args, tangents)[1]
-
-    return run(args, ct, tangents)
-
-
 def _loss(f):
     """A real function of every output, real or complex."""
     return lambda *xs: sum(
@@ -174,12 +144,12 @@ def test_values_vjp_and_jvp_match_jax(name):
     args = _complex_args(name)
     rng = np.random.default_rng(1)
     out, vjp_fn = ag.vjp(ours, *args)
-    ct = jax.tree_util.tree_map(lambda o: _random_like(rng, o), out)
-    tangents = [_random_like(rng, a) for a in args]
-    jax_out, jax_ct, jax_tangent = _jax_vjp_jvp(name, args, ct, tangents)
-    _close(out, jax_out, 1e-10, f"{name}: value")
-    _close(vjp_fn(ct), jax_ct, 1e-8, f"{name}: vjp")
-    _close(ag.jvp(ours, args, tangents)[1], jax_tangent, 1e-8, f"{name}: jvp")
+    ct = jax.tree_util.tree_map(lambda o: random_like(rng, o), out)
+    tangents = [random_like(rng, a) for a in args]
+    jax_out, jax_ct, jax_tangent = jax_value_vjp_jvp(_fns(name)[1], args, ct, tangents)
+    assert_trees_match(out, jax_out, 1e-10, f"{name}: value")
+    assert_trees_match(vjp_fn(ct), jax_ct, 1e-8, f"{name}: vjp")
+    assert_trees_match(ag.jvp(ours, args, tangents)[1], jax_tangent, 1e-8, f"{name}: jvp")
 
 
 @pytest.mark.parametrize("name", ["cholesky", "eigh", "svd[wide]", "eig"])
@@ -188,11 +158,11 @@ def test_complex64_matches_jax(name):
     args = _complex_args(name, np.complex64)
     rng = np.random.default_rng(1)
     out, vjp_fn = ag.vjp(ours, *args)
-    ct = jax.tree_util.tree_map(lambda o: _random_like(rng, o), out)
-    tangents = [_random_like(rng, a) for a in args]
-    jax_out, jax_ct, _ = _jax_vjp_jvp(name, args, ct, tangents)
-    _close(out, jax_out, 1e-4, f"{name}: complex64 value")
-    _close(vjp_fn(ct), jax_ct, 1e-3, f"{name}: complex64 vjp")
+    ct = jax.tree_util.tree_map(lambda o: random_like(rng, o), out)
+    tangents = [random_like(rng, a) for a in args]
+    jax_out, jax_ct, _ = jax_value_vjp_jvp(_fns(name)[1], args, ct, tangents)
+    assert_trees_match(out, jax_out, 1e-4, f"{name}: complex64 value")
+    assert_trees_match(vjp_fn(ct), jax_ct, 1e-3, f"{name}: complex64 vjp")
 
 
 def _raw(fn):
@@ -231,7 +201,7 @@ def test_jvp_of_the_raw_vectors_matches_central_differences(name):
     eps = 1e-6
     tangents = ag.jvp(fn, (a,), (t,))[1]
     numeric = [(p - m) / (2 * eps) for p, m in zip(fn(a + eps * t), fn(a - eps * t), strict=True)]
-    _close(tangents, numeric, 1e-6, f"{name}: jvp vs central differences")
+    assert_trees_match(tangents, numeric, 1e-6, f"{name}: jvp vs central differences")
 
 
 @pytest.mark.parametrize(
@@ -242,9 +212,11 @@ def test_jvp_of_the_raw_vectors_matches_central_differences(name):
 def test_jit_matches_eager(name, backend):
     ours = _fns(name)[0]
     args = _complex_args(name)
-    _close(ag.jit(ours, backend=backend)(*args), ours(*args), 1e-10, f"{name}: jit value")
+    assert_trees_match(
+        ag.jit(ours, backend=backend)(*args), ours(*args), 1e-10, f"{name}: jit value"
+    )
     grad = ag.grad(_loss(ours))
-    _close(ag.jit(grad, backend=backend)(*args), grad(*args), 1e-9, f"{name}: jit grad")
+    assert_trees_match(ag.jit(grad, backend=backend)(*args), grad(*args), 1e-9, f"{name}: jit grad")
 
 
 @pytest.mark.parametrize(
@@ -258,10 +230,10 @@ def test_vmap_matches_a_loop(name):
     ]
     looped = [ours(*[a[i] for a in args]) for i in range(2)]
     stacked = jax.tree_util.tree_map(lambda *xs: np.stack(xs), *looped)
-    _close(ag.vmap(ours)(*args), stacked, 1e-10, f"{name}: vmap")
+    assert_trees_match(ag.vmap(ours)(*args), stacked, 1e-10, f"{name}: vmap")
     grad = ag.grad(_loss(ours))
     looped_grad = np.stack([grad(*[a[i] for a in args]) for i in range(2)])
-    _close(ag.vmap(grad)(*args), looped_grad, 1e-10, f"{name}: vmap of grad")
+    assert_trees_match(ag.vmap(grad)(*args), looped_grad, 1e-10, f"{name}: vmap of grad")
 
 
 def test_grad_of_a_real_loss_is_jaxs_at_degenerate_singular_values():
