@@ -220,3 +220,13 @@ def test_unhashable_aux_data_under_jit():
     s3 = tree.structure(Meta(0, np.arange(3)))  # arrays in aux data: compared by value
     assert s3 == tree.structure(Meta(1, np.arange(3))) != tree.structure(Meta(1, np.ones(3)))
     assert hash(s3) == hash(tree.structure(Meta(1, np.arange(3))))
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 8])
+def test_reduce_associative_pairs_leaves_as_jax(n):
+    t = {"a": list(range(n - 1)), "b": (n - 1,)}
+    pair = lambda x, y: (x, y)  # noqa: E731  (the shape of the result shows the pairing)
+    assert tree.reduce_associative(pair, t) == jax.tree.reduce_associative(pair, t)
+    assert tree.reduce_associative(operator.add, [], identity=0) == 0
+    with pytest.raises((TypeError, ValueError)):
+        tree.reduce_associative(operator.add, [])

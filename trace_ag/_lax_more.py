@@ -440,7 +440,7 @@ def _spec_perm(spec: Any, batch: str, feature: str, spatial_order: str | None) -
     return (spec.index(batch), spec.index(feature), *spatial)
 
 
-def _dimension_perms(dimension_numbers: Any, rank: int) -> tuple:
+def dimension_perms(dimension_numbers: Any, rank: int) -> tuple:
     if dimension_numbers is None:
         default = tuple(range(rank))
         return default, default, default
@@ -492,7 +492,7 @@ def conv_general_dilated(lhs: Any, rhs: Any, window_strides: Sequence[int], padd
         raise errors.UnsupportedFunctionError(
             errors.at_user_line("conv_general_dilated: batch_group_count must be 1")
         )
-    lhs_perm, rhs_perm, out_perm = _dimension_perms(dimension_numbers, rank)
+    lhs_perm, rhs_perm, out_perm = dimension_perms(dimension_numbers, rank)
     x = tnp.transpose(x, lhs_perm)  # to N, C, spatial...
     w = tnp.transpose(w, rhs_perm)  # to O, I, spatial...
     n_spatial = rank - 2

@@ -378,7 +378,7 @@ def conv_transpose(lhs: Any, rhs: Any, strides: Sequence[int], padding: Any,
         >>> lax.conv_transpose(np.ones((1, 2, 1)), np.ones((2, 1, 1)), (2,), "VALID")[0, :, 0]
         array([1., 1., 1., 1.])
     """
-    from trace_ag._lax_more import _dimension_perms
+    from trace_ag._lax_more import dimension_perms
 
     x, w = asarray_or_tracer(lhs), asarray_or_tracer(rhs)
     if dimension_numbers is None:
@@ -388,7 +388,7 @@ def conv_transpose(lhs: Any, rhs: Any, strides: Sequence[int], padding: Any,
                 errors.at_user_line("lax.conv_transpose: only 1-D and 2-D convolutions")
             )
         dimension_numbers = (f"N{spatial}C", f"{spatial}IO", f"N{spatial}C")
-    _, rhs_perm, _ = _dimension_perms(dimension_numbers, x.ndim)
+    _, rhs_perm, _ = dimension_perms(dimension_numbers, x.ndim)
     kernel = [w.shape[a] for a in rhs_perm[2:]]
     rdil = [1] * len(kernel) if rhs_dilation is None else [int(d) for d in rhs_dilation]
     span = [(k - 1) * d + 1 for k, d in zip(kernel, rdil, strict=True)]
@@ -424,13 +424,13 @@ def conv_dimension_numbers(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
         >>> lax.conv_dimension_numbers((1, 5, 5, 3), (3, 3, 3, 4), ("NHWC", "HWIO", "NHWC"))
         ConvDimensionNumbers(lhs_spec=(0, 3, 1, 2), rhs_spec=(3, 2, 0, 1), out_spec=(0, 3, 1, 2))
     """
-    from trace_ag._lax_more import _dimension_perms
+    from trace_ag._lax_more import dimension_perms
 
     if len(lhs_shape) != len(rhs_shape):
         raise shape_error(
             "lax.conv_dimension_numbers", f"{lhs_shape} and {rhs_shape} differ in rank"
         )
-    return ConvDimensionNumbers(*_dimension_perms(dimension_numbers, len(lhs_shape)))
+    return ConvDimensionNumbers(*dimension_perms(dimension_numbers, len(lhs_shape)))
 
 
 def padtype_to_pads(in_shape: Sequence[int], window_shape: Sequence[int],

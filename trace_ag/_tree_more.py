@@ -11,8 +11,6 @@ from typing import Any
 
 from trace_ag import tree_util as tu
 
-_UNSET = object()
-
 
 class _HashableShim:
     """Keeps an inner ``functools.partial`` whole (functools would merge it into the outer
@@ -187,7 +185,7 @@ def tree_reduce_associative(
     operation: Callable[[Any, Any], Any],
     tree: Any,
     *,
-    identity: Any = _UNSET,
+    identity: Any = tu.NOT_GIVEN,
     is_leaf: Callable | None = None,
 ) -> Any:
     """Reduce the leaves with the associative ``operation`` as a balanced tree (each half
@@ -199,7 +197,7 @@ def tree_reduce_associative(
     """
     leaves = tu.tree_leaves(tree, is_leaf)
     if not leaves:
-        if identity is _UNSET:
+        if identity is tu.NOT_GIVEN:
             raise TypeError("Must specify identity for parallel reduction of empty sequence.")
         return identity
 

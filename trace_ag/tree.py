@@ -25,6 +25,7 @@ __all__ = [
     "map",
     "map_with_path",
     "reduce",
+    "reduce_associative",
     "structure",
     "transpose",
     "unflatten",
@@ -66,7 +67,7 @@ def map(f: Callable[..., Any], tree: Any, *rest: Any, is_leaf: IsLeaf = None) ->
 def reduce(
     function: Callable[[Any, Any], Any],
     tree: Any,
-    initializer: Any = tu._NO_INIT,
+    initializer: Any = tu.NOT_GIVEN,
     is_leaf: IsLeaf = None,
 ) -> Any:
     """``function`` folded over the leaves of `tree` (from `initializer` if given)."""
@@ -76,6 +77,22 @@ def reduce(
 def transpose(outer_treedef: tu.PyTreeDef, inner_treedef: tu.PyTreeDef | None, tree: Any) -> Any:
     """An `outer_treedef` of `inner_treedef`s as an `inner_treedef` of `outer_treedef`s."""
     return tu.tree_transpose(outer_treedef, inner_treedef, tree)
+
+
+def reduce_associative(
+    operation: Callable[[Any, Any], Any],
+    tree: Any,
+    *,
+    identity: Any = tu.NOT_GIVEN,
+    is_leaf: IsLeaf = None,
+) -> Any:
+    """``operation`` over the leaves as a balanced tree (``tree_util.tree_reduce_associative``).
+
+    Examples:
+        >>> reduce_associative(lambda a, b: a + b, [1, (2, 3)])
+        6
+    """
+    return tu.tree_reduce_associative(operation, tree, identity=identity, is_leaf=is_leaf)
 
 
 def broadcast(prefix_tree: Any, full_tree: Any, is_leaf: IsLeaf = None) -> Any:

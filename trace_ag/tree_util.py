@@ -60,7 +60,7 @@ __all__ = [
 _NoneType = type(None)
 LEAF = "*"  # structure marker of a leaf; a node is (type, aux_data, child_specs, num_leaves)
 NONE_SPEC = (_NoneType, None, (), 0)
-_NO_INIT = object()
+NOT_GIVEN = object()  # the default of an optional argument that may be None (an initializer)
 
 # type -> (flatten(x) -> (children, aux), unflatten(aux, children) -> x)
 _REGISTRY: dict[type, tuple[Callable, Callable]] = {}
@@ -496,12 +496,12 @@ def tree_all(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> bool:
 def tree_reduce(
     f: Callable[[Any, Any], Any],
     tree: Any,
-    initializer: Any = _NO_INIT,
+    initializer: Any = NOT_GIVEN,
     is_leaf: Callable[[Any], bool] | None = None,
 ) -> Any:
     """Fold `f` over the leaves: ``tree_reduce(operator.add, [1, (2, 3)]) == 6``."""
     leaves = tree_leaves(tree, is_leaf)
-    if initializer is _NO_INIT:
+    if initializer is NOT_GIVEN:
         return functools.reduce(f, leaves)
     return functools.reduce(f, leaves, initializer)
 

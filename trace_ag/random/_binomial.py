@@ -14,7 +14,7 @@ import numpy as np
 from trace_ag import numpy as tnp
 from trace_ag.control_flow import while_loop
 from trace_ag.numpy._base import asarray_or_tracer
-from trace_ag.random._distributions import _shape_of
+from trace_ag.random._distributions import shape_of
 from trace_ag.random._keys import check_key, split
 from trace_ag.random._samplers import float_dtype, uniform
 
@@ -107,7 +107,7 @@ def binomial(key: Any, n: Any, p: Any, shape: Sequence[int] | None = None,
 
 
 def _binomial(key: Any, n: Any, p: Any, shape: Any, dtype: np.dtype) -> Any:
-    shape = _shape_of("binomial", shape, n, p)
+    shape = shape_of("binomial", shape, n, p)
     prob = asarray_or_tracer(p)
     if np.dtype(prob.dtype).kind not in "fc":
         prob = tnp.astype(prob, float_dtype("binomial", None))

@@ -35,7 +35,7 @@ from trace_ag.random._special import lgamma
 _ONE_F32 = np.float32(1)  # JAX's default sigma
 
 
-def _shape_of(name: str, shape: Any, *params: Any) -> tuple[int, ...]:
+def shape_of(name: str, shape: Any, *params: Any) -> tuple[int, ...]:
     """``shape``, or the broadcast of the parameters' shapes when it is None (JAX's rule)."""
     shapes = [np.shape(p) for p in params]
     if shape is None:
@@ -106,7 +106,7 @@ def beta(key: Any, a: Any, b: Any, shape: Sequence[int] | None = None, dtype: An
     key = check_key("beta", key)
     dtype = float_dtype("beta", dtype)
     _check_safe_cast("beta", dtype, a, b)
-    shape = _shape_of("beta", shape, a, b)
+    shape = shape_of("beta", shape, a, b)
     key_a, key_b = split2(key)
     log_a = loggamma(key_a, _param(a, dtype, shape), shape, dtype)
     log_b = loggamma(key_b, _param(b, dtype, shape), shape, dtype)
@@ -146,7 +146,7 @@ def t(key: Any, df: Any, shape: Sequence[int] | None = None, dtype: Any = None) 
     key = check_key("t", key)
     dtype = float_dtype("t", dtype)
     _check_safe_cast("t", dtype, df)
-    shape = _shape_of("t", shape, df)
+    shape = shape_of("t", shape, df)
     key_n, key_g = split2(key)
     n = normal(key_n, shape, dtype)
     half_df = _param(df, dtype) / dtype.type(2)
@@ -163,7 +163,7 @@ def chisquare(key: Any, df: Any, shape: Sequence[int] | None = None, dtype: Any 
     key = check_key("chisquare", key)
     dtype = float_dtype("chisquare", dtype)
     _check_safe_cast("chisquare", dtype, df)
-    shape = _shape_of("chisquare", shape, df)
+    shape = shape_of("chisquare", shape, df)
     half_df = _param(df, dtype) / dtype.type(2)
     return tnp.exp(loggamma(key, half_df, shape, dtype)) * dtype.type(2)
 
@@ -178,7 +178,7 @@ def f(key: Any, dfnum: Any, dfden: Any, shape: Sequence[int] | None = None, dtyp
     key = check_key("f", key)
     dtype = float_dtype("f", dtype)
     _check_safe_cast("f", dtype, dfnum, dfden)
-    shape = _shape_of("f", shape, dfnum, dfden)
+    shape = shape_of("f", shape, dfnum, dfden)
     dfnum, dfden = _param(dfnum, dtype), _param(dfden, dtype)
     key_dfd, key_dfn = split2(key)
     num = chisquare(key_dfn, dfnum, shape, dtype) / dfnum
@@ -311,7 +311,7 @@ def pareto(key: Any, b: Any, shape: Sequence[int] | None = None, dtype: Any = No
     key = check_key("pareto", key)
     dtype = float_dtype("pareto", dtype)
     _check_safe_cast("pareto", dtype, b)
-    shape = _shape_of("pareto", shape, b)
+    shape = shape_of("pareto", shape, b)
     return tnp.exp(exponential(key, shape, dtype) / _param(b, dtype))
 
 
@@ -372,7 +372,7 @@ def rayleigh(key: Any, scale: Any, shape: Sequence[int] | None = None, dtype: An
     """
     key = check_key("rayleigh", key)
     dtype = float_dtype("rayleigh", dtype)
-    shape = _shape_of("rayleigh", shape, scale)
+    shape = shape_of("rayleigh", shape, scale)
     u = uniform(key, shape, dtype)
     return _param(scale, dtype, shape) * tnp.sqrt(tnp.log(u) * dtype.type(-2))
 
@@ -386,7 +386,7 @@ def wald(key: Any, mean: Any, shape: Sequence[int] | None = None, dtype: Any = N
     """
     key = check_key("wald", key)
     dtype = float_dtype("wald", dtype)
-    shape = _shape_of("wald", shape, mean)
+    shape = shape_of("wald", shape, mean)
     k1, k2 = split2(key)
     mean = _param(mean, dtype, shape)
     v, z = normal(k1, shape, dtype), uniform(k2, shape, dtype)
@@ -408,7 +408,7 @@ def geometric(key: Any, p: Any, shape: Sequence[int] | None = None, dtype: Any =
     dtype = np.dtype(np.int64 if dtype is None else dtype)
     if dtype.kind not in "iu":
         raise ValueError(f"dtype argument to `geometric` must be an int dtype, got {dtype}")
-    shape = _shape_of("geometric", shape, p)
+    shape = shape_of("geometric", shape, p)
     p_dtype = result_dtype(p) if isinstance(p, float) else np.dtype(asarray_or_tracer(p).dtype)
     p = tnp.astype(asarray_or_tracer(p), p_dtype if p_dtype.kind == "f" else np.float64)
     u = uniform(key, shape, p.dtype)
@@ -434,7 +434,7 @@ def triangular(
     """
     key = check_key("triangular", key)
     dtype = float_dtype("triangular", dtype)
-    shape = _shape_of("triangular", shape, left, mode, right)
+    shape = shape_of("triangular", shape, left, mode, right)
     left, right, mode = (_param(v, dtype, shape) for v in (left, right, mode))
     fc = (mode - left) / (right - left)
     u = uniform(key, shape, dtype)
@@ -454,5 +454,5 @@ def lognormal(
     """
     key = check_key("lognormal", key)
     dtype = float_dtype("lognormal", dtype)
-    shape = _shape_of("lognormal", shape, sigma)
+    shape = shape_of("lognormal", shape, sigma)
     return tnp.exp(normal(key, shape, dtype) * _param(sigma, dtype))
