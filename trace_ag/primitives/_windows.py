@@ -14,17 +14,25 @@ The three flavors compute the same linear map ``x -> cols``:
   slices (plain ``+=`` is exact: within one kernel offset no two outputs hit the same pixel);
 - ``dense``: ``x_flat @ M`` with the 0/1 matrix ``M`` of shape ``(C*H*W, C*KH*KW*OH*OW)``;
 - ``sparse``: the same ``M`` as a ``scipy.sparse`` CSR matrix.
+
+Large batches are split over ``ag.config`` ``threads`` threads (``in_parallel``): NumPy releases
+the GIL in its copies and ufunc loops, and OpenBLAS's threads only help the GEMMs. Each thread
+writes a disjoint slice of the result and computes it with the same operations in the same
+order as one thread would, so the result does not depend on the thread count.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+import os
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from trace_ag import errors
+from trace_ag import config, errors
 
 Pair = tuple[int, int]
 Padding = tuple[Pair, Pair]
@@ -74,6 +82,115 @@ def tap_slices(
             yield i, j, (rows, slice(start, start + stride[1] * (out[1] - 1) + 1, stride[1]))
 
 
+# ---------------------------------------------------------------- splitting a batch over threads
+
+#: A kernel touching fewer bytes than this (inputs and outputs) runs on the calling thread.
+PARALLEL_MIN_BYTES = 256 * 2**10
+#: Each thread gets at least this many bytes of work (a task costs ~10-30 us to hand over).
+PARALLEL_BYTES_PER_THREAD = 128 * 2**10
+
+_pool_lock = threading.Lock()
+_pools: dict[int, ThreadPoolExecutor] = {}
+_splitting = threading.local()  # set while a thread runs its share: a nested split runs serially
+
+
+def _forget_pools() -> None:
+    _pools.clear()  # a forked child has none of the parent's threads
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools)
+
+
+def default_threads() -> int:
+    """The thread count ``threads=None`` means: OpenBLAS's (its environment variables), else
+    the CPU count."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(var, "").split(",")[0].strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return os.cpu_count() or 1
+
+
+def thread_count() -> int:
+    """The ``threads`` option, resolved (``None``: ``default_threads()``)."""
+    threads = config.read("threads")
+    if threads is None:
+        return default_threads()
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise errors.TraceAgError(
+            f"config option 'threads' must be a positive int or None, got {threads!r}"
+        )
+    return threads
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """The shared pool of ``workers`` threads, made on first use (the caller is one more)."""
+    with _pool_lock:
+        if workers not in _pools:
+            _pools[workers] = ThreadPoolExecutor(workers, thread_name_prefix="trace_ag-window")
+        return _pools[workers]
+
+
+def batch_slices(n: int, nbytes: int, threads: int | None = None) -> list[slice]:
+    """``range(n)`` cut into contiguous slices, one per thread that pays for ``nbytes`` of work
+    (one slice, the whole batch, below ``PARALLEL_MIN_BYTES`` or with ``threads=1``).
+
+    Examples:
+        >>> batch_slices(5, 2**30, threads=2)
+        [slice(0, 3, None), slice(3, 5, None)]
+        >>> batch_slices(64, 1000, threads=2)
+        [slice(0, 64, None)]
+    """
+    threads = thread_count() if threads is None else threads
+    if nbytes < PARALLEL_MIN_BYTES:
+        parts = 1
+    else:
+        parts = max(1, min(threads, n, nbytes // PARALLEL_BYTES_PER_THREAD))
+    bounds = [(n * k + parts - 1) // parts for k in range(parts + 1)]
+    return [slice(lo, hi) for lo, hi in zip(bounds, bounds[1:], strict=False)]
+
+
+def in_parallel(work: Callable[[slice], None], n: int, nbytes: int) -> None:
+    """Call ``work(s)`` for each slice ``s`` of ``batch_slices(n, nbytes)``, the first on this
+    thread and the others on the shared pool, and wait for all (re-raising the first error).
+    ``work`` must write only its slice of the result."""
+    parts = [slice(0, n)] if getattr(_splitting, "on", False) else batch_slices(n, nbytes)
+    if len(parts) == 1:
+        work(parts[0])
+        return
+    futures = [_pool(len(parts) - 1).submit(_share, work, s) for s in parts[1:]]
+    try:
+        _share(work, parts[0])
+    finally:
+        for future in futures:
+            future.exception()  # wait, even when this thread's share failed
+    for future in futures:
+        future.result()
+
+
+def _share(work: Callable[[slice], None], s: slice) -> None:
+    _splitting.on = True
+    try:
+        work(s)
+    finally:
+        _splitting.on = False
+
+
+def per_batch(kernel: Callable[..., np.ndarray], out_shape, dtype, *batched, nbytes: int):
+    """``kernel(*batched)`` for a kernel that treats each image (axis 0) on its own, computed
+    slice by slice (``in_parallel``) into one array of ``out_shape``."""
+    if getattr(_splitting, "on", False) or len(batch_slices(out_shape[0], nbytes)) == 1:
+        return kernel(*batched)
+    out = np.empty(out_shape, dtype)
+
+    def work(s: slice) -> None:
+        out[s] = kernel(*(a[s] for a in batched))
+
+    in_parallel(work, out_shape[0], nbytes)
+    return out
+
+
 # ---------------------------------------------------------------- strided
 
 
@@ -83,17 +200,26 @@ def im2col_strided(x, kernel, stride, padding, dilation):
     sn, sc, sh, sw = xp.strides
     shape = (x.shape[0], x.shape[1], *kernel, oh, ow)
     strides = (sn, sc, sh * dilation[0], sw * dilation[1], sh * stride[0], sw * stride[1])
-    return np.ascontiguousarray(as_strided(xp, shape, strides, writeable=False))
+    patches = as_strided(xp, shape, strides, writeable=False)
+    cols = np.empty(shape, x.dtype)
+    in_parallel(lambda s: np.copyto(cols[s], patches[s]), shape[0], 2 * cols.nbytes)
+    return cols
 
 
 def col2im_strided(cols, shape, kernel, stride, padding, dilation):
     # Accumulate with the batch axis last: each tap's add then runs over OW*N contiguous
     # elements instead of OW (2x faster for LeNet's 8x8 outputs); the result is a view.
+    # Threads take disjoint channels (the batch is the contiguous axis here).
     n, c, h, w = shape
     moved = np.moveaxis(cols, 0, -1)  # (C, KH, KW, OH, OW, N)
     xp = np.zeros((c, h + sum(padding[0]), w + sum(padding[1]), n), cols.dtype)
-    for i, j, (rows, columns) in tap_slices(kernel, stride, dilation, cols.shape[4:]):
-        xp[:, rows, columns] += moved[:, i, j]
+    taps = list(tap_slices(kernel, stride, dilation, cols.shape[4:]))
+
+    def work(channels: slice) -> None:
+        for i, j, (rows, columns) in taps:
+            xp[channels, rows, columns] += moved[channels, i, j]
+
+    in_parallel(work, c, cols.nbytes + xp.nbytes)
     return crop_hw(np.moveaxis(xp, -1, 0), padding)
 
 
@@ -191,6 +317,12 @@ def _lowest(dtype) -> float:
 
 def max_pool(x, window, stride, padding):
     """The max of each window (padding never wins: it is -inf)."""
+    shape = (*x.shape[:2], *_pool_out(x, window, stride, padding))
+    kernel = functools.partial(_max_pool, window=window, stride=stride, padding=padding)
+    return per_batch(kernel, shape, x.dtype, x, nbytes=x.nbytes)
+
+
+def _max_pool(x, window, stride, padding):
     xp = pad_hw(x, padding, _lowest(x.dtype))
     out = None
     for _, _, (rows, columns) in tap_slices(
@@ -232,7 +364,7 @@ def _first_max_taps(x, window, stride, padding) -> Iterator[tuple[tuple, np.ndar
     """``selected_taps`` without nans: each window's first maximum in row-major order (what
     select-and-scatter picks then), found by comparing each tap with the window's max."""
     xp = pad_hw(x, padding, _lowest(x.dtype))
-    out = max_pool(x, window, stride, padding)
+    out = _max_pool(x, window, stride, padding)
     remaining = np.ones(out.shape, bool)
     for _, _, sl in tap_slices(window, stride, (1, 1), out.shape[2:]):
         hit = xp[(slice(None), slice(None), *sl)] == out
@@ -266,10 +398,15 @@ def _max_pool_scatter_tiled(g, x, window):
     """``max_pool_scatter`` for windows that tile a float input without nans: every input
     element is written once (its cotangent or zero), through a ``(N, C, OH, KH, OW, KW)``
     view, with the first maximum found as in ``_first_max_taps``."""
+    kernel = functools.partial(_max_pool_scatter_tiled_slice, window=window)
+    return per_batch(kernel, x.shape, g.dtype, g, x, nbytes=2 * x.nbytes)
+
+
+def _max_pool_scatter_tiled_slice(g, x, window):
     n, c, h, w = x.shape
     (kh, kw), oh, ow = window, h // window[0], w // window[1]
     tiles = x.reshape(n, c, oh, kh, ow, kw)
-    out = max_pool(x, window, window, ((0, 0), (0, 0)))
+    out = _max_pool(x, window, window, ((0, 0), (0, 0)))
     gp = np.empty((n, c, oh, kh, ow, kw), g.dtype)
     unsigned = np.dtype(f"u{g.dtype.itemsize}")
     g_bits, mask = g.view(unsigned), np.empty(out.shape, unsigned)
@@ -303,12 +440,6 @@ def selects_in_2x2_tiles(x_aval, g_dtype, window, stride, padding) -> bool:
     )
 
 
-def _all_ones_where(mask: np.ndarray, unsigned: np.dtype) -> np.ndarray:
-    bits = mask.astype(unsigned)
-    np.negative(bits, out=bits)  # 1 -> all ones
-    return bits
-
-
 def max_pool_2x2_selecting(x):
     """``max_pool(x, (2, 2), (2, 2), no padding)`` (the same values, computed in the same order)
     and each window's selected element, for ``max_pool_2x2_scatter_selected``: three all-ones
@@ -317,19 +448,25 @@ def max_pool_2x2_selecting(x):
     (the scatter then walks ``x`` as select-and-scatter does)."""
     n, c, h, w = x.shape
     tiles = x.reshape(n, c, h // 2, 2, w // 2, 2)
-    top_left, top_right = tiles[:, :, :, 0, :, 0], tiles[:, :, :, 0, :, 1]
-    low_left, low_right = tiles[:, :, :, 1, :, 0], tiles[:, :, :, 1, :, 1]
-    top = np.maximum(top_left, top_right)
-    out = np.maximum(top, low_left)
-    np.maximum(out, low_right, out=out)
+    out = np.empty((n, c, h // 2, w // 2), x.dtype)
+    unsigned = np.dtype(f"u{x.dtype.itemsize}")
+    selection = tuple(np.empty(out.shape, unsigned) for _ in range(3))
+
+    def work(s: slice) -> None:
+        top_left, top_right = tiles[s, :, :, 0, :, 0], tiles[s, :, :, 0, :, 1]
+        low_left, low_right = tiles[s, :, :, 1, :, 0], tiles[s, :, :, 1, :, 1]
+        top = np.maximum(top_left, top_right)
+        np.maximum(top, low_left, out=out[s])
+        np.maximum(out[s], low_right, out=out[s])
+        # Strict comparisons: on ties the earlier element (left, top) keeps the cotangent.
+        pairs = ((top_right, top_left), (low_right, low_left), (out[s], top))
+        for bits, (later, earlier) in zip(selection, pairs, strict=True):
+            np.greater(later, earlier, out=bits[s])  # True -> 1
+            np.negative(bits[s], out=bits[s])  # 1 -> all ones
+
+    in_parallel(work, n, 2 * x.nbytes)
     if np.isnan(np.add.reduce(out.reshape(-1))):  # a nan in x reaches out through maximum
         return out, None
-    unsigned = np.dtype(f"u{x.dtype.itemsize}")
-    # Strict comparisons: on ties the earlier element (left, top) keeps the cotangent.
-    selection = tuple(
-        _all_ones_where(np.greater(later, earlier), unsigned)
-        for later, earlier in ((top_right, top_left), (low_right, low_left), (out, top))
-    )
     return out, selection
 
 
@@ -342,13 +479,17 @@ def max_pool_2x2_scatter_selected(g, x, selection):
     n, c, h, w = x.shape
     unsigned = right_top.dtype
     gp = np.empty((n, c, h // 2, 2, w // 2, 2), g.dtype)
-    tiles = gp.view(unsigned)
-    to_low = np.bitwise_and(g.view(unsigned), low)
-    to_top = np.bitwise_xor(g.view(unsigned), to_low)  # the bits to_low did not take
-    for row, part in ((0, to_top), (1, to_low)):
-        right = tiles[:, :, :, row, :, 1]
-        np.bitwise_and(part, right_low if row else right_top, out=right)
-        np.bitwise_xor(part, right, out=tiles[:, :, :, row, :, 0])
+    tiles, g_bits = gp.view(unsigned), g.view(unsigned)
+
+    def work(s: slice) -> None:
+        to_low = np.bitwise_and(g_bits[s], low[s])
+        to_top = np.bitwise_xor(g_bits[s], to_low)  # the bits to_low did not take
+        for row, part in ((0, to_top), (1, to_low)):
+            right = tiles[s, :, :, row, :, 1]
+            np.bitwise_and(part, (right_low if row else right_top)[s], out=right)
+            np.bitwise_xor(part, right, out=tiles[s, :, :, row, :, 0])
+
+    in_parallel(work, n, 2 * gp.nbytes)
     return gp.reshape(n, c, h, w)
 
 
@@ -361,6 +502,11 @@ def max_pool_scatter(g, x, window, stride, padding):
         and not np.isnan(x).any()
     ):
         return _max_pool_scatter_tiled(g, x, window)
+    kernel = functools.partial(_max_pool_scatter, window=window, stride=stride, padding=padding)
+    return per_batch(kernel, x.shape, g.dtype, g, x, nbytes=2 * x.nbytes)
+
+
+def _max_pool_scatter(g, x, window, stride, padding):
     n, c, h, w = x.shape
     gp = np.zeros((n, c, h + sum(padding[0]), w + sum(padding[1])), g.dtype)
     for (rows, columns), hit in selected_taps(x, window, stride, padding):
@@ -370,6 +516,12 @@ def max_pool_scatter(g, x, window, stride, padding):
 
 def max_pool_gather(y, x, window, stride, padding):
     """``y`` read at each window's selected element of ``x`` (the transpose of the scatter)."""
+    shape = (*x.shape[:2], *_pool_out(x, window, stride, padding))
+    kernel = functools.partial(_max_pool_gather, window=window, stride=stride, padding=padding)
+    return per_batch(kernel, shape, y.dtype, y, x, nbytes=2 * x.nbytes)
+
+
+def _max_pool_gather(y, x, window, stride, padding):
     yp = pad_hw(y, padding)
     out = np.zeros((*x.shape[:2], *_pool_out(x, window, stride, padding)), y.dtype)
     for (rows, columns), hit in selected_taps(x, window, stride, padding):
@@ -378,6 +530,13 @@ def max_pool_gather(y, x, window, stride, padding):
 
 
 def window_sum(x, window, stride, padding):
+    """The sum of each window (padding adds zeros)."""
+    shape = (*x.shape[:2], *_pool_out(x, window, stride, padding))
+    kernel = functools.partial(_window_sum, window=window, stride=stride, padding=padding)
+    return per_batch(kernel, shape, x.dtype, x, nbytes=x.nbytes)
+
+
+def _window_sum(x, window, stride, padding):
     xp = pad_hw(x, padding)
     out = np.zeros((*x.shape[:2], *_pool_out(x, window, stride, padding)), x.dtype)
     for _, _, (rows, columns) in tap_slices(window, stride, (1, 1), out.shape[2:]):
@@ -386,6 +545,16 @@ def window_sum(x, window, stride, padding):
 
 
 def window_sum_transpose(g, shape, window, stride, padding):
+    """Each window's ``g`` added to every input element of the window (``window_sum``'s
+    transpose)."""
+
+    def kernel(g):
+        return _window_sum_transpose(g, (len(g), *shape[1:]), window, stride, padding)
+
+    return per_batch(kernel, tuple(shape), g.dtype, g, nbytes=g.itemsize * int(np.prod(shape)))
+
+
+def _window_sum_transpose(g, shape, window, stride, padding):
     n, c, h, w = shape
     gp = np.zeros((n, c, h + sum(padding[0]), w + sum(padding[1])), g.dtype)
     for _, _, (rows, columns) in tap_slices(window, stride, (1, 1), g.shape[2:]):
