@@ -302,6 +302,11 @@ def test_grad_allow_int_gives_float0_zeros_as_jax():
     assert value == 6.0 and grads[0] == 4.0 and grads[1].dtype == ag.float0
     with pytest.raises(TypeError, match="allow_int"):
         ag.grad(fn)(params)
+    # a scalar int input's float0 zero is a 0-d array under jit too, on both backends
+    both = ag.grad(lambda x, k: x * k, (0, 1), allow_int=True)
+    for backend in ("numpy", "jax"):
+        g = ag.jit(both, backend=backend)(1.5, 4)
+        assert g[0] == 4.0 and g[1].shape == () and g[1].dtype == jax.dtypes.float0
 
 
 def test_clear_caches_and_enable_x64():

@@ -110,7 +110,8 @@ def to_user(x: Any) -> Any:
     """Results leave transforms as ``Array``s (NumPy arrays with ``.at``); 0-d arrays become
     NumPy scalars."""
     if isinstance(x, np.ndarray):
-        return x[()] if x.ndim == 0 else as_array(x)
+        # float0 zeros (grad(allow_int=True)) stay arrays: a NumPy void scalar is no value
+        return x[()] if x.ndim == 0 and x.dtype.kind != "V" else as_array(x)
     return x
 
 

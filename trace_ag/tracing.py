@@ -79,8 +79,8 @@ class GraphInterpreter(Interpreter):
             if x.trace is self:
                 return x.var
             self.check_enclosing(x)
-        elif np.ndim(x) == 0:
-            return Lit(x[()] if isinstance(x, np.ndarray) else x)
+        elif np.ndim(x) == 0 and not (isinstance(x, np.ndarray) and x.dtype.kind == "V"):
+            return Lit(x[()] if isinstance(x, np.ndarray) else x)  # (float0 zeros stay arrays)
         var = self._const_ids.get(id(x))
         if var is None:
             var = self._const_ids[id(x)] = Var(aval_of(x))
