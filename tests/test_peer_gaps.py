@@ -101,7 +101,7 @@ def test_complex_max_min_match_jax_with_ties(name, axis, keepdims, dtype):
     if dtype == np.complex64:
         return  # the transforms below are dtype-blind; once is enough
     want = jax.grad(lambda x: jnp.sum(jnp.abs(theirs(x)) ** 2))(z)
-    for backend in ("numpy", "jax"):
+    for backend in ("numpy", "jax") if axis is None else ("numpy",):  # JAX compiles slowly
         np.testing.assert_allclose(ag.jit(ag.grad(loss), backend=backend)(z), want, **tol)
     np.testing.assert_allclose(
         ag.vmap(ag.grad(loss))(np.stack([z, z[::-1]])),
@@ -148,7 +148,8 @@ def test_logaddexp_second_order_at_ties_matches_jax(name, shapes):
         return jnp.sum(out * np.arange(1.0, 1.0 + out.size).reshape(out.shape))
 
     hessian = jax.hessian(total_jax, argnums=(0, 1))(x1, x2)
-    for backend in ("numpy", "jax"):
+    backends = ("numpy", "jax") if shapes == ((), ()) else ("numpy",)  # JAX compiles slowly
+    for backend in backends:
         got = ag.jit(ag.hessian(total, argnums=(0, 1)), backend=backend)(x1, x2)
         for got_row, want_row in zip(got, hessian, strict=True):
             for g, w in zip(got_row, want_row, strict=True):
