@@ -1,0 +1,238 @@
+"""The main job's epochs, trace_ag against PyTorch eager: LeNet-5 on the 5,000-digit MNIST
+sample (4,000 training, 1,000 held-out images), trained as ``trace-ag train`` trains it (the
+recipe's model, Adam with its cosine schedule from a 2e-3 peak, random shifts of up to 2
+pixels, 15 epochs, held-out evaluation after each) with batch 64.
+
+Both contenders start from the same parameters (trace_ag's initialization, copied into
+PyTorch), see the same batches in the same order (``nn.data.batches`` with ``seed + epoch``,
+augmented once per epoch outside the timers) and take turns epoch by epoch, so a change in the
+machine's load hits both. Reported: the median seconds of a training epoch (after the first,
+which includes trace_ag's compile), of an evaluation, and the time to 97% held-out accuracy
+(training and evaluation from the first step, compile included), each the median over
+``--repeats`` fresh runs.
+
+    python benchmarks/epoch.py --threads 2 --repeats 3
+
+Not a test: timings depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+if "--threads" in sys.argv:  # before NumPy and PyTorch start their thread pools
+    _n = sys.argv[sys.argv.index("--threads") + 1]
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = _n
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import trace_ag as ag  # noqa: E402
+from nn import data, losses, recipes  # noqa: E402
+from nn.train import make_train_step  # noqa: E402
+
+TARGET = 0.97
+
+
+def epoch_batches(dataset: data.Dataset, epoch: int, batch_size: int, seed: int = 0):
+    """The shuffled, shifted training batches of one epoch, as one array each."""
+    ids = np.arange(len(dataset.x_train))
+    rng = np.random.default_rng((seed, epoch))
+    xs, ys = [], []
+    for index, _ in data.batches(ids, ids, batch_size, seed=seed + epoch, drop_last=True):
+        xs.append(data.random_shift(dataset.x_train[index], rng))
+        ys.append(dataset.y_train[index])
+    return np.stack(xs), np.stack(ys)
+
+
+class TraceAg:
+    """``nn.train.fit``'s step, jitted with donated parameters and optimizer state."""
+
+    name = "trace_ag jit (numpy)"
+
+    def __init__(
+        self, dataset: data.Dataset, params, total_steps: int, backend="numpy", threads=None
+    ):
+        shape = dataset.x_train.shape[1:]
+        self.model = recipes.model_for(shape)
+        opt = recipes.make_optimizer("adam", recipes.cosine(2e-3, total_steps))
+        step = make_train_step(self.model, opt, losses.cross_entropy)
+        self.step = ag.jit(step, donate_argnums=(0, 1), backend=backend)
+        self.params = ag.tree_util.tree_map(np.array, params)
+        self.state = opt.init(self.params)
+        self.metrics = ag.jit(self._metrics, backend=backend)
+        self.threads = threads  # the window kernels' (ag.config), while this one runs
+
+    def _metrics(self, params, x, y):
+        logits = self.model.apply(params, x)
+        return losses.accuracy(logits, y)
+
+    def train(self, xs, ys) -> None:
+        ag.config.update("threads", self.threads)
+        for x, y in zip(xs, ys, strict=True):
+            self.params, self.state, loss, _ = self.step(self.params, self.state, x, y)
+        float(loss)
+
+    def accuracy(self, x, y, batch: int = 500) -> float:
+        ag.config.update("threads", self.threads)
+        hits = [float(self.metrics(self.params, x[i : i + batch], y[i : i + batch])) for i in
+                range(0, len(x), batch)]  # fmt: skip
+        return float(np.mean(hits))
+
+
+class Torch:
+    """The same model and recipe in PyTorch eager, from the same initial parameters."""
+
+    name = "PyTorch eager"
+
+    def __init__(self, dataset: data.Dataset, params, total_steps: int, threads: int | None):
+        import torch
+        from torch import nn
+
+        self.torch = torch
+        if threads:
+            torch.set_num_threads(threads)
+        self.net = nn.Sequential(
+            nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+            nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(),
+            nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
+        )  # fmt: skip
+        layers = [m for m in self.net if isinstance(m, nn.Conv2d | nn.Linear)]
+        ours = [p for p in params if p]
+        with torch.no_grad():
+            for layer, p in zip(layers, ours, strict=True):
+                w = np.asarray(p["w"])
+                layer.weight.copy_(torch.from_numpy(w if w.ndim == 4 else w.T.copy()))
+                layer.bias.copy_(torch.from_numpy(np.asarray(p["b"])))
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=2e-3, eps=1e-8)
+        total = float(total_steps)
+        self.schedule = torch.optim.lr_scheduler.LambdaLR(
+            self.opt, lambda k: 0.5 * (1 + np.cos(np.pi * min(k, total) / total))
+        )
+
+    def train(self, xs, ys) -> None:
+        torch, functional = self.torch, self.torch.nn.functional
+        for x, y in zip(torch.from_numpy(xs), torch.from_numpy(ys), strict=True):
+            self.opt.zero_grad()
+            logits = self.net(x)
+            loss = functional.cross_entropy(logits, y)
+            loss.backward()
+            self.opt.step()
+            self.schedule.step()
+            (logits.argmax(-1) == y).float().mean()  # the accuracy fit's step also returns
+        loss.item()
+
+    def accuracy(self, x, y, batch: int = 500) -> float:
+        torch = self.torch
+        with torch.no_grad():
+            hits = [
+                float((self.net(torch.from_numpy(x[i : i + batch])).argmax(-1) ==
+                       torch.from_numpy(y[i : i + batch])).float().mean())
+                for i in range(0, len(x), batch)
+            ]  # fmt: skip
+        return float(np.mean(hits))
+
+
+def run_once(makers: dict[str, Callable], dataset, epochs: int, batch_size: int) -> dict:
+    """One fresh run of each contender, epoch by epoch in turns: per contender the training
+    and evaluation seconds of each epoch and the held-out accuracy after it."""
+    contenders = {name: make() for name, make in makers.items()}
+    log = {name: {"train": [], "eval": [], "acc": []} for name in contenders}
+    for epoch in range(epochs):
+        xs, ys = epoch_batches(dataset, epoch, batch_size)
+        for name, c in contenders.items():
+            start = time.perf_counter()
+            c.train(xs, ys)
+            mid = time.perf_counter()
+            acc = c.accuracy(dataset.x_test, dataset.y_test)
+            log[name]["train"].append(mid - start)
+            log[name]["eval"].append(time.perf_counter() - mid)
+            log[name]["acc"].append(acc)
+    return log
+
+
+def time_to_target(entry: dict) -> tuple[float | None, int | None]:
+    elapsed = np.cumsum(np.add(entry["train"], entry["eval"]))
+    for epoch, acc in enumerate(entry["acc"]):
+        if acc >= TARGET:
+            return float(elapsed[epoch]), epoch + 1
+    return None, None
+
+
+def summarize(logs: list[dict]) -> None:
+    print(
+        "\n| contender | epoch (train), s | evaluation, s | first epoch, s | "
+        f"time to {TARGET:.0%}, s | epochs to {TARGET:.0%} | final accuracy |\n"
+        "|---|---:|---:|---:|---:|---:|---:|"
+    )
+    for name in logs[0]:
+        runs = [log[name] for log in logs]
+        epoch = np.median([t for r in runs for t in r["train"][1:]])
+        evaluation = np.median([t for r in runs for t in r["eval"]])
+        first = np.median([r["train"][0] for r in runs])
+        reached = [time_to_target(r) for r in runs]
+        seconds = [s for s, _ in reached if s is not None]
+        epochs = [e for _, e in reached if e is not None]
+        to_target = f"{np.median(seconds):.2f}" if len(seconds) == len(runs) else "not reached"
+        final = np.median([r["acc"][-1] for r in runs])
+        print(
+            f"| {name} | {epoch:.3f} | {evaluation:.3f} | {first:.3f} | {to_target} | "
+            f"{'/'.join(map(str, epochs)) or '-'} | {final:.2%} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, help="threads for BLAS, PyTorch and trace_ag")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=recipes.DEFAULT_EPOCHS["mnist-sample"])
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--jax", action="store_true", help="also trace_ag jit(backend='jax')")
+    parser.add_argument(
+        "--one-window-thread", action="store_true", help="also trace_ag with ag.config threads=1"
+    )
+    parser.add_argument("--no-torch", action="store_true")
+    args = parser.parse_args()
+    dataset = recipes.load_dataset("mnist-sample")
+    shape = dataset.x_train.shape[1:]
+    total = args.epochs * (len(dataset.x_train) // args.batch_size)
+    makers = {}
+
+    def fresh_params():
+        return recipes.model_for(shape).init(0, shape)[0]
+
+    makers["trace_ag jit (numpy)"] = lambda: TraceAg(
+        dataset, fresh_params(), total, "numpy", args.threads
+    )
+    if args.one_window_thread:
+        makers["trace_ag jit (numpy), threads=1"] = lambda: TraceAg(
+            dataset, fresh_params(), total, "numpy", 1
+        )
+    if args.jax:
+        makers["trace_ag jit (jax)"] = lambda: TraceAg(dataset, fresh_params(), total, "jax")
+    if not args.no_torch:
+        makers["PyTorch eager"] = lambda: Torch(dataset, fresh_params(), total, args.threads)
+    print(
+        f"{os.cpu_count()} CPUs, threads {args.threads or 'default'}, batch {args.batch_size}, "
+        f"{args.epochs} epochs, load average {os.getloadavg()[0]:.1f}"
+    )
+    logs = []
+    for repeat in range(args.repeats):
+        logs.append(run_once(makers, dataset, args.epochs, args.batch_size))
+        order = list(makers)
+        makers = {name: makers[name] for name in order[1:] + order[:1]}  # rotate who goes first
+        print(f"repeat {repeat + 1}: load average {os.getloadavg()[0]:.1f}", flush=True)
+    summarize(logs)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
