@@ -5,6 +5,18 @@ from trace_ag.numpy._linalg import (
     matmul,  # noqa: F401
     norm,  # noqa: F401
 )
+from trace_ag.numpy._linalg_array_api import (  # noqa: F401,E402
+    cond,
+    cross,
+    diagonal,
+    matrix_norm,
+    matrix_transpose,
+    outer,
+    tensordot,
+    trace,
+    vecdot,
+    vector_norm,
+)
 from trace_ag.numpy._linalg_more import (  # noqa: F401
     EighResult,
     EigResult,
