@@ -17,26 +17,12 @@ import numpy as _np
 
 # dtypes and constants, as in NumPy
 from numpy import (  # noqa: F401
-    bool_,
-    complex64,
-    complex128,
     dtype,
     e,
-    float16,
-    float32,
-    float64,
     inf,
-    int8,
-    int16,
-    int32,
-    int64,
     nan,
     newaxis,
     pi,
-    uint8,
-    uint16,
-    uint32,
-    uint64,
 )
 
 from trace_ag.numpy import (
@@ -264,9 +250,20 @@ from trace_ag.numpy._more_math import (  # noqa: E402,F401
     piecewise,
     rad2deg,
     radians,
+    scalar_type,  # noqa: E402
     select,
     sinc,
 )
+
+# JAX's callable scalar types: tnp.int64(x) is a traced cast (zero derivative), the type still
+# equal to NumPy's for dtype= and comparisons
+_SCALAR_TYPES = (_np.bool_, _np.complex64, _np.complex128, _np.float16, _np.float32, _np.float64)
+_SCALAR_TYPES += (_np.int8, _np.int16, _np.int32, _np.int64)
+_SCALAR_TYPES += (_np.uint8, _np.uint16, _np.uint32, _np.uint64)
+(bool_, complex64, complex128, float16, float32, float64) = map(scalar_type, _SCALAR_TYPES[:6])
+(int8, int16, int32, int64) = map(scalar_type, _SCALAR_TYPES[6:10])
+(uint8, uint16, uint32, uint64) = map(scalar_type, _SCALAR_TYPES[10:])
+del scalar_type
 from trace_ag.numpy._more_shape import (  # noqa: E402,F401
     append,
     array_split,
