@@ -5,7 +5,8 @@ in the machine's load hits every row alike. Rows: trace_ag ``jit`` (NumPy backen
 when PyTorch is not installed) and, for the MLPs, the hand-written NumPy step (the floor).
 
     python benchmarks/compare.py --threads 1              # the three steps
-    python benchmarks/compare.py --threads 2 --epoch      # also an epoch of LeNet-5 with Adam
+    python benchmarks/compare.py --threads 2 --epoch      # also the main job's epochs and
+                                                          # time to 97% (benchmarks/epoch.py)
 
 Not a test: timings depend on the machine and its load.
 """
@@ -143,54 +144,29 @@ def lenet_rows() -> dict[str, Callable]:
     return rows
 
 
-def epoch_rows(samples: int = 5000) -> dict[str, Callable]:
-    """An epoch of the main job's shape: LeNet-5, Adam, batch 64, ``samples`` random digits
-    (the same batches in the same order for every row)."""
-    from nn import losses, models, optim
+def epoch_table(repeats: int, threads: int | None) -> None:
+    """The main job's epochs and time to 97% (``benchmarks/epoch.py``): trace_ag jit (numpy)
+    against PyTorch eager on the MNIST sample, same parameters, batches and order."""
+    import epoch
 
-    steps = samples // 64
-    rng = np.random.default_rng(0)
-    xs = rng.uniform(size=(steps, 64, 1, 28, 28)).astype(np.float32)
-    ys = rng.integers(0, 10, (steps, 64))
-    model = models.lenet5((1, 28, 28))
-    params, _ = model.init(0, (1, 28, 28))
-    opt = optim.adam(1e-3)
+    from nn import recipes
 
-    def step(params, state, x, y):
-        loss_fn = lambda p: losses.cross_entropy(model.apply(p, x), y)  # noqa: E731
-        loss, grads = ag.value_and_grad(loss_fn)(params)
-        updates, state = opt.update(grads, state, params)
-        return optim.apply_updates(params, updates), state, loss
+    dataset = recipes.load_dataset("mnist-sample")
+    shape, epochs = dataset.x_train.shape[1:], recipes.DEFAULT_EPOCHS["mnist-sample"]
+    total = epochs * (len(dataset.x_train) // 64)
 
-    jitted = ag.jit(step, donate_argnums=(0, 1))
-    box = [params, opt.init(params)]
+    def fresh_params():
+        return recipes.model_for(shape).init(0, shape)[0]
 
-    def ours():
-        for x, y in zip(xs, ys, strict=True):
-            box[0], box[1], _ = jitted(box[0], box[1], x, y)
-
-    rows = {"trace_ag jit (numpy)": ours}
-    torch = _torch()
-    if torch is not None:
-        from torch import nn as tnn
-
-        torch.manual_seed(0)
-        net = tnn.Sequential(
-            tnn.Conv2d(1, 6, 5), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Conv2d(6, 16, 5), tnn.ReLU(),
-            tnn.MaxPool2d(2), tnn.Flatten(), tnn.Linear(256, 120), tnn.ReLU(),
-            tnn.Linear(120, 84), tnn.ReLU(), tnn.Linear(84, 10),
-        )  # fmt: skip
-        topt = torch.optim.Adam(net.parameters(), lr=1e-3)
-        txs, tys = torch.from_numpy(xs), torch.from_numpy(ys)
-
-        def theirs():
-            for x, y in zip(txs, tys, strict=True):
-                topt.zero_grad()
-                tnn.functional.cross_entropy(net(x), y).backward()
-                topt.step()
-
-        rows["PyTorch eager"] = theirs
-    return rows
+    makers = {
+        "trace_ag jit (numpy)": lambda: epoch.TraceAg(
+            dataset, fresh_params(), total, "numpy", threads
+        )
+    }
+    if _torch() is not None:
+        makers["PyTorch eager"] = lambda: epoch.Torch(dataset, fresh_params(), total, threads)
+    print("\nLeNet-5 on the MNIST sample, Adam + cosine, batch 64 (benchmarks/epoch.py)")
+    epoch.summarize([epoch.run_once(makers, dataset, epochs, 64) for _ in range(repeats)])
 
 
 def report(title: str, results: dict[str, float], unit: float, bases: list[str]) -> None:
@@ -207,7 +183,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="threads for BLAS, XLA and PyTorch")
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--epoch", action="store_true", help="also time an epoch (5,000 digits)")
-    parser.add_argument("--epoch-rounds", type=int, default=3)
+    parser.add_argument("--epoch-rounds", type=int, default=3, help="fresh 15-epoch runs")
     args = parser.parse_args()
     print(
         f"{platform.machine()}, {os.cpu_count()} CPUs, threads: {args.threads or 'default'}, "
@@ -221,8 +197,7 @@ def main() -> None:
     big = mlp.interleaved_medians(big_mlp_rows(), args.rounds)
     report("MLP 784-256-256-10, batch 128, float32", big, 1e3, base)
     if args.epoch:
-        epoch = mlp.interleaved_medians(epoch_rows(), args.epoch_rounds, steps=1)
-        report("LeNet-5 epoch (5,000 digits, Adam, batch 64)", epoch, 1.0, ["PyTorch eager"])
+        epoch_table(args.epoch_rounds, args.threads)
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
 
 

@@ -97,9 +97,9 @@ class Torch:
         import torch
         from torch import nn
 
-        self.torch = torch
-        if threads:
-            torch.set_num_threads(threads)
+        self.torch, self.threads = torch, threads or torch.get_num_threads()
+        if threads == 1:
+            self.name = "PyTorch eager, 1 thread"
         self.net = nn.Sequential(
             nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 120), nn.ReLU(),
@@ -120,6 +120,7 @@ class Torch:
 
     def train(self, xs, ys) -> None:
         torch, functional = self.torch, self.torch.nn.functional
+        torch.set_num_threads(self.threads)
         for x, y in zip(torch.from_numpy(xs), torch.from_numpy(ys), strict=True):
             self.opt.zero_grad()
             logits = self.net(x)
@@ -132,6 +133,7 @@ class Torch:
 
     def accuracy(self, x, y, batch: int = 500) -> float:
         torch = self.torch
+        torch.set_num_threads(self.threads)
         with torch.no_grad():
             hits = [
                 float((self.net(torch.from_numpy(x[i : i + batch])).argmax(-1) ==
@@ -200,6 +202,9 @@ def main() -> None:
         "--one-window-thread", action="store_true", help="also trace_ag with ag.config threads=1"
     )
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument(
+        "--torch-one-thread", action="store_true", help="also PyTorch eager with 1 thread"
+    )
     args = parser.parse_args()
     dataset = recipes.load_dataset("mnist-sample")
     shape = dataset.x_train.shape[1:]
@@ -220,6 +225,8 @@ def main() -> None:
         makers["trace_ag jit (jax)"] = lambda: TraceAg(dataset, fresh_params(), total, "jax")
     if not args.no_torch:
         makers["PyTorch eager"] = lambda: Torch(dataset, fresh_params(), total, args.threads)
+    if args.torch_one_thread:
+        makers["PyTorch eager, 1 thread"] = lambda: Torch(dataset, fresh_params(), total, 1)
     print(
         f"{os.cpu_count()} CPUs, threads {args.threads or 'default'}, batch {args.batch_size}, "
         f"{args.epochs} epochs, load average {os.getloadavg()[0]:.1f}"
