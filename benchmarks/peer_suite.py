@@ -116,9 +116,9 @@ class _Backend:
     def ravel_pytree(self):
         if self.name == "jax":
             from jax.flatten_util import ravel_pytree
-
-            return ravel_pytree
-        _missing("trace_ag.flatten_util", "ravel_pytree")
+        else:
+            from trace_ag.flatten_util import ravel_pytree
+        return ravel_pytree
 
 
 def _missing(where: str, name: str):
