@@ -67,6 +67,7 @@ def step_result(tmp_path_factory) -> dict:
     return run_worker(tmp_path_factory.mktemp("step"), "step", devices=8)
 
 
+@pytest.mark.slow  # subprocesses with 8 JAX CPU devices: 20-40 s each; CI runs it
 def test_step_sharded_over_8_devices_matches_one_device(step_result):
     result = step_result
     assert result["info_devices"] == 8
@@ -78,6 +79,7 @@ def test_step_sharded_over_8_devices_matches_one_device(step_result):
     assert_same(leaves(result, "prefix_p"), one)  # shardings given as a pytree prefix
 
 
+@pytest.mark.slow  # subprocesses with 8 JAX CPU devices: 20-40 s each; CI runs it
 def test_step_results_feed_the_next_step_without_transfers(step_result):
     result = step_result
     assert result["info_guard_works"]  # the control: a host batch is refused under the guard
@@ -86,6 +88,7 @@ def test_step_results_feed_the_next_step_without_transfers(step_result):
     assert not np.allclose(first[0], again[0])  # a second step really ran
 
 
+@pytest.mark.slow  # subprocesses with 8 JAX CPU devices: 20-40 s each; CI runs it
 def test_fit_over_8_devices_matches_one_device(tmp_path):
     result = run_worker(tmp_path, "fit", devices=8)
     one = leaves(result, "one_p")
@@ -133,6 +136,7 @@ def launch(tmp_path: Path, extra: dict[int, list[str]] | None = None, timeout_s:
     return [p.returncode for p in procs], errs, time.monotonic() - start
 
 
+@pytest.mark.slow  # subprocesses with 8 JAX CPU devices: 20-40 s each; CI runs it
 def test_two_processes_match_one_process(tmp_path):
     codes, errs, _ = launch(tmp_path)
     assert codes == [0, 0], errs[0][-3000:] + errs[1][-3000:]
@@ -153,6 +157,7 @@ def test_two_processes_match_one_process(tmp_path):
     assert "epoch 1/1" in errs[0] and "epoch 1/1" not in errs[1]  # only process 0 shows progress
 
 
+@pytest.mark.slow  # two processes started and one killed: 20-30 s; CI runs it
 @pytest.mark.parametrize("dying", [0, 1])
 def test_a_process_that_dies_ends_the_other(tmp_path, dying):
     codes, errs, seconds = launch(tmp_path, {dying: ["--die-after", "2"]}, timeout_s=5)
@@ -163,6 +168,7 @@ def test_a_process_that_dies_ends_the_other(tmp_path, dying):
     assert "another task died" in err or "did not finish" in err, err[-3000:]
 
 
+@pytest.mark.slow  # subprocesses with 8 JAX CPU devices: 20-40 s each; CI runs it
 def test_a_process_that_hangs_ends_the_other_by_the_watchdog(tmp_path):
     codes, errs, seconds = launch(tmp_path, {1: ["--hang-after", "2"]}, timeout_s=5)
     assert codes[0] == 75 and seconds < TIMEOUT
@@ -241,6 +247,7 @@ def test_fit_on_one_jax_device_matches_numpy(tiny):
 # ---------------------------------------------------------------- trace-ag train
 
 
+@pytest.mark.slow  # subprocesses with 8 JAX CPU devices: 20-40 s each; CI runs it
 def test_cli_trains_over_8_devices_like_numpy(tmp_path):
     tiny = ["--dataset", "digits", "--train-size", "256", "--test-size", "64", "--epochs", "1"]
     tiny += ["--optimizer", "momentum", "--batch-size", "64", "--quiet"]

@@ -361,6 +361,7 @@ def scalar_type(np_type: type) -> type:
     """A callable scalar type for ``np_type`` (``trace_ag.numpy``'s ``int64``, ``float32``...).
 
     Examples:
+        >>> import trace_ag as ag
         >>> from trace_ag.numpy._more_math import scalar_type
         >>> int64 = scalar_type(np.int64)
         >>> print(ag.grad(lambda w: tnp.sum(w * int64(w)))(np.array([1.5, 2.5])))
