@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 import sys
 from pathlib import Path
 
@@ -215,6 +216,35 @@ def where_defined(obj, fallback: str) -> str:
     return f"{module}.{name}" if module and name and "<" not in name else fallback
 
 
+def statically_defined(target: str) -> bool:
+    """Whether ``module.name`` is written in its module's source (mkdocstrings reads source;
+    functions made in a loop, like lax's elementwise ops, are not)."""
+    module_name, _, name = target.rpartition(".")
+    try:
+        source = inspect.getsource(importlib.import_module(module_name))
+    except (ImportError, OSError, TypeError):
+        return True
+    return (
+        re.search(rf"^(def|class) {re.escape(name)}\b|^{re.escape(name)}\s*[:=]", source, re.M)
+        is not None
+    )
+
+
+def written_out(label: str, obj) -> list[str]:
+    """A heading, signature and docstring for a callable mkdocstrings cannot find."""
+    try:
+        params = inspect.signature(obj).parameters.values()
+        plain = [str(p.replace(annotation=inspect.Parameter.empty)) for p in params]
+        signature = f"({', '.join(plain)})"
+    except (TypeError, ValueError):
+        signature = "(...)"
+    text, _, examples = inspect.cleandoc(obj.__doc__ or "").partition("Examples:")
+    lines = [f"## `{label}{signature}`", "", text.strip(), ""]
+    if examples.strip():
+        lines += ["**Examples:**", "", "```python", inspect.cleandoc(examples), "```", ""]
+    return lines
+
+
 def page(title: str, module_name: str, prefix: str, intro: str, names: list[str] | None) -> str:
     module = importlib.import_module(module_name)
     if names == "exceptions":
@@ -224,8 +254,12 @@ def page(title: str, module_name: str, prefix: str, intro: str, names: list[str]
     names = names or public_names(module)
     lines = [f"# {title}", "", intro, ""]
     for name in names:
-        target = where_defined(getattr(module, name), f"{module_name}.{name}")
+        obj = getattr(module, name)
+        target = where_defined(obj, f"{module_name}.{name}")
         label = f"{prefix}.{name}"
+        if not inspect.ismodule(obj) and not statically_defined(target):
+            lines += written_out(label, obj)
+            continue
         lines += [
             f"::: {target}",
             "    options:",

@@ -371,4 +371,9 @@ def scalar_type(np_type: type) -> type:
         >>> isinstance(np.int64(1), int64), int64(2.7)
         (True, np.int64(2))
     """
-    return _ScalarTypeMeta(np_type.__name__, (), {"dtype": np.dtype(np_type)})
+    doc = (
+        f"NumPy's ``{np_type.__name__}`` as JAX's callable scalar type: "
+        f"``tnp.{np_type.__name__}(x)`` casts (traced, with a zero derivative for integers); "
+        "equal to NumPy's for ``dtype=``."
+    )
+    return _ScalarTypeMeta(np_type.__name__, (), {"dtype": np.dtype(np_type), "__doc__": doc})
