@@ -199,6 +199,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--jax", action="store_true", help="also trace_ag jit(backend='jax')")
     parser.add_argument(
+        "--window-threads", type=int, help="ag.config threads of the first row (default --threads)"
+    )
+    parser.add_argument(
         "--one-window-thread", action="store_true", help="also trace_ag with ag.config threads=1"
     )
     parser.add_argument("--no-torch", action="store_true")
@@ -215,7 +218,7 @@ def main() -> None:
         return recipes.model_for(shape).init(0, shape)[0]
 
     makers["trace_ag jit (numpy)"] = lambda: TraceAg(
-        dataset, fresh_params(), total, "numpy", args.threads
+        dataset, fresh_params(), total, "numpy", args.window_threads or args.threads
     )
     if args.one_window_thread:
         makers["trace_ag jit (numpy), threads=1"] = lambda: TraceAg(
