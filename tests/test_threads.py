@@ -37,7 +37,7 @@ def tiny_split(monkeypatch):
 
     monkeypatch.setattr(_windows, "_share", recording_share)
     yield ran_on
-    ag.config.update("threads", None)
+    ag.config.update("threads", 1)  # the default
 
 
 def with_threads(threads, fn, *args):
@@ -45,7 +45,7 @@ def with_threads(threads, fn, *args):
     try:
         out = fn(*args)
     finally:
-        ag.config.update("threads", None)
+        ag.config.update("threads", 1)  # the default
     return out
 
 
@@ -197,15 +197,20 @@ def test_a_bad_threads_option_is_a_clear_error(bad):
         with pytest.raises(errors.TraceAgError, match="'threads' must be a positive int"):
             _windows.im2col_strided(np.zeros((1, 1, 3, 3)), (2, 2), (1, 1), NO_PAD, (1, 1))
     finally:
-        ag.config.update("threads", None)
+        ag.config.update("threads", 1)  # the default
 
 
-def test_threads_none_follows_openblas(monkeypatch):
-    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
-    assert _windows.thread_count() == 3
-    monkeypatch.delenv("OPENBLAS_NUM_THREADS")
-    monkeypatch.setenv("OMP_NUM_THREADS", "2")
-    assert _windows.thread_count() == 2
+def test_threads_default_to_one_and_none_follows_openblas(monkeypatch):
+    assert ag.config.read("threads") == 1 and _windows.thread_count() == 1
+    ag.config.update("threads", None)
+    try:
+        monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+        assert _windows.thread_count() == 3
+        monkeypatch.delenv("OPENBLAS_NUM_THREADS")
+        monkeypatch.setenv("OMP_NUM_THREADS", "2")
+        assert _windows.thread_count() == 2
+    finally:
+        ag.config.update("threads", 1)
 
 
 def _lenet_step():
