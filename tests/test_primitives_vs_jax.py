@@ -93,6 +93,7 @@ def test_check_grads_second_order(spec: Spec, data):
     ag.check_grads(spec.bind(kwargs)[0], args, order=2)
 
 
+@pytest.mark.slow  # a second JAX compile per row (~0.75 s each): CI's slow step runs it
 @by_name
 @FEW
 @given(data=st.data())
@@ -168,6 +169,7 @@ def eval_graph_with_lowerings(graph: Graph) -> Callable:
     return jax.jit(run, compiler_options=FAST_COMPILE)
 
 
+@pytest.mark.slow  # an XLA compile per row (~0.5 s each): CI's slow step runs it
 @by_name
 @LOWERING
 @given(data=st.data())
