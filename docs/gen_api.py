@@ -241,7 +241,7 @@ def written_out(label: str, obj) -> list[str]:
     text, _, examples = inspect.cleandoc(obj.__doc__ or "").partition("Examples:")
     lines = [f"## `{label}{signature}`", "", text.strip(), ""]
     if examples.strip():
-        lines += ["**Examples:**", "", "```python", inspect.cleandoc(examples), "```", ""]
+        lines += ["**Examples:**", "", "```pycon", inspect.cleandoc(examples), "```", ""]
     return lines
 
 
