@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from jax import lax
+from window_cases import LAYOUTS, draw, kernel_cases
 
 import trace_ag as ag
 from nn import losses, models, optim
@@ -58,50 +59,15 @@ def assert_same_bits(a, b):
         np.testing.assert_array_equal(x, y)
 
 
-def _draw(rng, shape, dtype, nan=False):
-    x = rng.standard_normal(shape).astype(dtype)
-    x[..., ::3, ::4] = x[..., 1::3, ::4]  # ties inside pooling windows
-    x.reshape(-1)[::7] = -0.0
-    if nan:
-        x[0, 0, 1, 1] = np.nan
-    return x
+KERNEL_NAMES = [name for name, _, _ in kernel_cases(np.random.default_rng(0), 1, np.float32)]
 
 
-def _kernel_cases(rng, n, dtype):
-    """(name, kernel, args) for every window kernel, on a batch of ``n``."""
-    x = _draw(rng, (n, 3, 8, 10), dtype)
-    g_pool = rng.standard_normal((n, 3, 4, 5)).astype(dtype)
-    g_pool.reshape(-1)[::5] = -0.0
-    g_overlap = rng.standard_normal((n, 3, 3, 4)).astype(dtype)
-    pad = ((1, 0), (0, 2))
-    cols = rng.standard_normal((n, 3, 3, 2, 4, 5)).astype(dtype)
-    selection = _windows.max_pool_2x2_selecting(x)[1]
-    return [
-        ("im2col", _windows.im2col_strided, (x, (3, 2), (2, 2), pad, (1, 2))),
-        ("col2im", _windows.col2im_strided, (cols, x.shape, (3, 2), (2, 2), pad, (1, 2))),
-        ("max_pool", _windows.max_pool, (x, (3, 3), (2, 2), ((1, 1), (0, 1)))),
-        ("max_pool_2x2_selecting", _windows.max_pool_2x2_selecting, (x,)),
-        ("scatter_selected", _windows.max_pool_2x2_scatter_selected, (g_pool, x, selection)),
-        ("scatter_tiled", _windows.max_pool_scatter, (g_pool, x, (2, 2), (2, 2), NO_PAD)),
-        ("scatter_overlap", _windows.max_pool_scatter, (g_overlap, x, (3, 3), (2, 2), NO_PAD)),
-        ("gather", _windows.max_pool_gather, (x + 1, x, (3, 3), (2, 2), NO_PAD)),
-        ("window_sum", _windows.window_sum, (x, (3, 2), (2, 2), pad)),
-        (
-            "window_sum_transpose",
-            _windows.window_sum_transpose,
-            (_windows.window_sum(x, (3, 2), (2, 2), pad), x.shape, (3, 2), (2, 2), pad),
-        ),
-    ]
-
-
-KERNEL_NAMES = [name for name, _, _ in _kernel_cases(np.random.default_rng(0), 1, np.float32)]
-
-
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("n", BATCHES)
 @pytest.mark.parametrize("name", KERNEL_NAMES)
-def test_every_window_kernel_is_bit_identical_over_threads(tiny_split, name, n, dtype):
-    cases = {k: (f, a) for k, f, a in _kernel_cases(np.random.default_rng(n), n, dtype)}
+def test_every_window_kernel_is_bit_identical_over_threads(tiny_split, name, n, dtype, layout):
+    cases = {k: (f, a) for k, f, a in kernel_cases(np.random.default_rng(n), n, dtype, layout)}
     kernel, args = cases[name]
     tiny_split.clear()
     one = with_threads(1, kernel, *args)
@@ -110,8 +76,9 @@ def test_every_window_kernel_is_bit_identical_over_threads(tiny_split, name, n, 
         tiny_split.clear()
         assert_same_bits(one, with_threads(threads, kernel, *args))
         workers = [t for t in tiny_split if t.startswith("trace_ag-window")]
+        # NCHW kernels split the batch, batch-last ones (and col2im) the channels
         if n > 1 and name != "col2im":
-            assert workers, f"{name} did not split a batch of {n} over threads"
+            assert workers, f"{name} did not split a batch of {n} ({layout}) over threads"
 
 
 def test_col2im_splits_over_channels(tiny_split):
@@ -126,7 +93,7 @@ def test_col2im_splits_over_channels(tiny_split):
 def test_a_nan_in_one_slice_keeps_the_one_thread_choice(tiny_split):
     """A nan decides the scatter's path for the whole batch, not per thread's slice."""
     rng = np.random.default_rng(1)
-    x = _draw(rng, (4, 2, 6, 6), np.float32, nan=True)
+    x = draw(rng, (4, 2, 6, 6), np.float32, nan=True)
     g = rng.standard_normal((4, 2, 3, 3)).astype(np.float32)
     g.reshape(-1)[::2] = -0.0
     args = (g, x, (2, 2), (2, 2), NO_PAD)
@@ -140,7 +107,7 @@ def test_a_nan_in_one_slice_keeps_the_one_thread_choice(tiny_split):
 
 def test_threaded_pooling_matches_jax(tiny_split):
     rng = np.random.default_rng(2)
-    x = _draw(rng, (5, 3, 8, 10), np.float64)
+    x = draw(rng, (5, 3, 8, 10), np.float64)
     g = rng.standard_normal((5, 3, 3, 4))
     window, stride = (3, 3), (2, 2)
 

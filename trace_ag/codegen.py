@@ -139,37 +139,10 @@ def _direct_forms() -> dict:
     }
 
 
-def _is_last_two_swapped(atom: Any, emitter: _Emitter) -> bool:
-    producer = emitter.producers.get(atom) if isinstance(atom, Var) else None
-    return (
-        producer is not None
-        and producer.primitive.name == "transpose"
-        and (tuple(producer.params["axes"]) == (0, 2, 1))
-    )
-
-
-def _transposed_matmul(eqn: Eqn, args: list[str], emitter: _Emitter) -> str | None:
-    """A batch of products ``a @ b`` with few rows, ``b`` a transpose (a convolution's weight
-    gradient, ``g @ cols^T``), as ``(b^T @ a^T)^T``: OpenBLAS runs the 150x16 products about
-    twice as fast as the 16x150 ones (``benchmarks/gemm_floor.py``). Each entry is the same
-    dot product of the same numbers; the result is a transposed view."""
-    a, b = eqn.inputs
-    if not (isinstance(a, Var) and isinstance(b, Var)) or a.aval.ndim != 3 or b.aval.ndim != 3:
-        return None
-    if a.aval.shape[0] != b.aval.shape[0] or a.aval.shape[1] >= b.aval.shape[2]:
-        return None
-    if not _is_last_two_swapped(b, emitter):
-        return None
-    swap = "transpose((0, 2, 1))"
-    return f"np.matmul({args[1]}.{swap}, {args[0]}.{swap}).{swap}"
-
-
 def _direct_source(eqn: Eqn, args: list[str], emitter: _Emitter) -> str | None:
-    from trace_ag.primitives import elementwise, linalg
+    from trace_ag.primitives import elementwise
 
     prim = eqn.primitive
-    if prim is linalg.matmul and len(eqn.inputs) == 2:
-        return _transposed_matmul(eqn, args, emitter)
     if prim is elementwise.select and eqn.inputs[0].aval.size < elementwise.SELECT_WHERE_BELOW:
         return f"np.where({', '.join(args)})"  # what select's impl does below that size
     form = _direct_forms().get(prim)
@@ -217,7 +190,6 @@ class _Emitter:
         self.buffers_reused = 0
         self.alias_last = _alias_group_last_use(graph, self.last)
         self.selections = _pooling_selections(graph)
-        self.producers = {v: e for e in graph.eqns for v in e.outputs}
         self.selection_last = {name: i for i, name in self.selections.items()}
 
     def name(self, var: Var) -> str:

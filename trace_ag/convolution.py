@@ -65,13 +65,15 @@ def _window_params(x, kernel_size, stride, padding, dilation, fn: str) -> dict:
     return dict(kernel=kernel, stride=stride, padding=pads, dilation=dilation)
 
 
-def _columns(x, params: dict, method: str, fn: str):
+def _columns(x, params: dict, method: str, fn: str, batch_last: bool = False):
     """Bind ``im2col`` after checking the window and, for "dense", the matrix size."""
     conv.check_window(fn, aval_of(x), **params)
     if method not in conv.METHODS:
         raise shape_error(fn, f"method must be one of {conv.METHODS}, got {method!r}")
     if method == "dense":
         win.check_dense_size(np.shape(x), **params, dtype=x.dtype, fn=fn)
+    if batch_last:
+        return conv.im2col.bind(x, **params, method=method, batch_last=True)
     return conv.im2col.bind(x, **params, method=method)
 
 
@@ -136,10 +138,22 @@ def conv2d(
             f"the input of shape {np.shape(x)} has {np.shape(x)[1]} channels but the weights of "
             f"shape {np.shape(w)} (O, C, KH, KW) expect {c}",
         )
-    cols = _columns(x, params, method, "conv2d")
-    n, _, _, _, oh, ow = cols.shape
-    out = tnp.matmul(tnp.reshape(w, (o, c * kh * kw)), tnp.reshape(cols, (n, c * kh * kw, -1)))
-    out = tnp.reshape(out, (n, o, oh, ow))
+    n, k = np.shape(x)[0], c * kh * kw
+    if method == "strided" and n >= win.BATCH_LAST_MIN:
+        # The columns are stored (C, KH, KW, OH, OW, N): this transpose and reshape are views,
+        # and the product is one (O, K) @ (K, OH*OW*N) GEMM. So are both gradients: the
+        # weights' (O, OH*OW*N) @ (OH*OW*N, K) and the columns' (K, O) @ (O, OH*OW*N), whose
+        # batch-last result col2im adds up in runs of OW*N contiguous elements.
+        cols = _columns(x, params, method, "conv2d", batch_last=True)
+        _, _, _, _, oh, ow = cols.shape
+        flat = tnp.reshape(tnp.transpose(cols, (1, 2, 3, 4, 5, 0)), (k, oh * ow * n))
+        out = tnp.matmul(tnp.reshape(w, (o, k)), flat)
+        out = tnp.transpose(tnp.reshape(out, (o, oh, ow, n)), (3, 0, 1, 2))
+    else:
+        cols = _columns(x, params, method, "conv2d")
+        _, _, _, _, oh, ow = cols.shape
+        out = tnp.matmul(tnp.reshape(w, (o, k)), tnp.reshape(cols, (n, k, -1)))
+        out = tnp.reshape(out, (n, o, oh, ow))
     if b is None:
         return out
     if np.shape(b) != (o,):

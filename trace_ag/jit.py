@@ -21,7 +21,16 @@ import numpy as np
 
 from trace_ag import config, errors, passes, tracing
 from trace_ag.codegen import CompiledGraph
-from trace_ag.core import EVAL, Graph, Tracer, as_array, aval_of, check_floats, current_interpreter
+from trace_ag.core import (
+    EVAL,
+    Array,
+    Graph,
+    Tracer,
+    as_array,
+    aval_of,
+    check_floats,
+    current_interpreter,
+)
 from trace_ag.errors import api_boundary
 from trace_ag.interpret import eval_graph
 from trace_ag.jit_call import jit_call
@@ -223,9 +232,14 @@ class Jitted:
     def _fast_key(self, leaves: list, tree: PyTreeDef) -> tuple | None:
         """The hot path's cache key: the tree structure and each leaf's (type, shape, dtype),
         no avals built; None when a leaf is not a NumPy array or scalar (then the general path
-        runs: Python numbers, tracers, other backends' arrays)."""
-        for x in leaves:
-            if type(x) is not np.ndarray and not isinstance(x, np.generic):
+        runs: Python numbers, tracers, other backends' arrays). ``Array`` leaves (what the last
+        call returned) are replaced by plain views: each NumPy call on the subclass costs ~1 us
+        more, and a step's parameters come back every call."""
+        for i, x in enumerate(leaves):
+            kind = type(x)
+            if kind is Array:
+                leaves[i] = x.view(np.ndarray)
+            elif kind is not np.ndarray and not isinstance(x, np.generic):
                 return None
         return (tree, tuple([(type(x), x.shape, x.dtype) for x in leaves]))
 

@@ -15,6 +15,16 @@ The three flavors compute the same linear map ``x -> cols``:
 - ``dense``: ``x_flat @ M`` with the 0/1 matrix ``M`` of shape ``(C*H*W, C*KH*KW*OH*OW)``;
 - ``sparse``: the same ``M`` as a ``scipy.sparse`` CSR matrix.
 
+Convolutions of ``BATCH_LAST_MIN`` images or more are laid out *batch-last* in memory: im2col
+with ``batch_last=True`` stores its columns as ``(C, KH, KW, OH, OW, N)`` and returns them as
+the ``(N, C, KH, KW, OH, OW)`` view, and the pooling kernels and col2im give a batch-last
+input a batch-last result.
+The values are the same; what changes is that every copy, add and comparison then runs over
+``OW * N`` (or ``N``) contiguous elements instead of rows of 8-24, and ``conv2d``'s three
+products (forward, input and weight gradient) are each one GEMM over views
+(``trace_ag.convolution.conv2d``). The layout travels with the arrays (their strides), so eager
+and jitted runs pick the same paths and compute the same numbers.
+
 Large batches are split over ``ag.config`` ``threads`` threads (``in_parallel``): NumPy releases
 the GIL in its copies and ufunc loops, and OpenBLAS's threads only help the GEMMs. Each thread
 writes a disjoint slice of the result and computes it with the same operations in the same
@@ -61,9 +71,16 @@ def out_hw(shape: tuple, kernel: Pair, stride: Pair, padding: Padding, dilation:
 
 
 def pad_hw(x: np.ndarray, padding: Padding, value: float = 0) -> np.ndarray:
+    """``x`` padded with ``value`` around its last two axes, in ``x``'s layout."""
     if padding == ((0, 0), (0, 0)):
         return x
-    return np.pad(x, ((0, 0), (0, 0), *padding), constant_values=value)
+    (top, bottom), (left, right) = padding
+    n, c, h, w = x.shape
+    shape = (n, c, h + top + bottom, w + left + right)
+    out = empty_like_layout(shape, x.dtype, is_batch_last(x))
+    out.fill(value)
+    out[:, :, top : top + h, left : left + w] = x
+    return out
 
 
 def crop_hw(xp: np.ndarray, padding: Padding) -> np.ndarray:
@@ -80,6 +97,56 @@ def tap_slices(
         for j in range(kernel[1]):
             start = j * dilation[1]
             yield i, j, (rows, slice(start, start + stride[1] * (out[1] - 1) + 1, stride[1]))
+
+
+# ---------------------------------------------------------------- the batch-last layout
+
+#: ``conv2d`` asks im2col for batch-last columns from this many images on (below it, runs of
+#: N contiguous elements are too short to pay for the transposes).
+BATCH_LAST_MIN = 16
+
+
+def is_batch_last(x: np.ndarray) -> bool:
+    """``x`` (N, ...) has its batch axis innermost in memory: images interleaved element by
+    element, as a ``(..., N)`` buffer (or a crop of one) seen with its last axis moved first.
+
+    Examples:
+        >>> buffer = np.zeros((3, 4, 5))
+        >>> is_batch_last(np.moveaxis(buffer, -1, 0)), is_batch_last(buffer)
+        (True, False)
+    """
+    if x.ndim < 2 or x.shape[0] < 2 or x.strides[0] != x.itemsize:
+        return False
+    row = x.shape[0] * x.itemsize
+    return all(s >= row for s, d in zip(x.strides[1:], x.shape[1:], strict=True) if d > 1)
+
+
+def empty_like_layout(shape, dtype, batch_last: bool) -> np.ndarray:
+    """An uninitialized ``shape`` array, batch-last in memory when ``batch_last``."""
+    if not batch_last:
+        return np.empty(shape, dtype)
+    return np.moveaxis(np.empty((*shape[1:], shape[0]), dtype), -1, 0)
+
+
+def filled_like_layout(shape, dtype, like: np.ndarray, value=0) -> np.ndarray:
+    """A ``shape`` array of ``value`` in the layout of ``like`` (batch-last or not)."""
+    out = empty_like_layout(shape, dtype, is_batch_last(like))
+    out.fill(value)
+    return out
+
+
+def in_layout(a: np.ndarray, batch_last: bool) -> np.ndarray:
+    """``a``, copied into the batch-last layout if it is not in it and ``batch_last`` (a kernel
+    reading two arrays of different layouts walks one of them across its rows)."""
+    if not batch_last or is_batch_last(a):
+        return a
+    return np.moveaxis(np.ascontiguousarray(np.moveaxis(a, 0, -1)), -1, 0)
+
+
+def batch_part(a: np.ndarray, s: slice, batch_last: bool) -> np.ndarray:
+    """The share ``s`` of a kernel's work: images ``s`` of an NCHW array, channels ``s`` of a
+    batch-last one (whose images are interleaved in memory)."""
+    return a[:, s] if batch_last else a[s]
 
 
 # ---------------------------------------------------------------- splitting a batch over threads
@@ -182,7 +249,7 @@ def per_batch(kernel: Callable[..., np.ndarray], out_shape, dtype, *batched, nby
     slice by slice (``in_parallel``) into one array of ``out_shape``."""
     if getattr(_splitting, "on", False) or len(batch_slices(out_shape[0], nbytes)) == 1:
         return kernel(*batched)
-    out = np.empty(out_shape, dtype)
+    out = empty_like_layout(out_shape, dtype, is_batch_last(batched[0]))
 
     def work(s: slice) -> None:
         out[s] = kernel(*(a[s] for a in batched))
@@ -194,7 +261,9 @@ def per_batch(kernel: Callable[..., np.ndarray], out_shape, dtype, *batched, nby
 # ---------------------------------------------------------------- strided
 
 
-def im2col_strided(x, kernel, stride, padding, dilation):
+def im2col_strided(x, kernel, stride, padding, dilation, batch_last=False):
+    if batch_last:
+        return _im2col_batch_last(x, kernel, stride, padding, dilation)
     xp = pad_hw(x, padding)
     oh, ow = out_hw(x.shape, kernel, stride, padding, dilation)
     sn, sc, sh, sw = xp.strides
@@ -204,6 +273,23 @@ def im2col_strided(x, kernel, stride, padding, dilation):
     cols = np.empty(shape, x.dtype)
     in_parallel(lambda s: np.copyto(cols[s], patches[s]), shape[0], 2 * cols.nbytes)
     return cols
+
+
+def _im2col_batch_last(x, kernel, stride, padding, dilation):
+    """Columns stored ``(C, KH, KW, OH, OW, N)``: with the image batch-last (a copy unless it
+    already is), each tap row of the copy is ``OW * N`` contiguous elements."""
+    n, c, h, w = x.shape
+    if not is_batch_last(x):
+        x = np.moveaxis(np.ascontiguousarray(np.moveaxis(x, 0, -1)), -1, 0)
+    image = np.moveaxis(pad_hw(x, padding), 0, -1)  # (C, H, W, N), C-contiguous
+    oh, ow = out_hw(x.shape, kernel, stride, padding, dilation)
+    sc, sh, sw, sn = image.strides
+    shape = (c, *kernel, oh, ow, n)
+    strides = (sc, sh * dilation[0], sw * dilation[1], sh * stride[0], sw * stride[1], sn)
+    patches = as_strided(image, shape, strides, writeable=False)
+    cols = np.empty(shape, x.dtype)
+    in_parallel(lambda s: np.copyto(cols[s], patches[s]), c, 2 * cols.nbytes)
+    return np.moveaxis(cols, -1, 0)
 
 
 def col2im_strided(cols, shape, kernel, stride, padding, dilation):
@@ -329,7 +415,7 @@ def _max_pool(x, window, stride, padding):
         window, stride, (1, 1), _pool_out(x, window, stride, padding)
     ):
         tap = xp[:, :, rows, columns]
-        out = tap.copy() if out is None else np.maximum(out, tap)
+        out = tap.copy(order="K") if out is None else np.maximum(out, tap)
     return out
 
 
@@ -351,7 +437,7 @@ def selected_taps(x, window, stride, padding) -> Iterator[tuple[tuple, np.ndarra
     slices = [sl for _, _, sl in tap_slices(window, stride, (1, 1), out)]
     taps = [xp[(slice(None), slice(None), *sl)] for sl in slices]
     best = taps[0].copy()
-    choice = np.zeros(best.shape, np.min_scalar_type(len(taps)))
+    choice = filled_like_layout(best.shape, np.min_scalar_type(len(taps)), best)
     for k, tap in enumerate(taps[1:], start=1):
         move = ~(best >= tap)
         np.copyto(best, tap, where=move)
@@ -365,7 +451,7 @@ def _first_max_taps(x, window, stride, padding) -> Iterator[tuple[tuple, np.ndar
     select-and-scatter picks then), found by comparing each tap with the window's max."""
     xp = pad_hw(x, padding, _lowest(x.dtype))
     out = _max_pool(x, window, stride, padding)
-    remaining = np.ones(out.shape, bool)
+    remaining = filled_like_layout(out.shape, bool, out, True)
     for _, _, sl in tap_slices(window, stride, (1, 1), out.shape[2:]):
         hit = xp[(slice(None), slice(None), *sl)] == out
         hit &= remaining
@@ -407,10 +493,14 @@ def _max_pool_scatter_tiled_slice(g, x, window):
     (kh, kw), oh, ow = window, h // window[0], w // window[1]
     tiles = x.reshape(n, c, oh, kh, ow, kw)
     out = _max_pool(x, window, window, ((0, 0), (0, 0)))
-    gp = np.empty((n, c, oh, kh, ow, kw), g.dtype)
+    batch_last = is_batch_last(x)
+    gp = empty_like_layout((n, c, oh, kh, ow, kw), g.dtype, batch_last)
     unsigned = np.dtype(f"u{g.dtype.itemsize}")
-    g_bits, mask = g.view(unsigned), np.empty(out.shape, unsigned)
-    remaining, hit = np.ones(out.shape, bool), np.empty(out.shape, bool)
+    g_bits = in_layout(g, batch_last).view(unsigned)
+    mask = empty_like_layout(out.shape, unsigned, batch_last)
+    hit = empty_like_layout(out.shape, bool, batch_last)
+    remaining = empty_like_layout(out.shape, bool, batch_last)
+    remaining.fill(True)
     for k in range(kh * kw):
         a, b = divmod(k, kw)
         if k < kh * kw - 1:
@@ -448,24 +538,28 @@ def max_pool_2x2_selecting(x):
     (the scatter then walks ``x`` as select-and-scatter does)."""
     n, c, h, w = x.shape
     tiles = x.reshape(n, c, h // 2, 2, w // 2, 2)
-    out = np.empty((n, c, h // 2, w // 2), x.dtype)
+    batch_last = is_batch_last(x)
+    out = empty_like_layout((n, c, h // 2, w // 2), x.dtype, batch_last)
     unsigned = np.dtype(f"u{x.dtype.itemsize}")
-    selection = tuple(np.empty(out.shape, unsigned) for _ in range(3))
+    selection = tuple(empty_like_layout(out.shape, unsigned, batch_last) for _ in range(3))
 
     def work(s: slice) -> None:
-        top_left, top_right = tiles[s, :, :, 0, :, 0], tiles[s, :, :, 0, :, 1]
-        low_left, low_right = tiles[s, :, :, 1, :, 0], tiles[s, :, :, 1, :, 1]
+        part = batch_part(tiles, s, batch_last)
+        top_left, top_right = part[:, :, :, 0, :, 0], part[:, :, :, 0, :, 1]
+        low_left, low_right = part[:, :, :, 1, :, 0], part[:, :, :, 1, :, 1]
         top = np.maximum(top_left, top_right)
-        np.maximum(top, low_left, out=out[s])
-        np.maximum(out[s], low_right, out=out[s])
+        pooled = batch_part(out, s, batch_last)
+        np.maximum(top, low_left, out=pooled)
+        np.maximum(pooled, low_right, out=pooled)
         # Strict comparisons: on ties the earlier element (left, top) keeps the cotangent.
-        pairs = ((top_right, top_left), (low_right, low_left), (out[s], top))
+        pairs = ((top_right, top_left), (low_right, low_left), (pooled, top))
         for bits, (later, earlier) in zip(selection, pairs, strict=True):
-            np.greater(later, earlier, out=bits[s])  # True -> 1
-            np.negative(bits[s], out=bits[s])  # 1 -> all ones
+            share = batch_part(bits, s, batch_last)
+            np.greater(later, earlier, out=share)  # True -> 1
+            np.negative(share, out=share)  # 1 -> all ones
 
-    in_parallel(work, n, 2 * x.nbytes)
-    if np.isnan(np.add.reduce(out.reshape(-1))):  # a nan in x reaches out through maximum
+    in_parallel(work, c if batch_last else n, 2 * x.nbytes)
+    if np.isnan(np.add.reduce(out, axis=None)):  # a nan in x reaches out through maximum
         return out, None
     return out, selection
 
@@ -478,18 +572,22 @@ def max_pool_2x2_scatter_selected(g, x, selection):
     right_top, right_low, low = selection
     n, c, h, w = x.shape
     unsigned = right_top.dtype
-    gp = np.empty((n, c, h // 2, 2, w // 2, 2), g.dtype)
-    tiles, g_bits = gp.view(unsigned), g.view(unsigned)
+    batch_last = is_batch_last(x)
+    gp = empty_like_layout((n, c, h // 2, 2, w // 2, 2), g.dtype, batch_last)
+    tiles, g_bits = gp.view(unsigned), in_layout(g, batch_last).view(unsigned)
 
     def work(s: slice) -> None:
-        to_low = np.bitwise_and(g_bits[s], low[s])
-        to_top = np.bitwise_xor(g_bits[s], to_low)  # the bits to_low did not take
-        for row, part in ((0, to_top), (1, to_low)):
-            right = tiles[s, :, :, row, :, 1]
-            np.bitwise_and(part, (right_low if row else right_top)[s], out=right)
-            np.bitwise_xor(part, right, out=tiles[s, :, :, row, :, 0])
+        def share(a):
+            return batch_part(a, s, batch_last)
 
-    in_parallel(work, n, 2 * gp.nbytes)
+        to_low = np.bitwise_and(share(g_bits), share(low))
+        to_top = np.bitwise_xor(share(g_bits), to_low)  # the bits to_low did not take
+        for row, part in ((0, to_top), (1, to_low)):
+            right = share(tiles)[:, :, :, row, :, 1]
+            np.bitwise_and(part, share(right_low if row else right_top), out=right)
+            np.bitwise_xor(part, right, out=share(tiles)[:, :, :, row, :, 0])
+
+    in_parallel(work, c if batch_last else n, 2 * gp.nbytes)
     return gp.reshape(n, c, h, w)
 
 
@@ -508,7 +606,7 @@ def max_pool_scatter(g, x, window, stride, padding):
 
 def _max_pool_scatter(g, x, window, stride, padding):
     n, c, h, w = x.shape
-    gp = np.zeros((n, c, h + sum(padding[0]), w + sum(padding[1])), g.dtype)
+    gp = filled_like_layout((n, c, h + sum(padding[0]), w + sum(padding[1])), g.dtype, x)
     for (rows, columns), hit in selected_taps(x, window, stride, padding):
         gp[:, :, rows, columns] += keep(g, hit)
     return crop_hw(gp, padding)
@@ -523,7 +621,7 @@ def max_pool_gather(y, x, window, stride, padding):
 
 def _max_pool_gather(y, x, window, stride, padding):
     yp = pad_hw(y, padding)
-    out = np.zeros((*x.shape[:2], *_pool_out(x, window, stride, padding)), y.dtype)
+    out = filled_like_layout((*x.shape[:2], *_pool_out(x, window, stride, padding)), y.dtype, x)
     for (rows, columns), hit in selected_taps(x, window, stride, padding):
         out += keep(yp[:, :, rows, columns], hit)
     return out
@@ -538,7 +636,7 @@ def window_sum(x, window, stride, padding):
 
 def _window_sum(x, window, stride, padding):
     xp = pad_hw(x, padding)
-    out = np.zeros((*x.shape[:2], *_pool_out(x, window, stride, padding)), x.dtype)
+    out = filled_like_layout((*x.shape[:2], *_pool_out(x, window, stride, padding)), x.dtype, x)
     for _, _, (rows, columns) in tap_slices(window, stride, (1, 1), out.shape[2:]):
         out += xp[:, :, rows, columns]
     return out
@@ -556,7 +654,7 @@ def window_sum_transpose(g, shape, window, stride, padding):
 
 def _window_sum_transpose(g, shape, window, stride, padding):
     n, c, h, w = shape
-    gp = np.zeros((n, c, h + sum(padding[0]), w + sum(padding[1])), g.dtype)
+    gp = filled_like_layout((n, c, h + sum(padding[0]), w + sum(padding[1])), g.dtype, g)
     for _, _, (rows, columns) in tap_slices(window, stride, (1, 1), g.shape[2:]):
         gp[:, :, rows, columns] += g
     return crop_hw(gp, padding)

@@ -70,14 +70,16 @@ def merge_batch() -> ForPrimitive:
 # ---------------------------------------------------------------- im2col / col2im
 
 
-def _im2col_aval(x: Aval, *, kernel, stride, padding, dilation, method) -> Aval:
+def _im2col_aval(x: Aval, *, kernel, stride, padding, dilation, method, batch_last=False) -> Aval:
     if method not in METHODS:
         raise shape_error("im2col", f"method must be one of {METHODS}, got {method!r}")
     oh, ow = check_window("im2col", x, kernel, stride, padding, dilation)
     return Aval((*x.shape[:2], *kernel, oh, ow), x.dtype)
 
 
-def _col2im_aval(cols: Aval, *, shape, kernel, stride, padding, dilation, method) -> Aval:
+def _col2im_aval(
+    cols: Aval, *, shape, kernel, stride, padding, dilation, method, batch_last=False
+) -> Aval:
     expected = _im2col_aval(
         Aval(tuple(shape), cols.dtype),
         kernel=kernel,
@@ -95,19 +97,19 @@ def _col2im_aval(cols: Aval, *, shape, kernel, stride, padding, dilation, method
     return Aval(tuple(shape), cols.dtype)
 
 
-def _im2col_impl(x, *, kernel, stride, padding, dilation, method):
+def _im2col_impl(x, *, kernel, stride, padding, dilation, method, batch_last=False):
     if method == "strided":
-        return win.im2col_strided(x, kernel, stride, padding, dilation)
+        return win.im2col_strided(x, kernel, stride, padding, dilation, batch_last)
     return win.im2col_matrix(x, kernel, stride, padding, dilation, method)
 
 
-def _col2im_impl(cols, *, shape, kernel, stride, padding, dilation, method):
+def _col2im_impl(cols, *, shape, kernel, stride, padding, dilation, method, batch_last=False):
     if method == "strided":
         return win.col2im_strided(cols, shape, kernel, stride, padding, dilation)
     return win.col2im_matrix(cols, shape, kernel, stride, padding, dilation, method)
 
 
-def _im2col_jax(x, *, kernel, stride, padding, dilation, method):
+def _im2col_jax(x, *, kernel, stride, padding, dilation, method, batch_last=False):
     """One strided slice per kernel tap, stacked: XLA fuses it into a single gather-free copy
     (``conv_general_dilated_patches`` would run a convolution with C*KH*KW output channels)."""
     import jax.numpy as jnp
