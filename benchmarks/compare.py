@@ -144,9 +144,11 @@ def lenet_rows() -> dict[str, Callable]:
     return rows
 
 
-def epoch_table(repeats: int, threads: int | None) -> None:
-    """The main job's epochs and time to 97% (``benchmarks/epoch.py``): trace_ag jit (numpy)
-    against PyTorch eager on the MNIST sample, same parameters, batches and order."""
+def epoch_table(repeats: int) -> None:
+    """The main job's epochs and time to 97% (``benchmarks/epoch.py``): trace_ag jit on both
+    backends, the same recipe as a ``jax.jit`` step and PyTorch eager on the MNIST sample, same
+    parameters, batches and order. trace_ag runs with ``ag.config``'s defaults (``threads=1``:
+    the window kernels unsplit, OpenBLAS with ``--threads``), as ``trace-ag train`` does."""
     import epoch
 
     from nn import recipes
@@ -154,16 +156,23 @@ def epoch_table(repeats: int, threads: int | None) -> None:
     dataset = recipes.load_dataset("mnist-sample")
     shape, epochs = dataset.x_train.shape[1:], recipes.DEFAULT_EPOCHS["mnist-sample"]
     total = epochs * (len(dataset.x_train) // 64)
+    default_threads = ag.config.read("threads")
 
     def fresh_params():
         return recipes.model_for(shape).init(0, shape)[0]
 
     makers = {
         "trace_ag jit (numpy)": lambda: epoch.TraceAg(
-            dataset, fresh_params(), total, "numpy", threads
-        )
+            dataset, fresh_params(), total, "numpy", default_threads
+        ),
+        "trace_ag jit (jax)": lambda: epoch.TraceAg(
+            dataset, fresh_params(), total, "jax", default_threads
+        ),
+        "jax.jit": lambda: epoch.Jax(dataset, fresh_params(), total),
     }
-    if _torch() is not None:
+    torch = _torch()
+    if torch is not None:
+        threads = torch.get_num_threads()
         makers["PyTorch eager"] = lambda: epoch.Torch(dataset, fresh_params(), total, threads)
     print("\nLeNet-5 on the MNIST sample, Adam + cosine, batch 64 (benchmarks/epoch.py)")
     epoch.summarize([epoch.run_once(makers, dataset, epochs, 64) for _ in range(repeats)])
@@ -197,7 +206,7 @@ def main() -> None:
     big = mlp.interleaved_medians(big_mlp_rows(), args.rounds)
     report("MLP 784-256-256-10, batch 128, float32", big, 1e3, base)
     if args.epoch:
-        epoch_table(args.epoch_rounds, args.threads)
+        epoch_table(args.epoch_rounds)
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
 
 

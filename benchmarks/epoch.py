@@ -143,6 +143,65 @@ class Torch:
         return float(np.mean(hits))
 
 
+class Jax:
+    """The same model and recipe written in JAX (``lax`` convolutions, optax's Adam with a
+    cosine decay), one ``jax.jit`` step, from the same initial parameters."""
+
+    name = "jax.jit"
+
+    def __init__(self, dataset: data.Dataset, params, total_steps: int, threads=None):
+        import jax
+        import jax.numpy as jnp
+        import optax
+        from jax import lax
+
+        self.jax, self.jnp = jax, jnp
+        layers = [jax.tree_util.tree_map(jnp.asarray, p) for p in params if p]
+
+        def conv(p, h):
+            out = lax.conv_general_dilated(h, p["w"], (1, 1), "VALID")
+            return out + p["b"][None, :, None, None]
+
+        def pool(h):
+            return lax.reduce_window(h, -jnp.inf, lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
+
+        def logits(layers, x):
+            h = pool(jax.nn.relu(conv(layers[0], x)))
+            h = pool(jax.nn.relu(conv(layers[1], h))).reshape(len(x), -1)
+            for dense in layers[2:-1]:
+                h = jax.nn.relu(h @ dense["w"] + dense["b"])
+            return h @ layers[-1]["w"] + layers[-1]["b"]
+
+        def loss(layers, x, y):
+            out = logits(layers, x)
+            return -jnp.mean(jax.nn.log_softmax(out)[jnp.arange(len(y)), y]), out
+
+        opt = optax.adam(optax.cosine_decay_schedule(2e-3, total_steps), eps=1e-8)
+
+        @jax.jit
+        def step(layers, state, x, y):
+            (value, out), grads = jax.value_and_grad(loss, has_aux=True)(layers, x, y)
+            updates, state = opt.update(grads, state, layers)
+            accuracy = jnp.mean(jnp.argmax(out, -1) == y)
+            return optax.apply_updates(layers, updates), state, value, accuracy
+
+        self.step = step
+        self.metrics = jax.jit(
+            lambda layers, x, y: jnp.mean(jnp.argmax(logits(layers, x), -1) == y)
+        )
+        self.layers, self.state = layers, opt.init(layers)
+
+    def train(self, xs, ys) -> None:
+        for x, y in zip(self.jnp.asarray(xs), self.jnp.asarray(ys), strict=True):
+            self.layers, self.state, loss, _ = self.step(self.layers, self.state, x, y)
+        float(loss)
+
+    def accuracy(self, x, y, batch: int = 500) -> float:
+        hits = [float(self.metrics(self.layers, x[i : i + batch], y[i : i + batch])) for i in
+                range(0, len(x), batch)]  # fmt: skip
+        return float(np.mean(hits))
+
+
 def run_once(makers: dict[str, Callable], dataset, epochs: int, batch_size: int) -> dict:
     """One fresh run of each contender, epoch by epoch in turns: per contender the training
     and evaluation seconds of each epoch and the held-out accuracy after it."""
@@ -197,7 +256,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=recipes.DEFAULT_EPOCHS["mnist-sample"])
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--jax", action="store_true", help="also trace_ag jit(backend='jax')")
+    parser.add_argument(
+        "--jax", action="store_true", help="also trace_ag jit(backend='jax') and jax.jit"
+    )
     parser.add_argument(
         "--window-threads", type=int, help="ag.config threads of the first row (default --threads)"
     )
@@ -226,6 +287,8 @@ def main() -> None:
         )
     if args.jax:
         makers["trace_ag jit (jax)"] = lambda: TraceAg(dataset, fresh_params(), total, "jax")
+    if args.jax:
+        makers["jax.jit"] = lambda: Jax(dataset, fresh_params(), total)
     if not args.no_torch:
         makers["PyTorch eager"] = lambda: Torch(dataset, fresh_params(), total, args.threads)
     if args.torch_one_thread:

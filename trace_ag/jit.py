@@ -368,12 +368,18 @@ def _numpy_leaves(leaves: list, donated: list[bool], name: str) -> list:
 def _check_donated_alone(leaves: list, donated: list[bool], name: str) -> None:
     """A donated buffer is overwritten while the step runs: refuse one that is also passed
     elsewhere (``f(a, a)``, two leaves of one pytree, a view of another argument)."""
-    by_owner: dict[int, list[int]] = {}  # arrays can only overlap when one buffer owns both
-    for j, y in enumerate(leaves):
+    owners = []  # arrays can only overlap when one buffer owns both
+    for y in leaves:
+        base = getattr(y, "base", None)
+        while isinstance(base, np.ndarray) and base.base is not None:
+            base = base.base
+        owners.append(id(y) if base is None else id(base))
+    if len(set(owners)) == len(owners):
+        return  # the usual case: every leaf its own buffer
+    by_owner: dict[int, list[int]] = {}
+    for j, (y, owner) in enumerate(zip(leaves, owners, strict=True)):
         if isinstance(y, np.ndarray):
-            while isinstance(y.base, np.ndarray):
-                y = y.base
-            by_owner.setdefault(id(y.base if y.base is not None else y), []).append(j)
+            by_owner.setdefault(owner, []).append(j)
     for group in by_owner.values():
         for i, j in itertools.permutations(group, 2):
             x, y = leaves[i], leaves[j]

@@ -121,11 +121,22 @@ def is_batch_last(x: np.ndarray) -> bool:
     return all(s >= row for s, d in zip(x.strides[1:], x.shape[1:], strict=True) if d > 1)
 
 
+def front_to_back(a: np.ndarray) -> np.ndarray:
+    """View of ``a`` with its first axis moved last (``np.moveaxis(a, 0, -1)`` without the
+    argument checks, which cost several microseconds a call in the window kernels)."""
+    return a.transpose((*range(1, a.ndim), 0))
+
+
+def back_to_front(a: np.ndarray) -> np.ndarray:
+    """View of ``a`` with its last axis moved first (``np.moveaxis(a, -1, 0)``)."""
+    return a.transpose((a.ndim - 1, *range(a.ndim - 1)))
+
+
 def empty_like_layout(shape, dtype, batch_last: bool) -> np.ndarray:
     """An uninitialized ``shape`` array, batch-last in memory when ``batch_last``."""
     if not batch_last:
         return np.empty(shape, dtype)
-    return np.moveaxis(np.empty((*shape[1:], shape[0]), dtype), -1, 0)
+    return back_to_front(np.empty((*shape[1:], shape[0]), dtype))
 
 
 def filled_like_layout(shape, dtype, like: np.ndarray, value=0) -> np.ndarray:
@@ -140,7 +151,7 @@ def in_layout(a: np.ndarray, batch_last: bool) -> np.ndarray:
     reading two arrays of different layouts walks one of them across its rows)."""
     if not batch_last or is_batch_last(a):
         return a
-    return np.moveaxis(np.ascontiguousarray(np.moveaxis(a, 0, -1)), -1, 0)
+    return back_to_front(np.ascontiguousarray(front_to_back(a)))
 
 
 def batch_part(a: np.ndarray, s: slice, batch_last: bool) -> np.ndarray:
@@ -280,8 +291,8 @@ def _im2col_batch_last(x, kernel, stride, padding, dilation):
     already is), each tap row of the copy is ``OW * N`` contiguous elements."""
     n, c, h, w = x.shape
     if not is_batch_last(x):
-        x = np.moveaxis(np.ascontiguousarray(np.moveaxis(x, 0, -1)), -1, 0)
-    image = np.moveaxis(pad_hw(x, padding), 0, -1)  # (C, H, W, N), C-contiguous
+        x = back_to_front(np.ascontiguousarray(front_to_back(x)))
+    image = front_to_back(pad_hw(x, padding))  # (C, H, W, N), C-contiguous
     oh, ow = out_hw(x.shape, kernel, stride, padding, dilation)
     sc, sh, sw, sn = image.strides
     shape = (c, *kernel, oh, ow, n)
@@ -289,7 +300,7 @@ def _im2col_batch_last(x, kernel, stride, padding, dilation):
     patches = as_strided(image, shape, strides, writeable=False)
     cols = np.empty(shape, x.dtype)
     in_parallel(lambda s: np.copyto(cols[s], patches[s]), c, 2 * cols.nbytes)
-    return np.moveaxis(cols, -1, 0)
+    return back_to_front(cols)
 
 
 def col2im_strided(cols, shape, kernel, stride, padding, dilation):
@@ -297,7 +308,7 @@ def col2im_strided(cols, shape, kernel, stride, padding, dilation):
     # elements instead of OW (2x faster for LeNet's 8x8 outputs); the result is a view.
     # Threads take disjoint channels (the batch is the contiguous axis here).
     n, c, h, w = shape
-    moved = np.moveaxis(cols, 0, -1)  # (C, KH, KW, OH, OW, N)
+    moved = front_to_back(cols)  # (C, KH, KW, OH, OW, N)
     xp = np.zeros((c, h + sum(padding[0]), w + sum(padding[1]), n), cols.dtype)
     taps = list(tap_slices(kernel, stride, dilation, cols.shape[4:]))
 
@@ -306,7 +317,7 @@ def col2im_strided(cols, shape, kernel, stride, padding, dilation):
             xp[channels, rows, columns] += moved[channels, i, j]
 
     in_parallel(work, c, cols.nbytes + xp.nbytes)
-    return crop_hw(np.moveaxis(xp, -1, 0), padding)
+    return crop_hw(back_to_front(xp), padding)
 
 
 # ---------------------------------------------------------------- dense and sparse matrices
