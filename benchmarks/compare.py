@@ -7,6 +7,9 @@ when PyTorch is not installed) and, for the MLPs, the hand-written NumPy step (t
     python benchmarks/compare.py --threads 1              # the three steps
     python benchmarks/compare.py --threads 2 --epoch      # also the main job's epochs and
                                                           # time to 97% (benchmarks/epoch.py)
+    python benchmarks/compare.py --issue16                # all of the above (steps with 1
+                                                          # thread, epochs with 2), the lecture
+                                                          # Scalar fit, and the issue's goals
 
 Not a test: timings depend on the machine and its load.
 """
@@ -144,7 +147,7 @@ def lenet_rows() -> dict[str, Callable]:
     return rows
 
 
-def epoch_table(repeats: int) -> None:
+def epoch_table(repeats: int) -> dict[str, dict]:
     """The main job's epochs and time to 97% (``benchmarks/epoch.py``): trace_ag jit on both
     backends, the same recipe as a ``jax.jit`` step and PyTorch eager on the MNIST sample, same
     parameters, batches and order. trace_ag runs with ``ag.config``'s defaults (``threads=1``:
@@ -154,28 +157,26 @@ def epoch_table(repeats: int) -> None:
     from nn import recipes
 
     dataset = recipes.load_dataset("mnist-sample")
-    shape, epochs = dataset.x_train.shape[1:], recipes.DEFAULT_EPOCHS["mnist-sample"]
+    epochs = recipes.DEFAULT_EPOCHS["mnist-sample"]
     total = epochs * (len(dataset.x_train) // 64)
     default_threads = ag.config.read("threads")
 
-    def fresh_params():
-        return recipes.model_for(shape).init(0, shape)[0]
-
     makers = {
-        "trace_ag jit (numpy)": lambda: epoch.TraceAg(
-            dataset, fresh_params(), total, "numpy", default_threads
+        "trace_ag jit (numpy)": lambda params: epoch.TraceAg(
+            dataset, params, total, "numpy", default_threads
         ),
-        "trace_ag jit (jax)": lambda: epoch.TraceAg(
-            dataset, fresh_params(), total, "jax", default_threads
+        "trace_ag jit (jax)": lambda params: epoch.TraceAg(
+            dataset, params, total, "jax", default_threads
         ),
-        "jax.jit": lambda: epoch.Jax(dataset, fresh_params(), total),
+        "jax.jit": lambda params: epoch.Jax(dataset, params, total),
     }
     torch = _torch()
     if torch is not None:
         threads = torch.get_num_threads()
-        makers["PyTorch eager"] = lambda: epoch.Torch(dataset, fresh_params(), total, threads)
+        makers["PyTorch eager"] = lambda params: epoch.Torch(dataset, params, total, threads)
     print("\nLeNet-5 on the MNIST sample, Adam + cosine, batch 64 (benchmarks/epoch.py)")
-    epoch.summarize([epoch.run_once(makers, dataset, epochs, 64) for _ in range(repeats)])
+    runs = [epoch.run_once(makers, dataset, epochs, 64, seed) for seed in range(repeats)]
+    return epoch.summarize(runs)
 
 
 def report(title: str, results: dict[str, float], unit: float, bases: list[str]) -> None:
@@ -187,26 +188,91 @@ def report(title: str, results: dict[str, float], unit: float, bases: list[str])
         print(f"| {name} | {seconds * unit:.3f} {'ms' if unit == 1e3 else 's'} | {ratios} |")
 
 
+GOALS = (  # issue 16's goals: (what, measured, at most)
+    ("LeNet-5 step, 1 thread: trace_ag jit / PyTorch eager", "lenet", 0.9),
+    ("lecture MLP, 1 thread: trace_ag jit / hand-written NumPy", "lecture", 1.5),
+    ("MLP 784-256-256-10, 1 thread: trace_ag jit / hand-written NumPy", "big", 1.1),
+    ("main job's epoch, 2 threads: trace_ag / PyTorch eager", "epoch", 1.0),
+    ("time to 97% held-out accuracy, 2 threads: trace_ag / PyTorch eager", "to_target", 1.0),
+    ("lecture Scalar fit: trace_ag.lecture.Scalar / micrograd-style Value", "scalar", 1.5),
+)
+
+
+def issue16(rounds: int, epoch_rounds: int) -> None:
+    """Every figure of issue 16 in one command: the steps with 1 thread and the epochs with 2
+    (each in a fresh process, as thread counts are fixed at import), the lecture Scalar fit,
+    then the goals with the ratios measured."""
+    import json
+    import subprocess
+    import tempfile
+
+    here = Path(__file__).resolve().parent
+    with tempfile.TemporaryDirectory() as tmp:
+        steps, epochs, scalar = (str(Path(tmp) / f) for f in ("s.json", "e.json", "f.json"))
+        for script, options, out in (
+            (__file__, ["--threads", "1", "--rounds", str(rounds)], steps),
+            (__file__, ["--threads", "2", "--epoch", "--no-steps", "--epoch-rounds",
+                        str(epoch_rounds)], epochs),
+            (str(here / "scalar_fit.py"), ["--epochs", "9"], scalar),
+        ):  # fmt: skip
+            print(f"\n$ python benchmarks/{Path(script).name} {' '.join(options)}", flush=True)
+            subprocess.run([sys.executable, script, *options, "--json", out], check=True)
+        figures = {}
+        for path in (steps, epochs, scalar):
+            figures.update(json.loads(Path(path).read_text()))
+    ours, torch = "trace_ag jit (numpy)", "PyTorch eager"
+    ratios = {
+        "lenet": figures["lenet"][ours] / figures["lenet"].get(torch, float("nan")),
+        "lecture": figures["lecture"][ours] / figures["lecture"]["hand-written NumPy"],
+        "big": figures["big"][ours] / figures["big"]["hand-written NumPy"],
+        "scalar": figures["scalar_ratio"],
+    }
+    epoch_figures = figures["epoch"]
+    for key in ("epoch", "to_target"):
+        mine, theirs = epoch_figures[ours][key], epoch_figures.get(torch, {}).get(key)
+        ratios[key] = float("nan") if mine is None or theirs is None else mine / theirs
+    print("\n| goal | measured | at most | met |\n|---|---:|---:|---|")
+    for what, key, limit in GOALS:
+        met = "yes" if ratios[key] <= limit else "no"
+        print(f"| {what} | {ratios[key]:.2f}x | {limit:.2f}x | {met} |")
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, help="threads for BLAS, XLA and PyTorch")
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--epoch", action="store_true", help="also time an epoch (5,000 digits)")
     parser.add_argument("--epoch-rounds", type=int, default=3, help="fresh 15-epoch runs")
+    parser.add_argument("--no-steps", action="store_true", help="only the epochs")
+    parser.add_argument("--json", help="also write the medians (seconds) to this file")
+    parser.add_argument(
+        "--issue16", action="store_true", help="all of issue 16's figures and its goals"
+    )
     args = parser.parse_args()
+    if args.issue16:
+        issue16(args.rounds, args.epoch_rounds)
+        return
     print(
         f"{platform.machine()}, {os.cpu_count()} CPUs, threads: {args.threads or 'default'}, "
         f"NumPy {np.__version__}, load average {os.getloadavg()[0]:.1f}"
     )
     base = ["hand-written NumPy", "PyTorch eager"]
-    lenet = mlp.interleaved_medians(lenet_rows(), max(args.rounds // 3, 5), steps=4)
-    report("LeNet-5 step, batch 64, float32", lenet, 1e3, ["PyTorch eager"])
-    lecture = mlp.interleaved_medians(lecture_rows(), args.rounds, steps=10)
-    report("lecture MLP 1-20-1, 100 points, float64", lecture, 1e3, base)
-    big = mlp.interleaved_medians(big_mlp_rows(), args.rounds)
-    report("MLP 784-256-256-10, batch 128, float32", big, 1e3, base)
+    figures = {}
+    if not args.no_steps:
+        lenet = mlp.interleaved_medians(lenet_rows(), max(args.rounds // 3, 5), steps=4)
+        report("LeNet-5 step, batch 64, float32", lenet, 1e3, ["PyTorch eager"])
+        lecture = mlp.interleaved_medians(lecture_rows(), args.rounds, steps=10)
+        report("lecture MLP 1-20-1, 100 points, float64", lecture, 1e3, base)
+        big = mlp.interleaved_medians(big_mlp_rows(), args.rounds)
+        report("MLP 784-256-256-10, batch 128, float32", big, 1e3, base)
+        figures.update(lenet=lenet, lecture=lecture, big=big)
     if args.epoch:
-        epoch_table(args.epoch_rounds)
+        figures["epoch"] = epoch_table(args.epoch_rounds)
+    if args.json:
+        import json
+
+        Path(args.json).write_text(json.dumps(figures))
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
 
 

@@ -386,3 +386,50 @@ def test_infinite_static_params_survive_code_generation():
     np.testing.assert_array_equal(out, [np.inf, 1.0, 1.0, np.inf])
     out = ag.jit(lambda x: tnp.pad(x, 1, constant_values=-np.inf) * 2)(x)
     np.testing.assert_array_equal(out, [-np.inf, 2.0, 2.0, -np.inf])
+
+
+SPECIAL_FLOATS = [0.0, -0.0, np.nan, -np.nan, np.inf, -np.inf, 1.0, -1.0, 1e-45, -1e-45]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("ufunc", [np.maximum, np.minimum])
+@pytest.mark.parametrize("layout", ["C", "batch-last", "strided"])
+def test_extremum_with_a_scalar_row_gives_the_ufuncs_bits(dtype, ufunc, layout):
+    """Generated code runs a large ``maximum(x, c)`` (a relu) against a row of ``c``: the same
+    bits as the ufunc with the scalar, nan payloads and signed zeros included, either operand
+    order, every layout, in place or not."""
+    from trace_ag.primitives.elementwise import extremum_with_scalar
+
+    rng = np.random.default_rng(0)
+    values = np.concatenate([SPECIAL_FLOATS, rng.standard_normal(64 * 6 * 10 - 10)])
+    base = rng.permutation(values).astype(dtype)
+    if layout == "C":
+        x = base.reshape(64, 6, 10)
+    elif layout == "batch-last":
+        x = np.moveaxis(base.reshape(6, 10, 64), -1, 0)
+    else:
+        x = np.concatenate([base, base]).reshape(64, 6, 20)[:, ::2, ::2]
+    for scalar in SPECIAL_FLOATS:
+        c = dtype(scalar)
+        for args in ((x, c), (c, x)):
+            expected = ufunc(*args)
+            got = extremum_with_scalar(ufunc, *args)
+            assert got.dtype == expected.dtype and got.shape == expected.shape
+            np.testing.assert_array_equal(
+                got.view(f"u{got.itemsize}"), expected.view(f"u{got.itemsize}")
+            )
+        into = x.copy(order="K")
+        extremum_with_scalar(ufunc, into, c, out=into)
+        np.testing.assert_array_equal(
+            into.view(f"u{x.itemsize}"), ufunc(x, c).view(f"u{x.itemsize}")
+        )
+
+
+def test_jitted_relu_of_a_large_array_runs_against_a_row_and_equals_eager():
+    f = ag.jit(lambda x: tnp.maximum(x * 2.0, 0.0))
+    x = np.random.default_rng(1).standard_normal((64, 6, 24, 24)).astype(np.float32)
+    x[0, 0, 0, :4] = [np.nan, -0.0, 0.0, -np.inf]
+    assert "extremum_with_scalar(impl_maximum" in f.lower(x).source
+    small = np.ones(8, np.float32)
+    assert "extremum_with_scalar" not in f.lower(small).source  # below the size it pays at
+    np.testing.assert_array_equal(f(x).view(np.uint32), np.maximum(x * 2.0, 0.0).view(np.uint32))

@@ -179,6 +179,27 @@ def _pooling_selections(graph: Graph) -> dict[int, str]:
     return pairs
 
 
+def _is_extremum_with_scalar(eqn: Eqn) -> bool:
+    """``maximum``/``minimum`` of a large float array and a scalar literal of its dtype (a
+    relu): generated code runs it as ``elementwise.extremum_with_scalar`` (the same bits)."""
+    from trace_ag.primitives import elementwise
+
+    if eqn.primitive not in (elementwise.maximum, elementwise.minimum):
+        return False
+    a, b = eqn.inputs
+    array, scalar = (b, a) if isinstance(a, Lit) else (a, b)
+    out = eqn.outputs[0].aval
+    return (
+        isinstance(array, Var)
+        and isinstance(scalar, Lit)
+        and scalar.aval.ndim == 0
+        and array.aval == out
+        and scalar.aval.dtype == out.dtype
+        and out.dtype.kind == "f"
+        and out.size >= elementwise.EXTREMUM_ROW_FROM
+    )
+
+
 class _Emitter:
     def __init__(self, graph: Graph, donated: Sequence[bool]):
         self.graph = graph
@@ -243,6 +264,11 @@ class _Emitter:
             self.owned.update(eqn.outputs)
         direct = None if reuse is not None else _direct_source(eqn, args[: len(eqn.inputs)], self)
         call = direct if direct is not None else f"{impl}({', '.join(args)})"
+        if _is_extremum_with_scalar(eqn):
+            from trace_ag.primitives.elementwise import extremum_with_scalar
+
+            self.globals["extremum_with_scalar"] = extremum_with_scalar
+            call = f"extremum_with_scalar({impl}, {', '.join(args)})"
         selection = self.selections.get(i)
         if selection is not None:
             outs, call = self.pooling_with_selection(eqn, args, outs, selection)

@@ -12,8 +12,10 @@ functions raise where NumPy would warn and return inf or nan (``log(0)``, ``exp(
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
+from typing import Any
 
 import numpy as np
 
@@ -317,6 +319,40 @@ minimum = binary(
     lambda g, out, x, y: unbroadcast(g * _balanced_eq(x, out, y), np.shape(x)),
     lambda g, out, x, y: unbroadcast(g * _balanced_eq(y, out, x), np.shape(y)),
 )
+#: From this many elements on, generated code takes ``maximum``/``minimum`` against a scalar
+#: as against a row of it (``extremum_with_scalar``): NumPy's loop for a scalar operand of
+#: these two ufuncs is not vectorized (a relu over LeNet-5's 64x6x24x24 activations: 80 us
+#: against 34 us with a row).
+EXTREMUM_ROW_FROM = 1 << 14
+
+
+@functools.lru_cache(maxsize=32)
+def _constant_row(value: bytes, dtype: np.dtype, n: int) -> np.ndarray:
+    row = np.full(n, np.frombuffer(value, dtype)[0], dtype)
+    row.flags.writeable = False
+    return row
+
+
+def extremum_with_scalar(ufunc: np.ufunc, x: Any, y: Any, out=None) -> np.ndarray:
+    """``ufunc(x, y)`` (``np.maximum``/``np.minimum``: the same bits, nan payloads and signed
+    zeros too) where one operand is an array and the other a scalar of its dtype: the scalar is
+    broadcast as a contiguous row along the array's innermost axis in memory, so both operands
+    stream through the vectorized loop."""
+    if np.ndim(y) == 0:
+        return ufunc(x, _row_like(x, y), out=out)
+    return ufunc(_row_like(y, x), y, out=out)
+
+
+def _row_like(a: np.ndarray, scalar: Any) -> np.ndarray:
+    """``scalar`` broadcast to ``a``'s shape from a row along ``a``'s innermost memory axis."""
+    spans = [s if s >= 0 else -s for s in a.strides]  # (``abs`` is a primitive here)
+    axis = min((k for k in range(a.ndim) if a.shape[k] > 1), key=spans.__getitem__, default=0)
+    shape = [1] * a.ndim
+    shape[axis] = a.shape[axis]
+    row = _constant_row(np.asarray(scalar, a.dtype).tobytes(), a.dtype, a.shape[axis])
+    return np.broadcast_to(row.reshape(shape), a.shape)
+
+
 arctan2 = binary(
     "arctan2",
     np.arctan2,
