@@ -123,7 +123,10 @@ def capture(x: Any) -> Any:
     no graph, pullback or compiled function that captured it (JAX's rule: values are captured
     when traced)."""
     if isinstance(x, np.ndarray) and (x.flags.writeable or not x.flags.owndata):
-        return x.copy()  # a read-only view may still see writes through its base
+        # (A read-only view may still see writes through its base.) The copy keeps the memory
+        # layout: a batch-last activation captured by a custom_jvp rule must reduce in the same
+        # order as under jit, or eager and jit gradients differ in their last bits.
+        return x.copy(order="K")
     return x
 
 
