@@ -254,17 +254,18 @@ def summarize(logs: list[dict]) -> dict[str, dict]:
         evaluation = np.median([t for r in runs for t in r["eval"]])
         first = np.median([r["train"][0] for r in runs])
         reached = [time_to_target(r) for r in runs]
-        seconds = [s for s, _ in reached if s is not None]
-        epochs = [e for _, e in reached if e is not None]
-        to_target = f"{np.median(seconds):.2f}" if len(seconds) == len(runs) else "not reached"
+        # A run that never reaches the target counts as infinitely late in the median.
+        median_seconds = float(np.median([np.inf if s is None else s for s, _ in reached]))
+        epochs = ["-" if e is None else str(e) for _, e in reached]
+        to_target = f"{median_seconds:.2f}" if np.isfinite(median_seconds) else "not reached"
         final = np.median([r["acc"][-1] for r in runs])
         figures[name] = {
             "epoch": float(epoch),
-            "to_target": float(np.median(seconds)) if len(seconds) == len(runs) else None,
+            "to_target": median_seconds if np.isfinite(median_seconds) else None,
         }
         print(
             f"| {name} | {epoch:.3f} | {evaluation:.3f} | {first:.3f} | {to_target} | "
-            f"{'/'.join(map(str, epochs)) or '-'} | {final:.2%} |"
+            f"{'/'.join(epochs)} | {final:.2%} |"
         )
     return figures
 

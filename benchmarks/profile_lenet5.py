@@ -28,7 +28,8 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import trace_ag as ag  # noqa: E402
-from nn import losses, models, optim  # noqa: E402
+from nn import losses, models, optim, recipes  # noqa: E402
+from nn.train import make_train_step  # noqa: E402
 from trace_ag import codegen  # noqa: E402
 
 BATCH = 64
@@ -40,6 +41,8 @@ _DIRECT = {"add.reduce": "sum", "maximum.reduce": "max", "where": "select"}
 
 def line_kind(call: str) -> str:
     """The primitive a generated line computes (direct NumPy forms named by their primitive)."""
+    if call.startswith("extremum_with_scalar(impl_"):  # a relu against a row of zeros
+        return call[len("extremum_with_scalar(impl_") :].split(",")[0]
     match = _KIND.match(call)
     if match is None:
         return "other"
@@ -47,14 +50,15 @@ def line_kind(call: str) -> str:
     return _DIRECT.get(name, name) if match.group(4) is None else "const"
 
 
-def lenet_step():
-    """The jitted step, its arguments and the optimized graph."""
+def lenet_step(recipe: bool = False):
+    """The jitted step, its arguments and the optimized graph: SGD, or with ``recipe`` the
+    main job's step (``trace-ag train``'s Adam with its cosine schedule, and the accuracy)."""
     model = models.lenet5((1, 28, 28))
     params, _ = model.init(0, (1, 28, 28))
+    if recipe:
+        opt = recipes.make_optimizer("adam", recipes.cosine(2e-3, 930))
+        return _lowered(params, opt, make_train_step(model, opt, losses.cross_entropy))
     opt = optim.sgd(0.01)
-    rng = np.random.default_rng(0)
-    x = rng.uniform(size=(BATCH, 1, 28, 28)).astype(np.float32)
-    y = rng.integers(0, 10, BATCH)
 
     def step(params, state, x, y):
         loss_fn = lambda p: losses.cross_entropy(model.apply(p, x), y)  # noqa: E731
@@ -62,6 +66,13 @@ def lenet_step():
         updates, state = opt.update(grads, state, params)
         return optim.apply_updates(params, updates), state, loss
 
+    return _lowered(params, opt, step)
+
+
+def _lowered(params, opt, step):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(BATCH, 1, 28, 28)).astype(np.float32)
+    y = rng.integers(0, 10, BATCH)
     jitted = ag.jit(step, donate_argnums=(0, 1))
     state = opt.init(params)
     lowered = jitted.lower(params, state, x, y)
@@ -84,8 +95,8 @@ def timed_source(source: str) -> tuple[str, list[str]]:
     return "\n".join(out), labels
 
 
-def profile_lines(steps: int) -> None:
-    lowered, leaves, n_donated = lenet_step()
+def profile_lines(steps: int, recipe: bool = False) -> None:
+    lowered, leaves, n_donated = lenet_step(recipe)
     graph = lowered.graph
     donated = [True] * n_donated + [False] * (len(leaves) - n_donated)
     emitter = codegen._Emitter(graph, donated)
@@ -164,10 +175,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--source", action="store_true", help="print the generated code")
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument(
+        "--recipe", action="store_true", help="the main job's Adam step (not SGD's), jit only"
+    )
     args = parser.parse_args()
     if args.source:
-        print(lenet_step()[0].as_text("source"))
-    profile_lines(args.steps)
+        print(lenet_step(args.recipe)[0].as_text("source"))
+    profile_lines(args.steps, args.recipe)
     if not args.no_torch:
         profile_torch(args.steps)
 
