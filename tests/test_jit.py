@@ -425,11 +425,27 @@ def test_extremum_with_a_scalar_row_gives_the_ufuncs_bits(dtype, ufunc, layout):
         )
 
 
-def test_jitted_relu_of_a_large_array_runs_against_a_row_and_equals_eager():
-    f = ag.jit(lambda x: tnp.maximum(x * 2.0, 0.0))
+def test_jitted_relu_of_a_large_array_runs_against_a_row_and_equals_eager_and_jax():
+    def f(x):
+        return tnp.maximum(x * 2.0, 0.0)
+
+    def loss(x):
+        return tnp.sum(tnp.minimum(f(x), 1.0) * x)
+
     x = np.random.default_rng(1).standard_normal((64, 6, 24, 24)).astype(np.float32)
-    x[0, 0, 0, :4] = [np.nan, -0.0, 0.0, -np.inf]
-    assert "extremum_with_scalar(impl_maximum" in f.lower(x).source
+    x[0, 0, 0, :6] = [np.nan, -0.0, 0.0, -np.inf, 0.5, np.inf]  # 0.5: a tie of minimum's
+    assert "extremum_with_scalar(impl_maximum" in ag.jit(f).lower(x).source
+    assert "extremum_with_scalar(impl_minimum" in ag.jit(ag.grad(loss)).lower(x).source
     small = np.ones(8, np.float32)
-    assert "extremum_with_scalar" not in f.lower(small).source  # below the size it pays at
-    np.testing.assert_array_equal(f(x).view(np.uint32), np.maximum(x * 2.0, 0.0).view(np.uint32))
+    assert "extremum_with_scalar" not in ag.jit(f).lower(small).source  # too small to pay
+    np.testing.assert_array_equal(ag.jit(f)(x).view(np.uint32), f(x).view(np.uint32))
+    np.testing.assert_array_equal(ag.jit(f)(x), jax.numpy.maximum(x * 2.0, 0.0))
+    grad = ag.jit(ag.grad(loss))(x)
+    np.testing.assert_array_equal(grad.view(np.uint32), ag.grad(loss)(x).view(np.uint32))
+
+    def jax_loss(x):
+        return jax.numpy.sum(jax.numpy.minimum(jax.numpy.maximum(x * 2.0, 0.0), 1.0) * x)
+
+    np.testing.assert_allclose(grad, jax.grad(jax_loss)(x), rtol=1e-6, atol=1e-6)
+    batched = ag.jit(ag.vmap(f))(x)  # the batched maximum takes the same path
+    np.testing.assert_array_equal(batched.view(np.uint32), f(x).view(np.uint32))
