@@ -179,6 +179,60 @@ def _pooling_selections(graph: Graph) -> dict[int, str]:
     return pairs
 
 
+def _masked_pool_scatters(graph: Graph, selections: dict[int, str]) -> dict[int, tuple]:
+    """Relu masks applied after a 2x2 pool's scatter, ``scatter(g, x) * astype(x > 0)``, where
+    the scatter, the comparison and the cast feed only that product: the product is computed
+    by ``_windows.max_pool_2x2_scatter_selected_masked`` with the mask on the pooled output
+    (a quarter of the elements, the same bits). Maps each such product's index to
+    ``(scatter index, comparison index, cast index, pooled variable, zero literal)``."""
+    from trace_ag.primitives import conv, elementwise
+
+    uses: dict[Var, int] = {}
+    for atom in [a for e in graph.eqns for a in e.inputs] + list(graph.outvars):
+        if isinstance(atom, Var):
+            uses[atom] = uses.get(atom, 0) + 1
+    producer = {v: i for i, e in enumerate(graph.eqns) for v in e.outputs}
+    pooled = {}  # a selection's name -> the forward pool's output
+    for i, name in selections.items():
+        if graph.eqns[i].primitive is conv.max_pool2d:
+            pooled[name] = graph.eqns[i].outputs[0]
+
+    def made_by(atom, primitive):
+        i = producer.get(atom) if isinstance(atom, Var) else None
+        if i is None or graph.eqns[i].primitive is not primitive or uses[atom] != 1:
+            return None
+        return i
+
+    fused = {}
+    for i, eqn in enumerate(graph.eqns):
+        if eqn.primitive is not elementwise.mul:
+            continue
+        for scattered, mask in (eqn.inputs, eqn.inputs[::-1]):
+            k_scatter, k_cast = (
+                made_by(scattered, conv.max_pool2d_scatter),
+                made_by(mask, elementwise.astype),
+            )
+            if k_scatter is None or k_cast is None or k_scatter not in selections:
+                continue
+            k_gt = made_by(graph.eqns[k_cast].inputs[0], elementwise.greater)
+            if k_gt is None:
+                continue
+            x, zero = graph.eqns[k_gt].inputs
+            scatter = graph.eqns[k_scatter]
+            if (
+                x is scatter.inputs[1]
+                and isinstance(zero, Lit)
+                and zero.aval.dtype == x.aval.dtype
+                and zero.value == 0
+                and mask.aval == scattered.aval == eqn.outputs[0].aval
+                and selections[k_scatter] in pooled
+            ):
+                name = selections[k_scatter]
+                fused[i] = (k_scatter, k_gt, k_cast, pooled[name], zero)
+                break
+    return fused
+
+
 def _is_extremum_with_scalar(eqn: Eqn) -> bool:
     """``maximum``/``minimum`` of a large float array and a scalar literal of its dtype (a
     relu): generated code runs it as ``elementwise.extremum_with_scalar`` (the same bits)."""
@@ -209,9 +263,20 @@ class _Emitter:
         self.last = last_uses(graph)
         self.owned: set[Var] = {v for v, d in zip(graph.invars, donated, strict=True) if d}
         self.buffers_reused = 0
-        self.alias_last = _alias_group_last_use(graph, self.last)
         self.selections = _pooling_selections(graph)
         self.selection_last = {name: i for i, name in self.selections.items()}
+        self.masked_scatters = _masked_pool_scatters(graph, self.selections)
+        self.skipped = set()  # equations computed inside a masked scatter's line
+        for i, (k_scatter, k_gt, k_cast, pooled, _) in self.masked_scatters.items():
+            self.skipped.update((k_scatter, k_gt, k_cast))
+            g, x = graph.eqns[k_scatter].inputs
+            for var in (g, x, pooled):  # read by the product's line now
+                if isinstance(var, Var):
+                    self.last[var] = max(self.last[var], i)
+            self.selection_last[self.selections[k_scatter]] = max(
+                self.selection_last[self.selections[k_scatter]], i
+            )
+        self.alias_last = _alias_group_last_use(graph, self.last)
 
     def name(self, var: Var) -> str:
         if var not in self.names:
@@ -248,6 +313,10 @@ class _Emitter:
         return None
 
     def line(self, i: int, eqn: Eqn) -> list[str]:
+        if i in self.skipped:
+            return []
+        if i in self.masked_scatters:
+            return self.masked_scatter_line(i, eqn)
         prim = eqn.primitive
         impl = f"impl_{prim.name}"
         self.globals.setdefault(impl, prim.impl)
@@ -279,6 +348,32 @@ class _Emitter:
             if isinstance(a, Var) and self.last.get(a) == i and a in self.names
         ]
         if selection is not None and self.selection_last[selection] == i:
+            dead.append(selection)
+        if dead:
+            lines.append(f"    del {', '.join(dead)}")
+        return lines
+
+    def masked_scatter_line(self, i: int, eqn: Eqn) -> list[str]:
+        """``scatter(g, x) * (x > 0)`` in one kernel call (``_masked_pool_scatters``)."""
+        from trace_ag.primitives import _windows
+
+        k_scatter, _, _, pooled, zero = self.masked_scatters[i]
+        g, x = self.graph.eqns[k_scatter].inputs
+        selection = self.selections[k_scatter]
+        self.globals["impl_max_pool2d_scatter_masked"] = (
+            _windows.max_pool_2x2_scatter_selected_masked
+        )
+        out = eqn.outputs[0]
+        self.owned.add(out)  # a new array
+        args = ", ".join([self.atom(g), self.atom(x), selection, self.atom(pooled)])
+        args += f", {self.atom(zero)}"
+        lines = [f"    {self.name(out)} = impl_max_pool2d_scatter_masked({args})"]
+        dead = [
+            self.names[v]
+            for v in dict.fromkeys((g, x, pooled))
+            if isinstance(v, Var) and self.last.get(v) == i and v in self.names
+        ]
+        if self.selection_last[selection] == i:
             dead.append(selection)
         if dead:
             lines.append(f"    del {', '.join(dead)}")

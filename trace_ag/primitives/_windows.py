@@ -602,6 +602,19 @@ def max_pool_2x2_scatter_selected(g, x, selection):
     return gp.reshape(n, c, h, w)
 
 
+def max_pool_2x2_scatter_selected_masked(g, x, selection, pooled, zero):
+    """``max_pool_2x2_scatter_selected(g, x, selection) * (x > zero)`` (a relu's backward
+    mask after the pool's scatter), the same bits, with the mask taken on the pooled output,
+    a quarter of the elements: without a nan (``selection`` present) each window's selected
+    element equals its pooled value, and every other element receives +0 either way. With a
+    nan the operations run as written."""
+    if selection is None:
+        scattered = max_pool_2x2_scatter_selected(g, x, selection)
+        return np.multiply(scattered, np.greater(x, zero).astype(g.dtype))
+    masked = np.multiply(g, np.greater(pooled, zero).astype(g.dtype))
+    return max_pool_2x2_scatter_selected(masked, x, selection)
+
+
 def max_pool_scatter(g, x, window, stride, padding):
     """Route each window's cotangent ``g`` to the window's selected (first maximum) element."""
     if (
