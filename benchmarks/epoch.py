@@ -155,24 +155,10 @@ class Jax:
         import jax
         import jax.numpy as jnp
         import optax
-        from jax import lax
+        from jax_lenet5 import lenet5_logits as logits
 
         self.jax, self.jnp = jax, jnp
         layers = [jax.tree_util.tree_map(jnp.asarray, p) for p in params if p]
-
-        def conv(p, h):
-            out = lax.conv_general_dilated(h, p["w"], (1, 1), "VALID")
-            return out + p["b"][None, :, None, None]
-
-        def pool(h):
-            return lax.reduce_window(h, -jnp.inf, lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
-
-        def logits(layers, x):
-            h = pool(jax.nn.relu(conv(layers[0], x)))
-            h = pool(jax.nn.relu(conv(layers[1], h))).reshape(len(x), -1)
-            for dense in layers[2:-1]:
-                h = jax.nn.relu(h @ dense["w"] + dense["b"])
-            return h @ layers[-1]["w"] + layers[-1]["b"]
 
         def loss(layers, x, y):
             out = logits(layers, x)

@@ -80,25 +80,14 @@ def trace_ag_step(method: str, mode: str) -> Callable:
 def jax_step() -> Callable:
     import jax
     import jax.numpy as jnp
-    from jax import lax
+    from jax_lenet5 import lenet5_logits
 
     params, _ = models.lenet5((1, 28, 28)).init(0, (1, 28, 28))
-    params = jax.tree_util.tree_map(jnp.asarray, params)
+    layers = [jax.tree_util.tree_map(jnp.asarray, p) for p in params if p]
     x, y = map(jnp.asarray, _batch())
 
-    def conv(p, h):
-        out = lax.conv_general_dilated(h, p["w"], (1, 1), "VALID")
-        return out + p["b"][None, :, None, None]
-
-    def pool(h):
-        return lax.reduce_window(h, -jnp.inf, lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
-
-    def loss_fn(p):
-        h = pool(jax.nn.relu(conv(p[0], x)))
-        h = pool(jax.nn.relu(conv(p[3], h))).reshape(BATCH, -1)
-        h = jax.nn.relu(h @ p[7]["w"] + p[7]["b"])
-        h = jax.nn.relu(h @ p[9]["w"] + p[9]["b"])
-        logits = h @ p[11]["w"] + p[11]["b"]
+    def loss_fn(layers):
+        logits = lenet5_logits(layers, x)
         return -jnp.mean(jax.nn.log_softmax(logits)[jnp.arange(BATCH), y])
 
     @jax.jit
@@ -106,7 +95,7 @@ def jax_step() -> Callable:
         loss, grads = jax.value_and_grad(loss_fn)(p)
         return jax.tree_util.tree_map(lambda a, g: a - LR * g, p, grads), loss
 
-    box = [params]
+    box = [layers]
 
     def run():
         box[0], loss = step(box[0])

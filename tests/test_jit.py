@@ -438,6 +438,10 @@ def test_jitted_relu_of_a_large_array_runs_against_a_row_and_equals_eager_and_ja
     assert "extremum_with_scalar(impl_minimum" in ag.jit(ag.grad(loss)).lower(x).source
     small = np.ones(8, np.float32)
     assert "extremum_with_scalar" not in ag.jit(f).lower(small).source  # too small to pay
+    ints = np.arange(-(1 << 14), 1 << 14, dtype=np.int32)  # only floats take the row
+    relu_int = ag.jit(lambda a: tnp.maximum(a, np.int32(0)))
+    assert "extremum_with_scalar" not in relu_int.lower(ints).source
+    np.testing.assert_array_equal(relu_int(ints), np.maximum(ints, 0))
     np.testing.assert_array_equal(ag.jit(f)(x).view(np.uint32), f(x).view(np.uint32))
     np.testing.assert_array_equal(ag.jit(f)(x), jax.numpy.maximum(x * 2.0, 0.0))
     grad = ag.jit(ag.grad(loss))(x)

@@ -193,15 +193,18 @@ def _relu_pool_loss(x, w):
     return tnp.sum(max_pool2d(relu(x), 2) * w)
 
 
+@pytest.mark.parametrize(
+    "dtype", [np.float16, np.float32, np.float64], ids=lambda d: np.dtype(d).name
+)
 @pytest.mark.parametrize("n", [3, 16])
 @pytest.mark.parametrize("special", ["ties and zeros", "a nan", "infinities"])
-def test_relu_mask_on_the_pooled_gradient_gives_the_same_bits(n, special):
+def test_relu_mask_on_the_pooled_gradient_gives_the_same_bits(n, special, dtype):
     """jit computes a relu's backward mask after a 2x2 pool's scatter on the pooled output
     (``max_pool_2x2_scatter_selected_masked``): the same bits as eager mode's scatter-then-mask,
     ties, signed zeros, infinities and nans (which take the unfused path) included; JAX's
     gradient where it is defined."""
     rng = np.random.default_rng(n)
-    x = rng.standard_normal((n, 3, 6, 8)).astype(np.float32)
+    x = rng.standard_normal((n, 3, 6, 8)).astype(dtype)
     if special == "ties and zeros":
         x[0, 0, :2, :2] = [[0.0, -0.0], [-0.0, 0.0]]
         x[0, 1, :2, :2] = [[1.5, 1.5], [1.5, -2.0]]
@@ -210,15 +213,24 @@ def test_relu_mask_on_the_pooled_gradient_gives_the_same_bits(n, special):
         x[0, 1, 2, 3] = np.nan
     else:
         x[0, 0, 0, 0], x[-1, 2, 5, 7] = np.inf, -np.inf
-    w = rng.standard_normal((n, 3, 3, 4)).astype(np.float32)
+    w = rng.standard_normal((n, 3, 3, 4)).astype(dtype)
     w[0, 0, 0, 0] = -w[0, 0, 0, 0] if w[0, 0, 0, 0] > 0 else w[0, 0, 0, 0]  # a negative cotangent
     value_and_grad = ag.value_and_grad(_relu_pool_loss)  # the loss keeps the forward pool
     jitted = ag.jit(value_and_grad)
-    assert "impl_max_pool2d_scatter_masked" in jitted.lower(x, w).source
+    folded = "impl_max_pool2d_scatter_masked" in jitted.lower(x, w).source
+    assert folded == (dtype != np.float16)  # float16 pools keep no selection: nothing to fold
     (loss, got), (expected_loss, expected) = jitted(x, w), value_and_grad(x, w)
     np.testing.assert_array_equal(_bits(got), _bits(expected))
     np.testing.assert_array_equal(_bits(loss), _bits(expected_loss))
-    if special != "a nan":  # JAX sends a nan window's cotangent elsewhere: not compared
+    stacked, ws = np.stack([x, x[::-1]]), np.stack([w, w[::-1]])  # vmap: a 5-d batch
+    batched = ag.jit(ag.vmap(value_and_grad))(stacked, ws)
+    for k in range(2):
+        np.testing.assert_array_equal(
+            _bits(batched[1][k]), _bits(value_and_grad(stacked[k], ws[k])[1])
+        )
+    if (
+        special != "a nan" and dtype != np.float16
+    ):  # JAX sends a nan window's cotangent elsewhere: not compared
 
         def jax_loss(x):
             pooled = lax.reduce_window(
@@ -226,7 +238,8 @@ def test_relu_mask_on_the_pooled_gradient_gives_the_same_bits(n, special):
             )
             return jnp.sum(pooled * w)
 
-        np.testing.assert_allclose(got, jax.grad(jax_loss)(x), rtol=1e-6, atol=0)
+        expected_jax = jax.grad(jax_loss)(x)
+        np.testing.assert_allclose(got, expected_jax, rtol=1e-6 if dtype == np.float32 else 1e-12)
 
 
 def test_a_relu_mask_read_twice_is_not_folded_into_the_scatter():

@@ -168,11 +168,7 @@ def _flatten(x: Any, leaves: list, is_leaf: Callable[[Any], bool] | None) -> Any
     if t is tuple or t is list:  # fast paths for the common containers
         children, aux = x, None
     elif t is dict:
-        try:
-            aux = tuple(sorted(x))
-        except TypeError:
-            aux = _sorted_keys(x)  # raises the error that names the keys
-        children = [x[k] for k in aux]
+        children, aux = _flatten_dict(x)
     elif x is None:
         return NONE_SPEC
     else:
