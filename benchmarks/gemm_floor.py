@@ -6,6 +6,8 @@ one call per batch element) and memory bandwidth (a large float32 copy), then pr
 step's FLOPs (forward, both backward products of each layer) and that floor. Not a test.
 
     python benchmarks/gemm_floor.py --threads 1
+    python benchmarks/gemm_floor.py --threads 1 --thin   # the convolutions' batch-last products,
+                                                         # one BLAS call against in blocks
 """
 
 from __future__ import annotations
@@ -51,10 +53,35 @@ def step_flops() -> dict[str, float]:
     return out
 
 
+def thin_products() -> None:
+    """Each batch-last convolution product of the step (one GEMM over the whole batch) as one
+    ``np.matmul`` and as ``matmul``'s impl runs it (in blocks where ``thin_product_plan`` says)."""
+    from trace_ag.primitives import linalg
+
+    rng = np.random.default_rng(0)
+    for name, m, k, n in CONV:
+        p = n * BATCH
+        w, cols, g = (rng.standard_normal(s).astype(np.float32) for s in [(m, k), (k, p), (m, p)])
+        for product, x, y in [
+            ("forward", w, cols),
+            ("weight gradient", g, cols.T),
+            ("column gradient", w.T, g),
+        ]:
+            plan = linalg.thin_product_plan(x.shape, y.shape, x.dtype)
+            one = best_seconds(lambda x=x, y=y: np.matmul(x, y))
+            ours = best_seconds(lambda x=x, y=y: linalg.matmul_impl(x, y))
+            print(f"{name} {product}, {x.shape} @ {y.shape}: one call {one * 1e3:.3f} ms, "
+                  f"matmul_impl {ours * 1e3:.3f} ms ({plan or 'one call'})")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int)
-    parser.parse_args()
+    parser.add_argument("--thin", action="store_true", help="only the batch-last products")
+    args = parser.parse_args()
+    if args.thin:
+        thin_products()
+        return
     rng = np.random.default_rng(0)
     a = rng.standard_normal((1024, 1024)).astype(np.float32)
     peak = 2 * 1024**3 / best_seconds(lambda: a @ a, 10) / 1e9

@@ -82,8 +82,12 @@ SLOW_BITS = {((1,), np.uint32), ((5,), np.uint32), ((7,), np.uint16), ((2, 2), N
 @pytest.mark.parametrize(
     "shape, dtype",
     [
-        pytest.param(s, d, id=f"{s}-{np.dtype(d or np.uint64)}",
-                     marks=[pytest.mark.slow] if (s, d) in SLOW_BITS else [])  # fmt: skip
+        pytest.param(
+            s,
+            d,
+            id=f"{s}-{np.dtype(d or np.uint64)}",
+            marks=[pytest.mark.slow] if (s, d) in SLOW_BITS else [],
+        )  # fmt: skip
         for s, d in BITS_CASES
     ],
 )
@@ -137,14 +141,22 @@ SAMPLERS = [
     ("uniform[()]", _pair("uniform"), 0.0),
     ("uniform[f32 (2,3)]", _pair("uniform", (2, 3), np.float32), 0.0),
     ("uniform[f64 (7,) -2..3]", _pair("uniform", (7,), np.float64, -2.0, 3.0), 1e-15),
-    ("uniform[broadcast bounds]", _pair("uniform", (2, 3), None, np.zeros(3), np.arange(1, 4.0)), 1e-15),  # noqa: E501
+    (
+        "uniform[broadcast bounds]",
+        _pair("uniform", (2, 3), None, np.zeros(3), np.arange(1, 4.0)),
+        1e-15,
+    ),  # noqa: E501
     ("normal[()]", _pair("normal"), 1e-13),
     ("normal[f64 (3,4)]", _pair("normal", (3, 4)), 1e-13),
     ("normal[f32 (5,)]", _pair("normal", (5,), np.float32), 2e-6),
     ("randint[(5,) -3..10]", _pair("randint", (5,), -3, 10), 0.0),
     ("randint[int32 (2,3)]", _pair("randint", (2, 3), 0, 1000, np.int32), 0.0),
     ("randint[uint8 0..256]", _pair("randint", (6,), 0, 256, np.uint8), 0.0),
-    ("randint[int8 array bounds]", _pair("randint", (3,), np.array([-100, 0, 5]), 127, np.int8), 0.0),  # noqa: E501
+    (
+        "randint[int8 array bounds]",
+        _pair("randint", (3,), np.array([-100, 0, 5]), 127, np.int8),
+        0.0,
+    ),  # noqa: E501
     ("randint[full int32 range]", _pair("randint", (4,), -(2**31), 2**31, np.int32), 0.0),
     ("randint[max <= min]", _pair("randint", (3,), 5, 5), 0.0),
     ("bernoulli[0.3 (6,)]", _pair("bernoulli", 0.3, (6,)), 0.0),
@@ -162,7 +174,11 @@ SAMPLERS = [
     ("gumbel[f32]", _pair("gumbel", (5,), np.float32), 2e-6),
     ("gumbel[high]", _pair("gumbel", (4,), mode="high"), 1e-13),
     ("truncated_normal[-1, 2]", _pair("truncated_normal", -1.0, 2.0, (6,)), 1e-12),
-    ("truncated_normal[arrays]", _pair("truncated_normal", np.array([-np.inf, 0.5]), np.array([0.0, np.inf])), 1e-12),  # noqa: E501
+    (
+        "truncated_normal[arrays]",
+        _pair("truncated_normal", np.array([-np.inf, 0.5]), np.array([0.0, np.inf])),
+        1e-12,
+    ),  # noqa: E501
     ("truncated_normal[f32]", _pair("truncated_normal", -0.5, 1.5, (4,), np.float32), 1e-5),
     ("permutation[int]", _pair("permutation", 10), 0.0),
     ("permutation[array]", _pair("permutation", np.arange(6.0) * 1.5), 0.0),
@@ -225,7 +241,9 @@ def test_sampler_under_jit_numpy_backend(name):
     assert_same(per_key(jitted, KEYS[:5]), per_key(ref, KEYS[:5]), rtol)
 
 
-@pytest.mark.parametrize("name", ["uniform[f32 (2,3)]", "normal[f64 (3,4)]", "randint[(5,) -3..10]"])  # noqa: E501
+@pytest.mark.parametrize(
+    "name", ["uniform[f32 (2,3)]", "normal[f64 (3,4)]", "randint[(5,) -3..10]"]
+)  # noqa: E501
 def test_sampler_under_jit_jax_backend(name):
     (ours, ref), rtol = next((f, r) for n, f, r in SAMPLERS if n == name)
     jitted = ag.jit(ours, backend="jax")

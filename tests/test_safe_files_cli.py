@@ -39,9 +39,7 @@ def test_a_save_path_in_a_missing_folder_is_refused_before_training(tmp_path, ca
 
 
 @pytest.mark.parametrize("option", ["--save", "--plot"])
-def test_output_paths_that_cannot_be_written_are_refused_before_training(
-    tmp_path, capsys, option
-):
+def test_output_paths_that_cannot_be_written_are_refused_before_training(tmp_path, capsys, option):
     (tmp_path / "file").write_text("x")
     line = one_line_error(capsys, [*TINY, option, str(tmp_path / "file" / "out.png")])
     assert f"{option} " in line and "is not a folder" in line
@@ -114,7 +112,13 @@ def test_fit_stops_on_a_nan_loss_and_keeps_the_last_good_checkpoint(tmp_path):
         r"ck.npz keeps the parameters after epoch 1",
     ):
         train.fit(
-            model, params, small, optim.sgd(0.1), epochs=3, checkpoint=ckpt, loss_fn=loss_fn,
+            model,
+            params,
+            small,
+            optim.sgd(0.1),
+            epochs=3,
+            checkpoint=ckpt,
+            loss_fn=loss_fn,
             **options,
         )
     one_epoch, _ = train.fit(model, params, small, optim.sgd(0.1), epochs=1, **options)

@@ -123,8 +123,16 @@ def _write_cifar(folder, x=None, labels=None, raw: bytes | None = None):
         (None, np.zeros(3), r"labels of type float64, expected integers"),
         (np.zeros((3, 3072), np.uint8).tolist(), None, r"expected a dict .*data of type list"),
     ],
-    ids=["float-data", "data-300", "label-minus-1", "label-57", "str", "count", "float-labels",
-         "list"],
+    ids=[
+        "float-data",
+        "data-300",
+        "label-minus-1",
+        "label-57",
+        "str",
+        "count",
+        "float-labels",
+        "list",
+    ],
 )
 def test_cifar10_refuses_bad_pixels_and_labels(tmp_path, x, labels, expected):
     _write_cifar(tmp_path, x, labels)

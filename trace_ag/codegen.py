@@ -121,7 +121,16 @@ def _direct_forms() -> dict:
     used where the operand is known to be an array (an aval with ndim >= 1; reductions of
     floats). Each gives exactly the impl's result; it only skips Python frames on the hot
     path. (Imported late: the primitives import this module's users.)"""
-    from trace_ag.primitives import reduce, shape
+    from trace_ag.primitives import linalg, reduce, shape
+
+    def matmul(eqn, args, emitter):
+        """``np.matmul``, or the blocked product ``matmul``'s impl runs for this thin shape."""
+        x, y = (atom.aval for atom in eqn.inputs)
+        plan = linalg.thin_product_plan(x.shape, y.shape, x.dtype)
+        if plan is None:
+            return f"np.matmul({args[0]}, {args[1]})"
+        blocked = emitter.global_ref("blocked_matmul", linalg.blocked_matmul)
+        return f"{blocked}({args[0]}, {args[1]}, {plan[0]!r}, {plan[1]})"
 
     def basic_index(eqn, args, emitter):
         """``x[index]`` with the index built once: no array operands, so it never changes."""
@@ -131,6 +140,7 @@ def _direct_forms() -> dict:
         return f"{args[0]}[{index}]"
 
     return {
+        linalg.matmul: (matmul, "any"),
         shape.getitem: (basic_index, "any"),
         shape.reshape: (_method_form("reshape", "shape"), "any"),
         shape.transpose: (_method_form("transpose", "axes"), "any"),

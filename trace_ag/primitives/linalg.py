@@ -13,6 +13,74 @@ from trace_ag.core import Aval, Primitive, shape_error
 from trace_ag.primitives._rules import jnp_fn, unbroadcast
 from trace_ag.primitives._transform_rules import multilinear_jvp, to_front
 
+# OpenBLAS runs a product with a few rows against a long axis 2-4x slower than the same product
+# in cache-sized pieces: a first convolution's (6, 25) @ (25, 36864) and its weight gradient
+# (6, 36864) @ (36864, 25) (benchmarks/gemm_floor.py --thin; docs/benchmarks.md). Such products
+# run in blocks of the long axis of about BLOCK_BYTES of operands each.
+THIN_ROWS = 8  # the few rows: at most this many (and 2 or more: one row is a matrix-vector product)
+THIN_DEPTH = 32  # a wide product's contracted size: at most this
+THIN_SIDE = 160  # a deep product's other output size: at most this
+LONG_FROM = 8192  # the long axis: at least this
+BLOCK_BYTES = 1 << 18
+
+
+def thin_product_plan(x_shape, y_shape, dtype) -> tuple[str, int] | None:
+    """How ``matmul`` splits ``x @ y``: ``("columns", n)`` cuts the output's long column axis
+    into pieces of ``n`` (the same bits: each column is the same dot products), ``("depth", n)``
+    cuts a long contracted axis and adds the partial products; None: one BLAS call.
+
+    Examples:
+        >>> thin_product_plan((6, 25), (25, 36864), np.dtype(np.float32))
+        ('columns', 2048)
+        >>> thin_product_plan((6, 36864), (36864, 25), np.dtype(np.float32))
+        ('depth', 2048)
+        >>> thin_product_plan((16, 150), (150, 4096), np.dtype(np.float32)) is None
+        True
+    """
+    if len(x_shape) != 2 or len(y_shape) != 2:
+        return None
+    (m, k), n = x_shape, y_shape[1]
+    if 2 <= m <= THIN_ROWS and k <= THIN_DEPTH and n >= LONG_FROM:
+        axis, other = "columns", k + m
+    elif k >= LONG_FROM and 2 <= min(m, n) <= THIN_ROWS and max(m, n) <= THIN_SIDE:
+        axis, other = "depth", m + n
+    else:
+        return None
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f" or dtype.itemsize < 4:  # BLAS's float32 and float64 only
+        return None
+    # A power of two of steps along the long axis whose operands take about BLOCK_BYTES.
+    return axis, max(256, 1 << (BLOCK_BYTES // (other * dtype.itemsize)).bit_length() - 1)
+
+
+def matmul_impl(x, y):
+    """``np.matmul``, in blocks for the thin products of ``thin_product_plan``."""
+    plan = thin_product_plan(np.shape(x), np.shape(y), getattr(x, "dtype", None) or "O")
+    if plan is None:
+        return np.matmul(x, y)
+    return blocked_matmul(np.asarray(x), np.asarray(y), *plan)
+
+
+def blocked_matmul(x, y, axis: str, block: int):
+    """``x @ y`` (2-D) with the long axis cut in pieces of ``block``: the whole pieces in one
+    batched ``matmul`` over strided views, the rest in one more call."""
+    (m, k), n = x.shape, y.shape[1]
+    length = n if axis == "columns" else k
+    pieces, whole = length // block, length // block * block
+    if axis == "columns":
+        out = np.empty((m, n), np.result_type(x, y))
+        ys = y[:, :whole].reshape(k, pieces, block).transpose(1, 0, 2)
+        np.matmul(x, ys, out=out[:, :whole].reshape(m, pieces, block).transpose(1, 0, 2))
+        if whole < n:
+            np.matmul(x, y[:, whole:], out=out[:, whole:])
+        return out
+    xs = x[:, :whole].reshape(m, pieces, block).transpose(1, 0, 2)
+    ys = y[:whole].reshape(pieces, block, n)
+    out = np.add.reduce(np.matmul(xs, ys), 0)
+    if whole < k:
+        out += np.matmul(x[:, whole:], y[whole:])
+    return out
+
 
 def _matmul_aval(x: Aval, y: Aval) -> Aval:
     if x.ndim == 0 or y.ndim == 0:
@@ -85,7 +153,8 @@ def _matmul_batch(vals, dims, *, size):
 
 matmul = Primitive(
     "matmul",
-    impl=np.matmul,
+    impl=matmul_impl,
+    allocates=True,  # always a new array
     abstract_eval=_matmul_aval,
     vjp=(_matmul_vjp_x, _matmul_vjp_y),
     jax=jnp_fn("matmul"),
