@@ -32,9 +32,9 @@ def tiny_split(monkeypatch):
     ran_on: list[str] = []
     share = _windows._share
 
-    def recording_share(work, s):
+    def recording_share(work, s, buffer):
         ran_on.append(threading.current_thread().name)
-        share(work, s)
+        share(work, s, buffer)
 
     monkeypatch.setattr(_windows, "_share", recording_share)
     yield ran_on
@@ -134,6 +134,21 @@ def test_batch_slices_cover_the_batch_disjointly():
             sizes = [s.stop - s.start for s in parts]
             assert max(sizes) - min(sizes) <= 1
     assert _windows.batch_slices(64, _windows.PARALLEL_MIN_BYTES - 1, threads=2) == [slice(0, 64)]
+
+
+def test_every_share_runs_with_the_kernels_ufunc_buffer(tiny_split):
+    """The pool's threads take the caller's NumPy ufunc buffer (a kernel sets a small one),
+    and the caller's own buffer is restored afterwards."""
+    ag.config.update("threads", 2)
+    seen = []
+    kernel = _windows.small_ufunc_buffer(
+        lambda: _windows.in_parallel(lambda s: seen.append(np.getbufsize()), 4, 1 << 20)
+    )
+    before = np.getbufsize()
+    kernel()
+    assert len(seen) >= 2 and set(seen) == {_windows.KERNEL_UFUNC_BUFFER}
+    assert len(set(tiny_split)) >= 2  # really on two threads
+    assert np.getbufsize() == before
 
 
 def test_an_error_in_a_worker_share_reaches_the_caller(tiny_split):
