@@ -68,6 +68,8 @@ def thin_products() -> None:
             ("column gradient", w.T, g),
         ]:
             plan = linalg.thin_product_plan(x.shape, y.shape, x.dtype)
+            if plan is None and linalg.swaps_sides(x.shape, y.shape, x.dtype):
+                plan = "sides swapped"
             one = best_seconds(lambda x=x, y=y: np.matmul(x, y))
             ours = best_seconds(lambda x=x, y=y: linalg.matmul_impl(x, y))
             print(f"{name} {product}, {x.shape} @ {y.shape}: one call {one * 1e3:.3f} ms, "

@@ -43,7 +43,7 @@ def line_kind(call: str) -> str:
     """The primitive a generated line computes (direct NumPy forms named by their primitive)."""
     if call.startswith("extremum_with_scalar(impl_"):  # a relu against a row of zeros
         return call[len("extremum_with_scalar(impl_") :].split(",")[0]
-    if call.startswith("blocked_matmul"):  # a thin product in blocks (linalg.matmul_impl)
+    if call.startswith(("blocked_matmul", "swapped_matmul")):  # linalg.matmul_impl's forms
         return "matmul"
     match = _KIND.match(call)
     if match is None:

@@ -1,5 +1,6 @@
 """``matmul`` of thin products in blocks (``linalg.thin_product_plan``): a few rows against a
-long axis, as in a first convolution and its weight gradient. The blocked product must be the
+long axis, as in a first convolution and its weight gradient; and small deep products with
+their sides swapped (``linalg.swaps_sides``: a convolution's weight gradient). Each must be the
 product (against float64 NumPy and JAX, values and gradients), the jitted one the eager one bit
 for bit, and every operand layout must work (views, Fortran order, negative strides)."""
 
@@ -123,3 +124,49 @@ def test_values_vjp_and_jvp_match_jax(xs, ys, axis):
     for ours, ref in zip(vjp_fn(ct), ref_vjp, strict=True):
         np.testing.assert_allclose(np.asarray(ours), ref, rtol=1e-10, atol=1e-8)
     np.testing.assert_allclose(np.asarray(jvp_out), ref_jvp, rtol=1e-10, atol=1e-8)
+
+
+SWAPPED = [((16, 4096), (4096, 150)), ((16, 1024), (1024, 150)), ((3, 2000), (2000, 7))]
+
+
+@pytest.mark.parametrize("xs, ys", SWAPPED)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_swapped_sides_for_a_transposed_right_operand(xs, ys, dtype):
+    assert linalg.swaps_sides(xs, ys, np.dtype(dtype))
+    assert linalg.thin_product_plan(xs, ys, np.dtype(dtype)) is None
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(xs).astype(dtype)
+    columns = rng.standard_normal(ys[::-1]).astype(dtype)  # y = columns.T, as in a conv
+    exact = x.astype(np.float64) @ columns.T.astype(np.float64)
+    for y in (columns.T, np.ascontiguousarray(columns.T)):
+        ours = np.asarray(tnp.matmul(x, y))
+        assert ours.flags.c_contiguous and ours.dtype == dtype
+        scale = np.sqrt(xs[1]) * (1e-5 if dtype == np.float32 else 1e-13)
+        np.testing.assert_allclose(ours, exact, atol=scale)
+
+
+@pytest.mark.parametrize(
+    "xs, ys",
+    [((150, 4096), (4096, 16)), ((16, 1023), (1023, 150)), ((200, 1024), (1024, 400))],
+)
+def test_sides_stay_for_other_shapes(xs, ys):
+    """More rows than columns, a short contracted axis, or a large output."""
+    assert not linalg.swaps_sides(xs, ys, np.dtype(np.float32))
+
+
+def test_swapped_product_under_jit_and_grad():
+    """A convolution-like weight gradient: jit equals eager bit for bit and JAX in float64."""
+    rng = np.random.default_rng(7)
+    g, columns = rng.standard_normal((16, 4096)), rng.standard_normal((150, 4096))
+
+    def f(g, columns):
+        return tnp.sum(tnp.cos(tnp.matmul(g, tnp.transpose(columns))))
+
+    step = ag.value_and_grad(f, argnums=(0, 1))
+    eager, jitted = step(g, columns), ag.jit(step)(g, columns)
+    for a, b in zip(ag.tree_util.tree_leaves(eager), ag.tree_util.tree_leaves(jitted), strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert "swapped_matmul" in ag.jit(step).lower(g, columns).source
+    ref = jax.value_and_grad(lambda g, c: jnp.sum(jnp.cos(g @ c.T)), argnums=(0, 1))(g, columns)
+    for a, b in zip(ag.tree_util.tree_leaves(eager), jax.tree_util.tree_leaves(ref), strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-10, atol=1e-10)

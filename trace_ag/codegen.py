@@ -127,6 +127,9 @@ def _direct_forms() -> dict:
         """``np.matmul``, or the blocked product ``matmul``'s impl runs for this thin shape."""
         x, y = (atom.aval for atom in eqn.inputs)
         plan = linalg.thin_product_plan(x.shape, y.shape, x.dtype)
+        if plan is None and linalg.swaps_sides(x.shape, y.shape, x.dtype):
+            swapped = emitter.global_ref("swapped_matmul", linalg.swapped_matmul)
+            return f"{swapped}({args[0]}, {args[1]})"
         if plan is None:
             return f"np.matmul({args[0]}, {args[1]})"
         blocked = emitter.global_ref("blocked_matmul", linalg.blocked_matmul)
